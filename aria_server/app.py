@@ -1,0 +1,61 @@
+"""Runs the server: load models, open the Wyoming port, advertise, serve until a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import signal
+import socket
+
+from .services import close_services, load_services
+from .settings import ServerSettings
+from .wyoming.discovery import WyomingAdvertisement
+from .wyoming.framing import FrameLimits
+from .wyoming.handler import AriaEventHandler, Services
+from .wyoming.server import WyomingServer
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def create_wyoming_server(settings: ServerSettings, services: Services) -> WyomingServer:
+    """The Wyoming server for these services (not yet started)."""
+    limits = FrameLimits(
+        max_line_bytes=settings.wyoming.max_line_bytes,
+        max_data_bytes=settings.wyoming.max_data_bytes,
+        max_payload_bytes=settings.wyoming.max_payload_bytes,
+    )
+    factory = functools.partial(AriaEventHandler, services=services, limits=limits)
+    return WyomingServer(settings.host, settings.wyoming.port, limits, factory)
+
+
+async def serve(settings: ServerSettings, stop: asyncio.Event) -> None:
+    """Serve until ``stop`` is set, then shut down cleanly."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    services = await load_services(settings)
+    wyoming = create_wyoming_server(settings, services)
+    advertisement: WyomingAdvertisement | None = None
+    try:
+        await wyoming.start()
+        if settings.zeroconf:
+            advertisement = WyomingAdvertisement(f"aria-{socket.gethostname()}", settings.host, wyoming.port)
+            await advertisement.start()
+        _LOGGER.info("Aria is ready: Wyoming tcp://%s:%d", settings.host, wyoming.port)
+        await stop.wait()
+        _LOGGER.info("stopping")
+    finally:
+        if advertisement is not None:
+            await advertisement.stop()
+        await wyoming.stop()
+        close_services(services)
+
+
+async def run(settings: ServerSettings) -> None:
+    """``serve`` with SIGTERM and SIGINT wired to a clean stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await serve(settings, stop)

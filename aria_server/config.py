@@ -1,0 +1,147 @@
+"""Builds ServerSettings from a TOML file, the environment and the command line.
+
+The option table is derived from the settings tree (see ``settings.leaf_paths``): option
+``--stt-model`` is environment variable ``ARIA_STT_MODEL`` and TOML key ``stt.model`` (the flat
+spelling ``stt-model = ...`` at the top of the file is accepted too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tomllib
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import ConfigError
+from .settings import ServerSettings, field_info, leaf_paths, section_names
+
+ENV_PREFIX = "ARIA_"
+# Not settings themselves: they say where the settings come from.
+_META_ENV = {"ARIA_CONFIG"}
+
+
+def _is_list(path: tuple[str, ...]) -> bool:
+    return typing.get_origin(field_info(path).annotation) is list
+
+
+def _is_bool(path: tuple[str, ...]) -> bool:
+    return field_info(path).annotation is bool
+
+
+def build_parser(prog: str = "aria-server") -> argparse.ArgumentParser:
+    """One option per settings leaf, plus ``--config``; defaults are None so layers can merge."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Aria voice assistant server (Wyoming asr/tts/handle, HTTP API, dashboard).",
+        argument_default=None,
+    )
+    parser.add_argument("--config", type=Path, help="TOML settings file (env ARIA_CONFIG)")
+    for option, path in leaf_paths().items():
+        info = field_info(path)
+        help_text = info.description or ""
+        dest = "__".join(path)
+        if _is_bool(path):
+            parser.add_argument(f"--{option}", dest=dest, action=argparse.BooleanOptionalAction, help=help_text)
+        elif _is_list(path):
+            parser.add_argument(f"--{option}", dest=dest, action="append", metavar="VALUE", help=help_text)
+        else:
+            parser.add_argument(f"--{option}", dest=dest, metavar="VALUE", help=help_text)
+    return parser
+
+
+def _set(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for part in path[:-1]:
+        tree = tree.setdefault(part, {})
+    tree[path[-1]] = value
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ConfigError(f"config file {path} does not exist") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"config file {path} is not valid TOML: {err}") from err
+    paths = leaf_paths()
+    sections = set(section_names())
+    tree: dict[str, Any] = {}
+    for key, value in raw.items():
+        flat = key.replace("_", "-")
+        if key in sections and isinstance(value, dict):
+            tree = _merge(tree, {key: value})
+        elif flat in paths:
+            _set(tree, paths[flat], value)
+        else:
+            tree[key] = value  # left for validation to reject with its name
+    return tree
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    by_env = {ENV_PREFIX + option.upper().replace("-", "_"): path for option, path in leaf_paths().items()}
+    tree: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name in _META_ENV:
+            continue
+        path = by_env.get(name)
+        if path is None:
+            known = ", ".join(sorted(by_env))
+            raise ConfigError(f"unknown environment variable {name}; known: {known}")
+        parsed: Any = [v.strip() for v in value.split(",") if v.strip()] if _is_list(path) else value
+        _set(tree, path, parsed)
+    return tree
+
+
+def _from_args(namespace: argparse.Namespace) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for dest, value in vars(namespace).items():
+        if dest == "config" or value is None:
+            continue
+        _set(tree, tuple(dest.split("__")), value)
+    return tree
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    """One line per bad key, naming the key as an option and what is allowed."""
+    lines = []
+    for problem in err.errors():
+        key = ".".join(str(p) for p in problem["loc"])
+        option = "--" + key.replace(".", "-").replace("_", "-")
+        allowed = problem.get("ctx", {}).get("expected")
+        detail = problem["msg"] if problem["type"] != "extra_forbidden" else "unknown setting"
+        suffix = f" (allowed: {allowed})" if allowed and str(allowed) not in detail else ""
+        lines.append(f"setting {key} ({option}): {detail}{suffix}; got {problem.get('input')!r}")
+    return "\n".join(lines)
+
+
+def validate_tree(tree: Mapping[str, Any]) -> ServerSettings:
+    """Validate a nested dict into ServerSettings, raising ConfigError that names each bad key."""
+    try:
+        return ServerSettings.model_validate(dict(tree))
+    except ValidationError as err:
+        raise ConfigError(describe_validation_error(err)) from err
+
+
+def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> ServerSettings:
+    """argv + environment + optional TOML file -> validated settings (ConfigError on a bad value)."""
+    environ = os.environ if environ is None else environ
+    args = build_parser().parse_args(argv)
+    config_path = args.config or (Path(environ["ARIA_CONFIG"]) if environ.get("ARIA_CONFIG") else None)
+    tree: dict[str, Any] = _from_file(config_path) if config_path else {}
+    tree = _merge(tree, _from_env(environ))
+    tree = _merge(tree, _from_args(args))
+    return validate_tree(tree)

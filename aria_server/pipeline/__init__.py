@@ -1,0 +1,1 @@
+"""The streaming voice pipeline and its small pure helpers."""

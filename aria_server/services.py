@@ -1,0 +1,68 @@
+"""Loads the models named in the settings, once, off the event loop, and warms them up."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from .concurrency import run_blocking
+from .settings import ServerSettings
+from .stt.faster_whisper import WhisperDecoder
+from .stt.service import SpeechService
+from .tts.base import TtsEngine
+from .tts.piper import PiperEngine
+from .tts.service import SpeechSynthesis
+from .tts.voices import resolve_voice
+from .vad.silero import SileroVad
+from .wyoming.handler import Services
+from .wyoming.info import build_info
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def voice_dirs(settings: ServerSettings) -> list[Path]:
+    """Directories searched for Piper voices by name."""
+    dirs = [settings.data_dir / "voices"]
+    if settings.tts.voices_dir is not None:
+        dirs.insert(0, settings.tts.voices_dir)
+    return dirs
+
+
+def _load_tts_engine(name: str, settings: ServerSettings) -> TtsEngine:
+    if name == "coqui":
+        from .tts.coqui import CoquiEngine
+
+        return CoquiEngine(settings.tts)
+    engine = PiperEngine(resolve_voice(settings.tts.voice, voice_dirs(settings)), settings.tts.length_scale)
+    engine.warm_up()
+    return engine
+
+
+def _load_stt(settings: ServerSettings) -> SpeechService:
+    decoder = WhisperDecoder(settings.stt)
+    decoder.warm_up()
+    return SpeechService(decoder, SileroVad(), settings.vad, settings.wyoming.max_audio_seconds)
+
+
+def _load_tts(settings: ServerSettings) -> SpeechSynthesis:
+    names = [settings.tts.backend, *[n for n in settings.tts.fallback if n != settings.tts.backend]]
+    engines = [_load_tts_engine(name, settings) for name in names]
+    return SpeechSynthesis(engines, [engine.voice for engine in engines[:1]], settings.tts.max_text_chars)
+
+
+async def load_services(settings: ServerSettings) -> Services:
+    """STT and TTS loaded and warmed before any port opens (ConfigError when a model is missing)."""
+    started = time.perf_counter()
+    stt = await run_blocking(None, _load_stt, settings)
+    tts = await run_blocking(None, _load_tts, settings)
+    _LOGGER.info("models loaded and warmed up in %.1f s", time.perf_counter() - started)
+    return Services(info=build_info(stt, tts), stt=stt, tts=tts)
+
+
+def close_services(services: Services) -> None:
+    """Stop the model worker threads."""
+    if services.stt is not None:
+        services.stt.close()
+    if services.tts is not None:
+        services.tts.close()

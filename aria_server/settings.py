@@ -1,0 +1,149 @@
+"""The single settings tree of the server, read once from TOML, environment and command line.
+
+Precedence: command line > environment (``ARIA_`` + option) > TOML file > defaults.
+Every leaf field is one command-line option, named ``--<section>-<field>`` (``--stt-model``),
+or ``--<field>`` for top-level fields (``--host``); the option table is derived from the models
+below, so a new field is a new option with no other code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def default_data_dir() -> Path:
+    """Where config and history live unless ``--data-dir`` says otherwise (XDG data home)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "aria"
+
+
+class _Section(BaseModel):
+    """Frozen and strict about unknown keys, so a typo in the config file is reported."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+class SttSettings(_Section):
+    """Speech-to-text (faster-whisper)."""
+
+    model: str = Field("tiny.en", description="Whisper model: a name (tiny.en is bundled) or a CTranslate2 model directory")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: CUDA when present, else CPU")
+    compute_type: str = Field("default", description="CTranslate2 compute type (default: int8 on CPU, float16 on CUDA)")
+    beam_size: int = Field(5, ge=1, le=10, description="beam search width")
+    language: str | None = Field("en", description="spoken language code; empty for auto-detection")
+    cpu_threads: int = Field(0, ge=0, le=256, description="CPU threads for inference (0: all cores)")
+
+
+class VadSettings(_Section):
+    """Voice activity detection (Silero) used for trimming, gating and endpointing."""
+
+    threshold: float = Field(0.5, gt=0.0, lt=1.0, description="speech probability above which a 32 ms frame is speech")
+    speculate_after_ms: int = Field(
+        200, ge=32, le=5000, description="ms of silence after speech before a speculative decode starts"
+    )
+    end_of_speech_ms: int = Field(600, ge=64, le=10000, description="ms of silence that end a spoken turn (endpointing)")
+    speech_pad_ms: int = Field(250, ge=0, le=2000, description="ms of audio kept around detected speech when trimming")
+    min_speech_ms: int = Field(90, ge=0, le=2000, description="speech shorter than this (ms) is treated as noise")
+
+
+class TtsSettings(_Section):
+    """Text-to-speech."""
+
+    backend: Literal["piper", "coqui"] = Field("piper", description="first TTS backend to try")
+    fallback: list[Literal["piper", "coqui"]] = Field(
+        default_factory=list, description="backends tried in order when the first one fails"
+    )
+    voice: str = Field("en_US-joe-medium", description="Piper voice: a name (en_US-joe-medium is bundled) or an .onnx path")
+    voices_dir: Path | None = Field(None, description="extra directory searched for <voice>.onnx (default: <data-dir>/voices)")
+    coqui_model: Path | None = Field(None, description="Coqui model checkpoint path (with coqui_config)")
+    coqui_config: Path | None = Field(None, description="Coqui config.json path")
+    length_scale: float | None = Field(None, gt=0.1, lt=5.0, description="speaking rate (1.0 normal, >1 slower)")
+    max_text_chars: int = Field(10_000, ge=1, le=1_000_000, description="longest text accepted for one synthesis")
+
+
+class LlmSettings(_Section):
+    """Conversation (language model)."""
+
+    backend: Literal["embedded", "ollama", "openai", "none"] = Field(
+        "embedded", description="embedded llama.cpp, an Ollama server, an OpenAI-compatible server, or none"
+    )
+    url: str | None = Field(None, description="server URL for ollama/openai backends")
+    model: str | None = Field(None, description="model name (ollama/openai) or GGUF path (embedded)")
+    system_prompt: str = Field(
+        "You are Aria, a helpful voice assistant in a home. Answer in one or two short spoken sentences.",
+        description="instructions sent before every conversation",
+    )
+    temperature: float = Field(0.7, ge=0.0, le=2.0, description="sampling temperature")
+
+
+class WyomingSettings(_Section):
+    """The Wyoming server and its frame limits."""
+
+    port: int = Field(10800, ge=0, le=65535, description="TCP port of the Wyoming server (0: any free port)")
+    max_line_bytes: int = Field(65_536, ge=1024, le=16_777_216, description="longest JSON header line, bytes")
+    max_data_bytes: int = Field(1_048_576, ge=1024, le=268_435_456, description="largest data section, bytes")
+    max_payload_bytes: int = Field(1_048_576, ge=1024, le=268_435_456, description="largest binary payload, bytes")
+    max_audio_seconds: float = Field(60.0, gt=0.0, le=3600.0, description="longest audio accepted for one transcription, s")
+
+
+class HttpSettings(_Section):
+    """The HTTP API and dashboard."""
+
+    port: int = Field(8780, ge=0, le=65535, description="TCP port of the HTTP API and dashboard (0: any free port)")
+
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class ServerSettings(_Section):
+    """Everything the server needs; each component receives only its own section."""
+
+    host: str = Field("127.0.0.1", description="address to bind; 0.0.0.0 exposes Aria to the network")
+    data_dir: Path = Field(default_factory=default_data_dir, description="where config and history are kept")
+    zeroconf: bool = Field(True, description="advertise the Wyoming server over zeroconf (mDNS)")
+    satellite: list[str] = Field(default_factory=list, description="satellite address tcp://HOST:PORT (repeatable)")
+    log_level: Annotated[LogLevel, Field(description="log verbosity")] = "INFO"
+    stt: SttSettings = Field(default_factory=SttSettings)
+    vad: VadSettings = Field(default_factory=VadSettings)
+    tts: TtsSettings = Field(default_factory=TtsSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    wyoming: WyomingSettings = Field(default_factory=WyomingSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+
+
+def section_names() -> list[str]:
+    """The nested sections of ServerSettings, in declaration order."""
+    return [
+        name
+        for name, field in ServerSettings.model_fields.items()
+        if isinstance(field.annotation, type) and issubclass(field.annotation, _Section)
+    ]
+
+
+def leaf_paths() -> dict[str, tuple[str, ...]]:
+    """Option name (``stt-model``) -> path in the tree (``("stt", "model")``) for every leaf."""
+    paths: dict[str, tuple[str, ...]] = {}
+    sections = set(section_names())
+    for name, field in ServerSettings.model_fields.items():
+        if name in sections:
+            sub = field.annotation
+            assert isinstance(sub, type) and issubclass(sub, _Section)
+            for leaf in sub.model_fields:
+                paths[f"{name}-{leaf}".replace("_", "-")] = (name, leaf)
+        else:
+            paths[name.replace("_", "-")] = (name,)
+    return paths
+
+
+def field_info(path: tuple[str, ...]) -> Any:
+    """The pydantic FieldInfo at ``path``."""
+    model: type[BaseModel] = ServerSettings
+    for part in path[:-1]:
+        annotation = model.model_fields[part].annotation
+        assert isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        model = annotation
+    return model.model_fields[path[-1]]

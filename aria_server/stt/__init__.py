@@ -1,0 +1,1 @@
+"""Speech-to-text: streaming sessions over a shared Whisper model."""

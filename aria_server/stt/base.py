@@ -1,0 +1,60 @@
+"""The STT stage: a shared decoder model, and a throwaway session per utterance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from ..audio import PcmFormat
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What was said in one utterance (empty text when nothing was)."""
+
+    text: str
+    segments: tuple[str, ...] = ()
+    language: str | None = None
+    speculative: bool = False
+    """True when the answer came from a decode started before the audio ended."""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    """Stage timings of this utterance, milliseconds (e.g. ``decode``, ``wait_after_stop``)."""
+
+
+class Decoder(Protocol):
+    """A loaded speech recognition model; blocking calls, run in the STT executor."""
+
+    name: str
+    languages: list[str]
+
+    def decode(self, samples: np.ndarray, language: str | None) -> tuple[list[str], str | None]:
+        """16 kHz mono int16 -> (segment texts, detected language)."""
+        ...
+
+
+class SttSession(Protocol):
+    """One utterance: feed audio as it arrives, then finish for the transcript."""
+
+    async def feed(self, pcm: bytes) -> None:
+        """Add raw PCM in the session's input format."""
+        ...
+
+    async def finish(self) -> Transcript:
+        """End of audio: the transcript, from a speculative decode when it is still valid."""
+        ...
+
+    async def aclose(self) -> None:
+        """Drop the session (client gone): stop any speculative work and free VAD state."""
+        ...
+
+
+class SpeechToText(Protocol):
+    """The STT service all faces share."""
+
+    decoder: Decoder
+
+    def start(self, fmt: PcmFormat, language: str | None = None) -> SttSession:
+        """A new session for audio in ``fmt``."""
+        ...

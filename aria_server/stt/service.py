@@ -1,0 +1,41 @@
+"""The STT service: one decoder, one VAD model, their executors; a session per utterance."""
+
+from __future__ import annotations
+
+from ..audio import PcmFormat
+from ..concurrency import model_executor
+from ..settings import VadSettings
+from ..vad.base import VoiceActivityDetector
+from .base import Decoder
+from .session import StreamingSession
+
+
+class SpeechService:
+    """Shared by every face; sessions are independent, so clients cannot disturb each other."""
+
+    def __init__(self, decoder: Decoder, vad: VoiceActivityDetector, vad_settings: VadSettings, max_seconds: float) -> None:
+        self.decoder = decoder
+        self.vad = vad
+        self._vad_settings = vad_settings
+        self._max_seconds = max_seconds
+        # Whisper saturates the cores by itself: decodes queue on one thread instead of thrashing.
+        self._decode_executor = model_executor("stt", 1)
+        self._vad_executor = model_executor("vad", 2)
+
+    def start(self, fmt: PcmFormat, language: str | None = None) -> StreamingSession:
+        """A new streaming session for audio in ``fmt``."""
+        return StreamingSession(
+            decoder=self.decoder,
+            vad=self.vad,
+            vad_settings=self._vad_settings,
+            fmt=fmt,
+            language=language,
+            decode_executor=self._decode_executor,
+            vad_executor=self._vad_executor,
+            max_seconds=self._max_seconds,
+        )
+
+    def close(self) -> None:
+        """Stop the worker threads (after the server has stopped accepting work)."""
+        self._decode_executor.shutdown(wait=False, cancel_futures=True)
+        self._vad_executor.shutdown(wait=False, cancel_futures=True)

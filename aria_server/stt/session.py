@@ -1,0 +1,141 @@
+"""One utterance: resample, VAD-gate, trim, and decode speculatively at the first pause.
+
+When the endpointer sees a pause (``vad.speculate_after_ms`` of silence), decoding starts on
+the audio so far. If no speech follows before the audio ends, ``finish`` answers with that
+result at once; speech after the pause makes it stale and ``finish`` decodes again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import Executor
+
+import numpy as np
+
+from ..audio import MODEL_RATE, PcmFormat, ToModelFormat
+from ..concurrency import run_blocking
+from ..errors import AriaError, AudioFormatError, SttError
+from ..settings import VadSettings
+from ..vad.base import FRAME_SAMPLES, VoiceActivityDetector
+from ..vad.endpointer import Endpointer, VadEvent, VadEventType
+from .base import Decoder, Transcript
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class StreamingSession:
+    """Per-utterance state; thrown away after ``finish`` (nothing to reset)."""
+
+    def __init__(
+        self,
+        *,
+        decoder: Decoder,
+        vad: VoiceActivityDetector,
+        vad_settings: VadSettings,
+        fmt: PcmFormat,
+        language: str | None,
+        decode_executor: Executor,
+        vad_executor: Executor,
+        max_seconds: float,
+    ) -> None:
+        self._decoder = decoder
+        self._vad = vad.session()
+        self._settings = vad_settings
+        self._converter = ToModelFormat(fmt)
+        self._language = language
+        self._decode_executor = decode_executor
+        self._vad_executor = vad_executor
+        self._max_samples = int(max_seconds * MODEL_RATE)
+        self._chunks: list[np.ndarray] = []
+        self._samples = 0
+        self.endpointer = Endpointer(vad_settings)
+        self._speculation: asyncio.Task[tuple[list[str], str | None, float]] | None = None
+        self._speculated_last_frame: int | None = None
+
+    async def feed(self, pcm: bytes) -> list[VadEvent]:
+        """Add audio; returns the endpointer events it caused (speech start, pause, end)."""
+        samples = self._converter.convert(pcm)
+        if self._samples + len(samples) > self._max_samples:
+            raise AudioFormatError(
+                f"audio longer than {self._max_samples / MODEL_RATE:.0f} s", code="audio-too-long"
+            )
+        self._chunks.append(samples)
+        self._samples += len(samples)
+        probabilities = await run_blocking(self._vad_executor, self._vad.probabilities, samples)
+        events = self.endpointer.feed(probabilities)
+        for event in events:
+            if event.type is VadEventType.PAUSE:
+                self._speculate()
+        return events
+
+    def _speech_window(self) -> np.ndarray:
+        """The audio from the first speech (minus padding) to the last speech (plus padding)."""
+        audio = np.concatenate(self._chunks) if len(self._chunks) != 1 else self._chunks[0]
+        self._chunks = [audio]
+        pad = self._settings.speech_pad_ms * MODEL_RATE // 1000
+        assert self.endpointer.first_speech_frame is not None and self.endpointer.last_speech_frame is not None
+        start = max(0, self.endpointer.first_speech_frame * FRAME_SAMPLES - pad)
+        end = min(len(audio), (self.endpointer.last_speech_frame + 1) * FRAME_SAMPLES + pad)
+        return audio[start:end]
+
+    def _decode_call(self, samples: np.ndarray) -> tuple[list[str], str | None, float]:
+        started = time.perf_counter()
+        texts, language = self._decoder.decode(samples, self._language)
+        return texts, language, (time.perf_counter() - started) * 1000
+
+    def _speculate(self) -> None:
+        self._speculated_last_frame = self.endpointer.last_speech_frame
+        window = self._speech_window()
+        # A stale speculation still runs to completion in its thread; we only stop waiting for it.
+        self._speculation = asyncio.create_task(
+            run_blocking(self._decode_executor, self._decode_call, window), name="stt-speculative-decode"
+        )
+        self._speculation.add_done_callback(_log_failure)
+
+    async def finish(self) -> Transcript:
+        """The transcript; empty without running Whisper when the VAD heard no speech."""
+        stop_time = time.perf_counter()
+        tail = self._converter.convert(b"", last=True)
+        if len(tail):
+            self._chunks.append(tail)
+        if not self.endpointer.has_speech:
+            await self.aclose()
+            return Transcript(text="", language=self._language)
+        speculative = (
+            self._speculation is not None and self._speculated_last_frame == self.endpointer.last_speech_frame
+        )
+        try:
+            if speculative:
+                assert self._speculation is not None
+                texts, language, decode_ms = await self._speculation
+            else:
+                texts, language, decode_ms = await run_blocking(
+                    self._decode_executor, self._decode_call, self._speech_window()
+                )
+        except (asyncio.CancelledError, AriaError):
+            raise
+        except Exception as err:
+            raise SttError(f"transcription failed: {err}") from err
+        finally:
+            await self.aclose()
+        return Transcript(
+            text=" ".join(texts),
+            segments=tuple(texts),
+            language=language,
+            speculative=speculative,
+            timings_ms={"decode": decode_ms, "wait_after_stop": (time.perf_counter() - stop_time) * 1000},
+        )
+
+    async def aclose(self) -> None:
+        """Release VAD state; a stale speculation is left to finish on its own thread."""
+        if self._speculation is not None and not self._speculation.done():
+            self._speculation.cancel()
+        self._speculation = None
+        self._vad.close()
+
+
+def _log_failure(task: asyncio.Task[tuple[list[str], str | None, float]]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        _LOGGER.warning("speculative decode failed", exc_info=task.exception())

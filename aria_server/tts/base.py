@@ -1,0 +1,46 @@
+"""The TTS stage: an engine turns one piece of text into audio; the service streams pieces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """An installed voice."""
+
+    name: str
+    languages: tuple[str, ...]
+    description: str
+    path: str
+
+
+@dataclass(frozen=True)
+class SpeechAudio:
+    """Audio of one piece of text: 16-bit mono PCM."""
+
+    pcm: bytes
+    rate: int
+    text: str
+    width: int = 2
+    channels: int = 1
+
+    @property
+    def seconds(self) -> float:
+        """Duration of the audio."""
+        return len(self.pcm) / (self.rate * self.width * self.channels)
+
+
+class TtsEngine(Protocol):
+    """A loaded TTS model. ``synthesize_piece`` blocks: the service runs it in the TTS executor."""
+
+    name: str
+    sample_rate: int
+    voice: VoiceInfo
+
+    def synthesize_piece(self, text: str) -> np.ndarray:
+        """One clause or sentence -> mono int16 samples at ``sample_rate``."""
+        ...

@@ -1,0 +1,1 @@
+"""Voice activity detection: speech probabilities and end-of-speech detection."""

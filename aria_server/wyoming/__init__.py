@@ -1,0 +1,1 @@
+"""The Wyoming face: server, guarded framing, event handler, zeroconf."""
