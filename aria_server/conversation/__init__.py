@@ -1,0 +1,1 @@
+"""Conversation: local intents, then the language model, with persistent history."""

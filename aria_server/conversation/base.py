@@ -1,0 +1,20 @@
+"""The conversation stage as every face sees it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+
+class ConversationAgent(Protocol):
+    """Answers a user's text within a conversation, streaming text deltas."""
+
+    def reply(self, conversation_id: str, text: str, *, language: str | None = None) -> AsyncIterator[str]:
+        """Text deltas of the answer as they are produced.
+
+        Cancellable at any point (barge-in closes the iterator); the turn is stored in the
+        conversation's history when the answer completes. Failures of the language model are
+        answered with a short spoken-style apology rather than raised, so a turn always ends
+        with something to say; only cancellation propagates.
+        """
+        ...

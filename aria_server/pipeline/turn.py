@@ -1,0 +1,176 @@
+"""One voice turn, stage by stage: VAD -> STT -> conversation -> chunker -> TTS.
+
+Every face (Wyoming satellites, the browser's /ws, Home Assistant) runs turns through
+``VoicePipeline.run_turn`` and translates the resulting ``PipelineEvent`` stream at its edge.
+The LLM and TTS run concurrently: each text delta goes to the chunker at once, and each
+clause's audio is emitted as soon as it exists. Closing the event iterator (barge-in) cancels
+whatever is still running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..audio import PcmFormat
+from ..conversation.base import ConversationAgent
+from ..errors import AriaError
+from ..events import EventType, PipelineEvent
+from ..stt.service import SpeechService
+from ..tts.service import SpeechSynthesis
+from ..vad.endpointer import VadEventType
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TurnRequest:
+    """Input of one turn: microphone audio (ended by the VAD or the stream) or typed text."""
+
+    conversation_id: str
+    audio: AsyncIterable[bytes] | None = None
+    audio_format: PcmFormat | None = None
+    text: str | None = None
+    language: str | None = None
+    end_on_silence: bool = True
+    """Stop listening when the VAD hears the end of speech (False: only when the audio ends)."""
+    speak: bool = True
+    """Synthesize the reply (False for text-only clients)."""
+
+
+class VoicePipeline:
+    """Holds the shared stage services; every turn is independent."""
+
+    def __init__(self, stt: SpeechService | None, agent: ConversationAgent, tts: SpeechSynthesis | None) -> None:
+        self.stt = stt
+        self.agent = agent
+        self.tts = tts
+
+    async def run_turn(self, request: TurnRequest) -> AsyncIterator[PipelineEvent]:
+        """The events of one turn, ending with TURN_END (after an ERROR when a stage failed)."""
+        turn = _Turn(self, request)
+        async for event in turn.events():
+            yield event
+
+
+class _Turn:
+    """The state of one running turn (thrown away afterwards)."""
+
+    def __init__(self, pipeline: VoicePipeline, request: TurnRequest) -> None:
+        self.pipeline = pipeline
+        self.request = request
+        self.turn_id = uuid.uuid4().hex[:12]
+        self.queue: asyncio.Queue[PipelineEvent | None] = asyncio.Queue()
+
+    def _event(self, type_: EventType, **data: Any) -> PipelineEvent:
+        return PipelineEvent(type_, self.turn_id, data)
+
+    def emit(self, type_: EventType, **data: Any) -> None:
+        self.queue.put_nowait(self._event(type_, **data))
+
+    async def events(self) -> AsyncIterator[PipelineEvent]:
+        yield self._event(EventType.TURN_START, conversation_id=self.request.conversation_id)
+        runner = asyncio.create_task(self._run(), name=f"turn {self.turn_id}")
+        try:
+            while (event := await self.queue.get()) is not None:
+                yield event
+            await runner
+        finally:
+            if not runner.done():
+                runner.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await runner
+
+    async def _run(self) -> None:
+        outcome: Mapping[str, Any] = {"outcome": "done"}
+        try:
+            text = self.request.text
+            if text is None:
+                text = await self._listen()
+            if text.strip():
+                await self._answer(text)
+            else:
+                outcome = {"outcome": "no-speech"}
+        except AriaError as err:
+            _LOGGER.warning("turn %s failed: %s", self.turn_id, err)
+            self.emit(EventType.ERROR, code=err.code, message=err.message)
+            outcome = {"outcome": "error", "code": err.code}
+        finally:
+            self.emit(EventType.TURN_END, **outcome)
+            self.queue.put_nowait(None)
+
+    async def _listen(self) -> str:
+        stt = self.pipeline.stt
+        if stt is None or self.request.audio is None or self.request.audio_format is None:
+            raise AriaError("this turn has neither text nor audio with a format", code="bad-turn")
+        session = stt.start(self.request.audio_format, self.request.language)
+        try:
+            async for pcm in self.request.audio:
+                ended = False
+                for vad in await session.feed(pcm):
+                    if vad.type is VadEventType.SPEECH_START:
+                        self.emit(EventType.VAD_START, frame=vad.frame)
+                    elif vad.type is VadEventType.SPEECH_END:
+                        self.emit(EventType.VAD_END, frame=vad.frame)
+                        ended = self.request.end_on_silence
+                if ended:
+                    break
+            transcript = await session.finish()
+        finally:
+            await session.aclose()
+        self.emit(
+            EventType.STT_END,
+            text=transcript.text,
+            language=transcript.language,
+            speculative=transcript.speculative,
+            timings_ms=dict(transcript.timings_ms),
+        )
+        return transcript.text
+
+    async def _answer(self, text: str) -> None:
+        deltas: asyncio.Queue[str | None] = asyncio.Queue()
+        tts = self.pipeline.tts if self.request.speak else None
+
+        async def think() -> None:
+            reply = []
+            try:
+                async for delta in self.pipeline.agent.reply(
+                    self.request.conversation_id, text, language=self.request.language
+                ):
+                    reply.append(delta)
+                    self.emit(EventType.LLM_DELTA, text=delta)
+                    deltas.put_nowait(delta)
+            finally:
+                deltas.put_nowait(None)
+            self.emit(EventType.LLM_END, text="".join(reply))
+
+        async def speak() -> None:
+            assert tts is not None
+
+            async def text_stream() -> AsyncIterator[str]:
+                while (delta := await deltas.get()) is not None:
+                    yield delta
+
+            async for audio in tts.synthesize(text_stream()):
+                self.emit(EventType.TTS_CHUNK, pcm=audio.pcm, rate=audio.rate, width=2, channels=1, text=audio.text)
+            self.emit(EventType.TTS_END)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(think(), name=f"turn {self.turn_id} llm")
+                if tts is not None:
+                    group.create_task(speak(), name=f"turn {self.turn_id} tts")
+        except ExceptionGroup as group_error:
+            # Report the stage's own typed error; anything else stays a crash with its group.
+            aria_errors = group_error.subgroup(AriaError)
+            if aria_errors is None:
+                raise
+            first = aria_errors.exceptions[0]
+            while isinstance(first, ExceptionGroup):
+                first = first.exceptions[0]
+            raise first from group_error
