@@ -1,0 +1,62 @@
+"""Shared fixtures: real bundled models loaded once, and a real Wyoming server on 127.0.0.1:0."""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from aria_server.app import create_wyoming_server
+from aria_server.config import validate_tree
+from aria_server.services import close_services, load_services
+from aria_server.settings import ServerSettings
+from aria_server.wyoming.handler import Services
+from aria_server.wyoming.server import WyomingServer
+
+AUDIO = Path(__file__).parent / "fixtures" / "audio"
+
+
+def read_wav(name: str) -> tuple[bytes, int, int, int]:
+    """(pcm, rate, width, channels) of a fixture WAV."""
+    with wave.open(str(AUDIO / f"{name}.wav"), "rb") as wav:
+        return wav.readframes(wav.getnframes()), wav.getframerate(), wav.getsampwidth(), wav.getnchannels()
+
+
+def normalise(text: str) -> str:
+    """Lower case, letters and spaces only: transcripts are compared on words."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("aria-data")
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path) -> ServerSettings:
+    """Defaults on the bundled models, no LLM, no zeroconf, any free port."""
+    return validate_tree(
+        {"data_dir": str(data_dir), "zeroconf": False, "llm": {"backend": "none"}, "wyoming": {"port": 0}}
+    )
+
+
+@pytest.fixture(scope="session")
+async def services(settings: ServerSettings) -> AsyncIterator[Services]:
+    loaded = await load_services(settings)
+    yield loaded
+    close_services(loaded)
+
+
+@pytest.fixture(scope="session")
+async def wyoming_server(settings: ServerSettings, services: Services) -> AsyncIterator[WyomingServer]:
+    server = create_wyoming_server(settings, services)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(scope="session")
+def wyoming_uri(wyoming_server: WyomingServer) -> str:
+    return f"tcp://127.0.0.1:{wyoming_server.port}"
