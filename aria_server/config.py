@@ -3,6 +3,9 @@
 The option table is derived from the settings tree (see ``settings.leaf_paths``): option
 ``--stt-model`` is environment variable ``ARIA_STT_MODEL`` and TOML key ``stt.model`` (the flat
 spelling ``stt-model = ...`` at the top of the file is accepted too).
+
+Layers, lowest first: defaults, TOML file, dashboard changes persisted in the data directory
+(``config_store.py``), environment, command line.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .config_store import persisted_path, read_persisted
 from .errors import ConfigError
-from .settings import ServerSettings, field_info, leaf_paths, section_names
+from .settings import ServerSettings, default_data_dir, field_info, leaf_paths, section_names
 
 ENV_PREFIX = "ARIA_"
 # Not settings themselves: they say where the settings come from.
@@ -60,11 +64,12 @@ def _set(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     tree[path[-1]] = value
 
 
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+def merge_trees(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """A new tree: ``base`` with ``override``'s leaves on top (nested sections merge key by key)."""
     merged = dict(base)
     for key, value in override.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+            merged[key] = merge_trees(merged[key], value)
         else:
             merged[key] = value
     return merged
@@ -83,7 +88,7 @@ def _from_file(path: Path) -> dict[str, Any]:
     for key, value in raw.items():
         flat = key.replace("_", "-")
         if key in sections and isinstance(value, dict):
-            tree = _merge(tree, {key: value})
+            tree = merge_trees(tree, {key: value})
         elif flat in paths:
             _set(tree, paths[flat], value)
         else:
@@ -137,11 +142,21 @@ def validate_tree(tree: Mapping[str, Any]) -> ServerSettings:
 
 
 def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> ServerSettings:
-    """argv + environment + optional TOML file -> validated settings (ConfigError on a bad value)."""
+    """argv + environment + persisted dashboard changes + optional TOML file -> validated settings.
+
+    ConfigError on a bad value, naming the persisted file when dashboard changes were applied.
+    """
     environ = os.environ if environ is None else environ
     args = build_parser().parse_args(argv)
     config_path = args.config or (Path(environ["ARIA_CONFIG"]) if environ.get("ARIA_CONFIG") else None)
     tree: dict[str, Any] = _from_file(config_path) if config_path else {}
-    tree = _merge(tree, _from_env(environ))
-    tree = _merge(tree, _from_args(args))
-    return validate_tree(tree)
+    pinned = merge_trees(_from_env(environ), _from_args(args))
+    # Dashboard changes (config_store.py) sit between the file and the environment.
+    data_dir = Path(merge_trees(tree, pinned).get("data_dir") or default_data_dir())
+    persisted = read_persisted(data_dir)
+    try:
+        return validate_tree(merge_trees(merge_trees(tree, persisted), pinned))
+    except ConfigError as err:
+        if persisted:
+            raise ConfigError(f"{err.message}\n(dashboard changes are kept in {persisted_path(data_dir)})") from err
+        raise

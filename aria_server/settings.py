@@ -94,6 +94,16 @@ class HttpSettings(_Section):
     """The HTTP API and dashboard."""
 
     port: int = Field(8780, ge=0, le=65535, description="TCP port of the HTTP API and dashboard (0: any free port)")
+    require_token: bool = Field(
+        False, description="require the API token even on a loopback address (always required off loopback)"
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="extra browser origins allowed to call the API and /ws (scheme://host:port)"
+    )
+    max_body_bytes: int = Field(65_536, ge=1024, le=16_777_216, description="largest HTTP request body, bytes")
+    max_ws_message_bytes: int = Field(
+        65_536, ge=2048, le=16_777_216, description="largest WebSocket message from a client, bytes"
+    )
 
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]

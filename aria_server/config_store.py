@@ -1,0 +1,99 @@
+"""Persists the configuration changes made through the API, atomically, in the data directory.
+
+Only the leaves a user changed are kept (``<data-dir>/config.json``, a partial settings tree),
+so a later edit of the TOML file still reaches every other key. Layering at start-up, done once
+in ``config.load_settings``::
+
+    defaults < TOML file < persisted dashboard changes < environment < command line
+
+The dashboard's changes are the user's most recent deliberate choice, so they beat the file;
+the environment and command line are what the operator pinned for this run, so they still win.
+
+A save writes a temporary file, fsyncs it, renames it over the old one and fsyncs the directory:
+after ``save`` returns, the change survives ``kill -9`` and a power cut, and a crash mid-write
+leaves the previous version whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .concurrency import run_blocking
+from .errors import ConfigError
+
+PERSISTED_FILE = "config.json"
+"""Name of the file, in the data directory, holding the dashboard's changes."""
+
+
+def persisted_path(data_dir: Path) -> Path:
+    """Where the dashboard's changes are kept for this data directory."""
+    return data_dir / PERSISTED_FILE
+
+
+def read_persisted(data_dir: Path) -> dict[str, Any]:
+    """The persisted partial tree ({} when there is none); ConfigError when it is unreadable.
+
+    Blocking: call it at start-up or through ``run_blocking``.
+    """
+    path = persisted_path(data_dir)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as err:
+        raise ConfigError(f"cannot read persisted settings {path}: {err}") from err
+    try:
+        tree = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"persisted settings {path} are not valid JSON ({err}); fix or delete the file") from err
+    if not isinstance(tree, dict):
+        raise ConfigError(f"persisted settings {path} must hold a JSON object; fix or delete the file")
+    return tree
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    # The rename itself is only durable once the directory entry is on disk.
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class ConfigStore:
+    """The persisted partial tree of one data directory; saves are serialised by a lock."""
+
+    def __init__(self, data_dir: Path, overlay: Mapping[str, Any] | None = None) -> None:
+        self.path = persisted_path(data_dir)
+        self._overlay: dict[str, Any] = json.loads(json.dumps(overlay or {}))
+        self.lock = asyncio.Lock()
+        """Held by a caller across read-merge-save so concurrent changes do not lose each other."""
+
+    @classmethod
+    async def open(cls, data_dir: Path) -> ConfigStore:
+        """The store with what is on disk now (read off the event loop)."""
+        return cls(data_dir, await run_blocking(None, read_persisted, data_dir))
+
+    @property
+    def overlay(self) -> dict[str, Any]:
+        """A copy of the persisted partial tree."""
+        copied: dict[str, Any] = json.loads(json.dumps(self._overlay))
+        return copied
+
+    async def save(self, overlay: Mapping[str, Any]) -> None:
+        """Replace the persisted tree atomically; durable when this returns."""
+        data = json.dumps(overlay, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+        await run_blocking(None, _write_atomically, self.path, data)
+        self._overlay = json.loads(data)
