@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Creates .venv and installs Aria with the extras named in $ARIA_EXTRAS (default: embedded-llm),
+# plus the Debian packages it needs (and Chromium when ARIA_WITH_BROWSER=1).
+# llama-cpp-python is source-only on PyPI: it is built once (about 5 minutes on 2 cores) with
+# GGML_NATIVE=OFF, so the wheel runs on any x86-64 CPU, and the wheel is reused afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras="${ARIA_EXTRAS:-embedded-llm}"
+wheels="${ARIA_WHEEL_CACHE:-$HOME/.cache/aria/wheels}"
+llama_version="0.3.36"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+
+missing=()
+python3 -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null || missing+=(python3)
+python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+command -v cc >/dev/null || missing+=(build-essential)
+command -v cmake >/dev/null || missing+=(cmake)
+[ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/libgomp.so.1 ] || missing+=(libgomp1)
+# The dashboard tests drive Debian's Chromium (no browser can be downloaded by Playwright here).
+if [ "${ARIA_WITH_BROWSER:-0}" = 1 ]; then command -v chromium >/dev/null || missing+=(chromium); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  as_root apt-get update -q
+  as_root apt-get install -y -q "${missing[@]}"
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+
+if [[ "$extras" == *embedded-llm* || "$extras" == *all* ]]; then
+  mkdir -p "$wheels"
+  if ! ls "$wheels"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1; then
+    echo "setup: building llama-cpp-python $llama_version (once; about 5 minutes)"
+    CMAKE_ARGS="-DGGML_NATIVE=OFF" .venv/bin/python -m pip wheel -q --no-deps -w "$wheels" "llama-cpp-python==$llama_version"
+  fi
+fi
+
+.venv/bin/python -m pip install -q --find-links "$wheels" -e ".[$extras]"
+echo "setup: done (.venv, extras: $extras)"

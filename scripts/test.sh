@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets up (first time) and runs the whole test suite; extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ARIA_EXTRAS="${ARIA_EXTRAS:-all,test}" ARIA_WITH_BROWSER=1 bash scripts/setup.sh
+set +e
+.venv/bin/python -m pytest "$@"
+status=$?
+set -e
+# pytest exits 5 when it collected no tests: that is a broken suite here, not a pass.
+if [ "$status" -eq 5 ]; then echo "test: pytest collected no tests" >&2; exit 1; fi
+exit "$status"
