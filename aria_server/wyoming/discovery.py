@@ -47,7 +47,8 @@ class WyomingAdvertisement:
         )
         try:
             self._zeroconf = AsyncZeroconf(ip_version=IPVersion.V4Only)
-            await self._zeroconf.async_register_service(self._info)
+            # The call returns a task that finishes once the probing/announcing is done.
+            await (await self._zeroconf.async_register_service(self._info))
             _LOGGER.info("zeroconf: advertising %s at %s:%d", self._info.name, self.address, self.port)
         except OSError as err:
             _LOGGER.warning("zeroconf advertisement failed (%s); add Aria to Home Assistant by host and port", err)
@@ -60,7 +61,8 @@ class WyomingAdvertisement:
         zeroconf, self._zeroconf = self._zeroconf, None
         if self._info is not None:
             try:
-                await zeroconf.async_unregister_service(self._info)
+                # Await the goodbye broadcast itself, or closing would cut it off.
+                await (await zeroconf.async_unregister_service(self._info))
             except Exception:  # shutting down anyway; the record expires on its own
                 _LOGGER.debug("zeroconf unregister failed", exc_info=True)
         await zeroconf.async_close()
