@@ -1,0 +1,102 @@
+"""``aria-satellite`` / ``python -m aria_satellite``: argv -> settings -> run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .app import run
+from .settings import MicSettings, SatelliteSettings, SndSettings, VadSettings, WakeSettings
+from .wake import BUILTIN_MODELS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``aria-satellite``."""
+    parser = argparse.ArgumentParser(
+        prog="aria-satellite",
+        description="Aria satellite: a Wyoming satellite server (microphone, speaker, local wake word).",
+    )
+    parser.add_argument("--name", default="aria-satellite", help="satellite name")
+    parser.add_argument("--area", help="room the satellite is in")
+    parser.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
+    parser.add_argument("--port", type=int, default=10700, help="Wyoming port (default 10700, 0: any)")
+    parser.add_argument(
+        "--wake-word", default="okay_nabu", help=f"{'|'.join(BUILTIN_MODELS)}, a .tflite path, or none (start on speech)"
+    )
+    parser.add_argument("--wake-threshold", type=float, default=0.5, help="wake score that detects (0-1)")
+    parser.add_argument("--wake-refractory", type=float, default=2.0, help="seconds a detection is not repeated")
+    mic = parser.add_mutually_exclusive_group()
+    mic.add_argument("--mic-device", help="sound device (index or name) to record from")
+    mic.add_argument("--mic-command", help="program printing raw 16-bit PCM (e.g. arecord -r 16000 -c 1 -f S16_LE -t raw)")
+    mic.add_argument("--mic-file", type=Path, help="WAV played in real time from the first run-satellite, then silence")
+    parser.add_argument("--mic-command-rate", type=int, default=16_000, help="sample rate of --mic-command, Hz")
+    parser.add_argument("--mic-command-channels", type=int, default=1, help="channels of --mic-command")
+    snd = parser.add_mutually_exclusive_group()
+    snd.add_argument("--snd-device", help="sound device (index or name) to play on")
+    snd.add_argument("--snd-command", help="program reading raw 16-bit mono PCM (e.g. aplay -r 22050 -c 1 -f S16_LE -t raw)")
+    snd.add_argument("--snd-file", type=Path, help="WAV file every played sound is appended to")
+    parser.add_argument("--snd-rate", type=int, default=22_050, help="speaker sample rate, Hz")
+    parser.add_argument("--vad-threshold", type=float, default=0.5, help="speech probability of a frame (0-1)")
+    parser.add_argument("--no-chimes", action="store_true", help="no chime when the wake word is heard")
+    parser.add_argument("--no-barge-in", action="store_true", help="speech during playback does not interrupt it")
+    parser.add_argument("--no-zeroconf", action="store_true", help="do not advertise over zeroconf")
+    parser.add_argument("--timing-log", type=Path, help="JSON-lines file of event timestamps (for aria-bench turn)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> SatelliteSettings:
+    """Map the parsed command line onto the settings tree, once."""
+    wake_word = None if args.wake_word.lower() == "none" else args.wake_word
+    return SatelliteSettings(
+        name=args.name,
+        area=args.area,
+        host=args.host,
+        port=args.port,
+        zeroconf=not args.no_zeroconf,
+        mic=MicSettings(
+            device=args.mic_device,
+            command=tuple(shlex.split(args.mic_command)) if args.mic_command else None,
+            command_rate=args.mic_command_rate,
+            command_channels=args.mic_command_channels,
+            file=args.mic_file,
+        ),
+        snd=SndSettings(
+            device=args.snd_device,
+            command=tuple(shlex.split(args.snd_command)) if args.snd_command else None,
+            file=args.snd_file,
+            rate=args.snd_rate,
+        ),
+        wake=WakeSettings(model=wake_word, threshold=args.wake_threshold, refractory_s=args.wake_refractory),
+        vad=VadSettings(threshold=args.vad_threshold),
+        chimes=not args.no_chimes,
+        barge_in=not args.no_barge_in,
+        timing_log=args.timing_log,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; exit status 2 for a bad option or a missing part."""
+    args = build_parser().parse_args(argv)
+    settings = settings_from_args(args)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    if settings.mic.file is not None and not settings.mic.file.is_file():
+        print(f"aria-satellite: --mic-file {settings.mic.file} does not exist", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(run(settings))
+    except (ValueError, OSError) as err:
+        logging.getLogger("aria_satellite").error("cannot start: %s", err)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Builds the satellite from its settings and runs it until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from wyoming.info import Attribution, Info
+from wyoming.info import Satellite as SatelliteInfo
+
+from . import __version__
+from .discovery import SatelliteAdvertisement
+from .link import SatelliteServer
+from .mic import create_mic
+from .satellite import Satellite
+from .settings import SatelliteSettings
+from .speaker import create_sink
+from .timing import TimingLog
+from .wake import OpenWakeWordModel
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def build_info(settings: SatelliteSettings) -> Info:
+    """The ``info`` answer: a satellite, with its wake word when it has one."""
+    return Info(
+        satellite=SatelliteInfo(
+            name=settings.name,
+            description=f"Aria satellite {settings.name}",
+            attribution=Attribution(name="Aria", url="https://pypi.org/project/aria-voice/"),
+            installed=True,
+            version=__version__,
+            area=settings.area,
+            has_vad=False,
+            active_wake_words=[settings.wake.model] if settings.wake.model else [],
+            max_active_wake_words=1,
+        )
+    )
+
+
+async def serve(settings: SatelliteSettings, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+    """Run the satellite until ``stop`` is set; ``ready`` is set once the port is open."""
+    timing = TimingLog(settings.timing_log)
+    wake = OpenWakeWordModel(settings.wake.model) if settings.wake.model else None
+    mic = create_mic(settings.mic, on_file_start=lambda t0: timing.write("mic-file-start", t0, file=str(settings.mic.file)))
+    server = SatelliteServer(settings.host, settings.port, build_info(settings))
+    satellite = Satellite(settings, mic=mic, speaker=create_sink(settings.snd), wake=wake, link=server, timing=timing)
+    advertisement: SatelliteAdvertisement | None = None
+    try:
+        await server.start(satellite)
+        if settings.zeroconf:
+            advertisement = SatelliteAdvertisement(settings.name, settings.host, server.port)
+            await advertisement.start()
+        _LOGGER.info("satellite %s ready on tcp://%s:%d", settings.name, settings.host, server.port)
+        timing.write("ready", port=server.port)
+        if ready is not None:
+            ready.set()
+        async with asyncio.TaskGroup() as group:
+            runner = group.create_task(satellite.run(), name="satellite")
+            await stop.wait()  # a failing satellite cancels this wait and the group re-raises
+            runner.cancel()
+    finally:
+        if advertisement is not None:
+            await advertisement.stop()
+        await server.stop()
+        if wake is not None:
+            wake.close()
+        timing.close()
+
+
+async def run(settings: SatelliteSettings) -> None:
+    """``serve`` with SIGTERM and SIGINT wired to a clean stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await serve(settings, stop)
