@@ -1,0 +1,111 @@
+"""Typed request errors and the one middleware that turns any AriaError into an HTTP answer.
+
+Every failure leaves the server as ``{"error": {"code", "message"}}`` (plus ``fields`` for
+settings validation), with a 4xx for the client's mistakes and a 5xx for ours.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+
+from ..errors import AriaError, ConfigError, LlmUnavailable, SatelliteGone
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class RequestError(AriaError):
+    """The request itself is wrong (or not allowed); ``status`` is its HTTP status."""
+
+    default_code = "bad-request"
+
+    def __init__(
+        self, message: str, code: str | None = None, *, status: int = 400, fields: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message, code)
+        self.status = status
+        self.fields = dict(fields or {})
+
+
+def status_for(err: AriaError) -> int:
+    """HTTP status of a domain error reaching the edge."""
+    if isinstance(err, RequestError):
+        return err.status
+    if isinstance(err, ConfigError):
+        return 422
+    if isinstance(err, SatelliteGone):
+        return 404
+    if isinstance(err, LlmUnavailable):
+        return 503
+    return 500
+
+
+def error_body(code: str, message: str, fields: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The JSON body of every error answer."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = dict(fields)
+    return {"error": error}
+
+
+def error_response(err: AriaError) -> web.Response:
+    """An AriaError as a JSON answer."""
+    fields = err.fields if isinstance(err, RequestError) else None
+    return web.json_response(error_body(err.code, err.message, fields), status=status_for(err))
+
+
+_HTTP_CODES = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+}
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Translate AriaError and aiohttp's own HTTP errors into the JSON error body."""
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except AriaError as err:
+        if status_for(err) >= 500:
+            _LOGGER.error("%s %s failed: %s", request.method, request.path, err)
+        return error_response(err)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, "http-error")
+        return web.json_response(error_body(code, exc.reason if exc.text is None else _plain(exc)), status=exc.status)
+
+
+def _plain(exc: web.HTTPException) -> str:
+    """aiohttp's message for an HTTPException ("413: Request Entity Too Large" -> the reason text)."""
+    text = exc.text or exc.reason
+    return text.split(": ", 1)[1] if text.startswith(f"{exc.status}: ") else text
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a RequestError saying exactly what is wrong."""
+    if request.content_type != "application/json":
+        # Also closes the door to cross-site "simple" form posts, which cannot set this type.
+        raise RequestError(
+            f"send the body as application/json (got {request.content_type or 'no content type'})",
+            "unsupported-media-type",
+            status=415,
+        )
+    raw = await request.read()
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise RequestError(f"the body is not valid JSON: {err}", "bad-json") from err
+    if not isinstance(body, dict):
+        raise RequestError(f"the body must be a JSON object, not {type(body).__name__}", "bad-json")
+    return body

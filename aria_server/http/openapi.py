@@ -1,0 +1,82 @@
+"""The OpenAPI 3.1 description, generated from the route table and the pydantic models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+
+if TYPE_CHECKING:
+    from .routes import Route
+
+_REF = "#/components/schemas/{model}"
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "stable machine-readable code"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "description": "dotted setting path -> what is wrong with it (settings validation)",
+                },
+            },
+        }
+    },
+}
+
+_ERRORS = {
+    "400": "bad JSON or a wrong type",
+    "401": "the API token is missing or wrong",
+    "403": "origin or host not allowed",
+    "413": "body too large",
+    "415": "body is not application/json",
+    "422": "a setting failed validation",
+}
+
+
+def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
+    error = {"content": {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}}}
+    operation: dict[str, Any] = {
+        "summary": route.summary,
+        "operationId": f"{route.method.lower()}{route.path.replace('/', '_').replace('{', '').replace('}', '')}",
+        "responses": {"200": {"description": "success", "content": {"application/json": {}}}},
+    }
+    if route.path == "/ws":
+        operation["responses"] = {"101": {"description": "switching to the WebSocket protocol"}}
+    if route.body is not None:
+        schema = route.body.model_json_schema(ref_template=_REF)
+        schemas.update(schema.pop("$defs", {}))
+        schemas[route.body.__name__] = schema
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": _REF.format(model=route.body.__name__)}}},
+        }
+    for status, description in _ERRORS.items():
+        operation["responses"][status] = {"description": description, **error}
+    return operation
+
+
+def build_spec(routes: Sequence[Route]) -> dict[str, Any]:
+    """The whole description; every route answers errors as the ``Error`` schema."""
+    schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Aria HTTP API", "version": __version__},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}, {}],
+    }

@@ -1,0 +1,50 @@
+"""Every route of the HTTP face, in one table (the OpenAPI description is built from it)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from . import config_views, health, models, openapi, static, ws
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One API route and what the OpenAPI description says about it."""
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    body: type[BaseModel] | None = None
+    """The JSON body it accepts, when it takes one (validated the same way)."""
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/health", health.get_health, "Overall and per-stage health (503 when down)"),
+    Route("GET", "/models", models.get_models, "LLM models of the active backend, STT models and TTS voices"),
+    Route("GET", "/config", config_views.get_config, "The settings tree (secrets masked) and pending restarts"),
+    Route("GET", "/config/schema", config_views.get_config_schema, "JSON Schema of the settings"),
+    Route("POST", "/config", config_views.post_config, "Merge a partial settings tree; persisted, applied live where possible"),
+    Route("GET", "/ws", ws.websocket, "The conversation WebSocket (JSON messages and binary PCM frames)"),
+)
+
+
+async def get_openapi(request: web.Request) -> web.Response:
+    """The OpenAPI 3.1 description of ROUTES."""
+    return web.json_response(openapi.build_spec(ROUTES))
+
+
+def setup_routes(app: web.Application, web_dir: Path) -> None:
+    """Add the API routes, the OpenAPI description and the dashboard's files."""
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, route.handler)
+    app.router.add_get("/openapi.json", get_openapi)
+    static.setup(app, web_dir)
+

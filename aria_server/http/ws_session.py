@@ -1,0 +1,207 @@
+"""One ``/ws`` connection's conversation: at most one turn at a time, owned and cancellable.
+
+A new turn (text, or ``start``) while one is in flight is a barge-in: the old turn is cancelled
+first. Microphone frames go to the listening turn through a bounded queue, so a client that
+sends faster than the pipeline reads is slowed down by TCP rather than buffered without end;
+frames that arrive while nothing listens (the tail after the VAD ended the turn) are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from ..errors import AriaError, AudioFormatError
+from ..events import EventType
+from ..pipeline.turn import TurnRequest, VoicePipeline
+from .ws_messages import INPUT_FORMAT, SAMPLES_PER_FRAME, ClientMessage, Command, decode_audio, error_status, message
+from .ws_turn import TurnReporter
+
+_LOGGER = logging.getLogger(__name__)
+
+AUDIO_QUEUE_FRAMES = 64
+"""Microphone frames buffered for the pipeline (about 2 s of 32 ms frames)."""
+
+_LISTENING_OVER = frozenset({EventType.VAD_END, EventType.STT_END, EventType.ERROR, EventType.TURN_END})
+"""After these, the turn reads no more microphone audio."""
+
+
+class _AudioInput:
+    """The microphone stream of one listening turn."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(AUDIO_QUEUE_FRAMES)
+        self.closed = False
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        while (chunk := await self.queue.get()) is not None:
+            yield chunk
+
+    async def put(self, pcm: bytes) -> None:
+        """Queue a frame (waiting while the queue is full); ignored once closed."""
+        if not self.closed:
+            await self.queue.put(pcm)
+
+    async def end(self) -> None:
+        """The user stopped talking: the pipeline reads what is queued, then the end."""
+        if not self.closed:
+            self.closed = True
+            await self.queue.put(None)
+
+    def detach(self) -> None:
+        """The pipeline stopped listening: drop what is queued (unblocking a waiting ``put``)."""
+        self.closed = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(None)
+
+
+class WsSession:
+    """Conversation state of one socket; ``close`` cancels whatever is still running."""
+
+    def __init__(self, ws: web.WebSocketResponse, pipeline: VoicePipeline, conversation_id: str | None, model: str | None):
+        self.ws = ws
+        self.pipeline = pipeline
+        self.conversation_id = conversation_id or new_conversation_id()
+        self.model = model
+        self._send_lock = asyncio.Lock()
+        self._turn: asyncio.Task[None] | None = None
+        self._audio: _AudioInput | None = None
+        self._reporter: TurnReporter | None = None
+
+    # -- sending -----------------------------------------------------------------------------
+
+    async def send_json(self, payload: dict[str, Any]) -> None:
+        """Send one JSON message; a socket the client already closed is not an error."""
+        async with self._send_lock:
+            if not self.ws.closed:
+                with contextlib.suppress(ConnectionResetError):
+                    await self.ws.send_json(payload)
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Send one binary frame (reply audio)."""
+        async with self._send_lock:
+            if not self.ws.closed:
+                with contextlib.suppress(ConnectionResetError):
+                    await self.ws.send_bytes(data)
+
+    async def send_error(self, err: AriaError) -> None:
+        """Report an error; the connection stays open."""
+        await self.send_json(error_status(err.code, err.message))
+
+    async def hello(self) -> None:
+        """The first message: the conversation and the audio format expected."""
+        await self.send_json(
+            message(
+                "status",
+                "idle",
+                conversationId=self.conversation_id,
+                model=self.model,
+                inputFormat={
+                    "rate": INPUT_FORMAT.rate,
+                    "width": INPUT_FORMAT.width,
+                    "channels": INPUT_FORMAT.channels,
+                    "samplesPerFrame": SAMPLES_PER_FRAME,
+                    "encoding": "pcm_s16le",
+                },
+            )
+        )
+
+    # -- receiving ---------------------------------------------------------------------------
+
+    async def on_message(self, msg: ClientMessage) -> None:
+        """Act on one validated client message."""
+        if msg.type == "text":
+            if not msg.data.strip():
+                raise AriaError("the text is empty", code="empty-text")
+            await self._start_turn(TurnRequest(self.conversation_id, text=msg.data, speak=msg.speak))
+        elif msg.type == "audio":
+            await self.on_audio(decode_audio(msg.data))
+        else:
+            await self._on_command(Command(msg.data))
+
+    async def on_audio(self, pcm: bytes) -> None:
+        """A microphone frame; dropped unless a turn is listening."""
+        if len(pcm) % INPUT_FORMAT.bytes_per_frame:
+            raise AudioFormatError("audio frames must hold whole 16-bit samples", code="bad-audio")
+        if self._audio is not None:
+            await self._audio.put(pcm)
+
+    async def _on_command(self, command: Command) -> None:
+        if command is Command.START:
+            audio = _AudioInput()
+            request = TurnRequest(
+                self.conversation_id, audio=audio.stream(), audio_format=INPUT_FORMAT, end_on_silence=True
+            )
+            await self._start_turn(request, audio)
+        elif command is Command.STOP:
+            if self._audio is not None and not self._audio.closed:
+                if self._reporter is not None:
+                    self._reporter.mark("speechEnd", time.monotonic_ns())
+                await self._audio.end()
+        elif command is Command.CANCEL:
+            await self.cancel_turn(report=True)
+        elif command is Command.NEW_CONVERSATION:
+            await self.cancel_turn(report=True)
+            self.conversation_id = new_conversation_id()
+            await self.send_json(message("status", "idle", conversationId=self.conversation_id))
+
+    # -- turns -------------------------------------------------------------------------------
+
+    async def _start_turn(self, request: TurnRequest, audio: _AudioInput | None = None) -> None:
+        await self.cancel_turn(report=True)
+        reporter = TurnReporter(self.send_json, self.send_bytes, spoken=audio is not None, model=self.model)
+        self._audio, self._reporter = audio, reporter
+        self._turn = asyncio.create_task(self._run_turn(request, reporter, audio), name=f"ws-turn {self.conversation_id}")
+
+    def _stop_listening(self, audio: _AudioInput | None) -> None:
+        if audio is not None:
+            audio.detach()
+            if self._audio is audio:
+                self._audio = None
+
+    async def _run_turn(self, request: TurnRequest, reporter: TurnReporter, audio: _AudioInput | None) -> None:
+        events = self.pipeline.run_turn(request)
+        try:
+            async for event in events:
+                if event.type in _LISTENING_OVER:
+                    self._stop_listening(audio)
+                await reporter.on_event(event)
+        except AriaError as err:
+            await self.send_error(err)
+        except Exception:
+            # The boundary of the turn's task: log with the stack once, tell the client in words.
+            _LOGGER.exception("/ws turn failed")
+            await self.send_error(AriaError("internal error; see the server log", code="internal-error"))
+        finally:
+            self._stop_listening(audio)
+            await events.aclose()
+
+    async def cancel_turn(self, *, report: bool) -> None:
+        """Cancel the turn in flight (barge-in) and wait until it is gone."""
+        turn, self._turn = self._turn, None
+        self._stop_listening(self._audio)
+        if turn is None or turn.done():
+            return
+        turn.cancel()
+        # _run_turn handles its own failures, so only its cancellation can come back here.
+        await asyncio.gather(turn, return_exceptions=True)
+        if report:
+            turn_id = self._reporter.turn_id if self._reporter is not None else None
+            await self.send_json(message("status", "idle", turnId=turn_id, cancelled=True))
+
+    async def close(self) -> None:
+        """The socket is gone: stop everything of this connection."""
+        await self.cancel_turn(report=False)
+
+
+def new_conversation_id() -> str:
+    """A fresh conversation identifier."""
+    return uuid.uuid4().hex
