@@ -16,6 +16,7 @@ from .auth import AccessPolicy, access_middleware, load_or_create_token, token_r
 from .errors import error_middleware
 from .keys import CONFIG, PIPELINE, SERVICES, SOCKETS
 from .live_config import LiveConfig
+from .models import check_stt_model, check_tts_voice
 from .routes import setup_routes
 from .static import WEB_DIR
 
@@ -96,7 +97,7 @@ class HttpServer:
 async def start_http(settings: ServerSettings, services: Services, pipeline: VoicePipeline) -> HttpServer:
     """Open the persisted configuration, decide on the token, bind and log the URL."""
     store = await ConfigStore.open(settings.data_dir)
-    config = LiveConfig(settings, store)
+    config = LiveConfig(settings, store, checks={"stt.model": check_stt_model, "tts.voice": check_tts_voice})
     needs_token = token_required(settings.host, settings.http.require_token)
     token = await load_or_create_token(settings.data_dir) if needs_token else None
     server = HttpServer(create_app(config, services, pipeline, token=token), settings.host, settings.http.port)

@@ -33,6 +33,10 @@ _READ_ONLY = {"data_dir": "the data directory holds this configuration; change i
 Applier = Callable[[ServerSettings, ServerSettings], Awaitable[Iterable[str]]]
 """``(old, new) -> dotted paths it applied``; called after each persisted change."""
 
+Check = Callable[[ServerSettings], Awaitable[str | None]]
+"""``new settings -> what is wrong`` (None: fine); run for its path when that path changes, so a
+model or voice that is not installed is refused now rather than at the next start."""
+
 
 def is_secret(path: str) -> bool:
     """Whether a dotted settings path names a secret (never sent back in clear)."""
@@ -121,16 +125,29 @@ class ConfigChange:
 class LiveConfig:
     """The configured settings, the running ones, and the store that keeps the difference."""
 
-    def __init__(self, settings: ServerSettings, store: ConfigStore, appliers: Iterable[Applier] = ()) -> None:
+    def __init__(
+        self,
+        settings: ServerSettings,
+        store: ConfigStore,
+        appliers: Iterable[Applier] = (),
+        checks: Mapping[str, Check] | None = None,
+    ) -> None:
         self.settings = settings
         """The configured settings (what a restart would run with, save for env/CLI pins)."""
         self._running = flatten(plain_tree(settings))
         self._store = store
         self._appliers = list(appliers)
+        self._checks = dict(checks or {})
 
     def add_applier(self, applier: Applier) -> None:
         """Register a component that can take changes without a restart."""
         self._appliers.append(applier)
+
+    async def _check(self, new: ServerSettings, changed: list[str]) -> None:
+        problems = {path: problem for path in changed if path in self._checks and (problem := await self._checks[path](new))}
+        if problems:
+            message = "; ".join(f"{path}: {problem}" for path, problem in problems.items())
+            raise RequestError(message, "invalid-config", status=422, fields=problems)
 
     @property
     def restart_required(self) -> list[str]:
@@ -151,6 +168,7 @@ class LiveConfig:
             new = validate(merge_trees(plain_tree(old), change))
             before, after = flatten(plain_tree(old)), flatten(plain_tree(new))
             changed = sorted(path for path, value in after.items() if before.get(path) != value)
+            await self._check(new, changed)
             if changed:
                 # Only the leaves that really changed: the TOML file keeps its say over the rest.
                 await self._store.save(merge_trees(self._store.overlay, unflatten({p: after[p] for p in changed})))

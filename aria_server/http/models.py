@@ -13,10 +13,11 @@ from typing import Any
 from aiohttp import web
 
 from ..concurrency import run_blocking
+from ..errors import ConfigError
 from ..services import voice_dirs
 from ..settings import ServerSettings
 from ..stt.faster_whisper import BUNDLED_MODEL, bundled_model_path
-from ..tts.voices import installed_voices
+from ..tts.voices import installed_voices, resolve_voice
 from .keys import CONFIG
 
 STT_MODELS_DIR = "stt-models"
@@ -52,6 +53,36 @@ def stt_models(settings: ServerSettings) -> list[ModelEntry]:
         path = Path(configured).expanduser()
         found[configured] = ModelEntry(configured, "configured", str(path) if path.is_dir() else None)
     return list(found.values())
+
+
+def _stt_model_problem(settings: ServerSettings) -> str | None:
+    name = settings.stt.model
+    if Path(name).expanduser().is_dir() or (name == BUNDLED_MODEL and bundled_model_path() is not None):
+        return None
+    from faster_whisper.utils import download_model
+
+    try:
+        download_model(name, local_files_only=True)  # only looks in the local Hugging Face cache
+    except Exception:  # noqa: BLE001 - huggingface_hub raises several kinds for "not there"
+        return (
+            f"Whisper model {name!r} is not installed: give a CTranslate2 model directory, "
+            f"or put one in {settings.data_dir / STT_MODELS_DIR}"
+        )
+    return None
+
+
+async def check_stt_model(settings: ServerSettings) -> str | None:
+    """Why ``stt.model`` cannot be loaded (None when it can be found offline)."""
+    return await run_blocking(None, _stt_model_problem, settings)
+
+
+async def check_tts_voice(settings: ServerSettings) -> str | None:
+    """Why ``tts.voice`` cannot be loaded (None when it is installed)."""
+    try:
+        await run_blocking(None, resolve_voice, settings.tts.voice, voice_dirs(settings))
+    except ConfigError as err:
+        return err.message
+    return None
 
 
 def tts_voices(settings: ServerSettings) -> list[ModelEntry]:
