@@ -9,6 +9,8 @@ import logging
 import signal
 import socket
 
+from .satellites.factory import create_manager
+from .satellites.manager import SatelliteManager
 from .services import close_services, load_services
 from .settings import ServerSettings
 from .wyoming.discovery import WyomingAdvertisement
@@ -36,8 +38,11 @@ async def serve(settings: ServerSettings, stop: asyncio.Event) -> None:
     services = await load_services(settings)
     wyoming = create_wyoming_server(settings, services)
     advertisement: WyomingAdvertisement | None = None
+    satellites: SatelliteManager | None = None
     try:
         await wyoming.start()
+        satellites = create_manager(settings, services, wyoming.port)
+        await satellites.start()
         if settings.zeroconf:
             advertisement = WyomingAdvertisement(f"aria-{socket.gethostname()}", settings.host, wyoming.port)
             await advertisement.start()
@@ -45,6 +50,8 @@ async def serve(settings: ServerSettings, stop: asyncio.Event) -> None:
         await stop.wait()
         _LOGGER.info("stopping")
     finally:
+        if satellites is not None:
+            await satellites.stop()
         if advertisement is not None:
             await advertisement.stop()
         await wyoming.stop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from ..events import EventType, PipelineEvent
 from ..stt.service import SpeechService
 from ..tts.service import SpeechSynthesis
 from ..vad.endpointer import VadEventType
+from .chunker import speakable_pieces
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -156,8 +158,22 @@ class _Turn:
                 while (delta := await deltas.get()) is not None:
                     yield delta
 
-            async for audio in tts.synthesize(text_stream()):
-                self.emit(EventType.TTS_CHUNK, pcm=audio.pcm, rate=audio.rate, width=2, channels=1, text=audio.text)
+            # Chunk here rather than inside tts.synthesize so each piece's ready time is known
+            # (``clause_t_ns``: when the clause was complete, before its synthesis).
+            async for piece in speakable_pieces(text_stream()):
+                clause_t_ns = time.monotonic_ns()
+                tts.check_text(piece)
+                audio = await tts.synthesize_piece(piece)
+                if audio.pcm:
+                    self.emit(
+                        EventType.TTS_CHUNK,
+                        pcm=audio.pcm,
+                        rate=audio.rate,
+                        width=2,
+                        channels=1,
+                        text=audio.text,
+                        clause_t_ns=clause_t_ns,
+                    )
             self.emit(EventType.TTS_END)
 
         try:

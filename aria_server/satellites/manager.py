@@ -1,0 +1,204 @@
+"""The server's satellite manager: finds, connects and drives every satellite.
+
+Satellites come from ``--satellite tcp://HOST:PORT`` (static) and from zeroconf (discovered,
+kept when ``describe`` shows a satellite). Each gets a ``SatelliteSession`` kept connected by the
+reconnect helper. The manager also arbitrates wake words between rooms, speaks announcements,
+rings timers and keeps the recent turns' spans. ``snapshot()`` is plain data for ``GET /satellites``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor
+from typing import Any
+
+from wyoming.timer import TimerFinished
+
+from ..concurrency import model_executor
+from ..errors import AriaError, SatelliteGone
+from ..pipeline.metrics import TurnSpans
+from ..pipeline.turn import VoicePipeline
+from ..tts.service import SpeechSynthesis
+from ..wyoming.framing import FrameLimits
+from .arbitration import Arbiter, Candidate
+from .discovery import SatelliteBrowser, is_local
+from .link import SatelliteLink, parse_address
+from .reconnect import Backoff, reconnecting
+from .session import SatelliteSession, SessionOptions
+from .state import SatelliteStatus
+
+_LOGGER = logging.getLogger(__name__)
+
+TurnSink = Callable[[dict[str, Any]], Awaitable[None]]
+"""Receives each finished turn's spans (e.g. to store them with the conversation)."""
+
+
+class SatelliteManager:
+    """All satellites of this server; ``start`` after the models are loaded, ``stop`` on shutdown."""
+
+    def __init__(
+        self,
+        *,
+        pipeline: VoicePipeline | None,
+        tts: SpeechSynthesis | None,
+        limits: FrameLimits,
+        addresses: Sequence[str] = (),
+        browse: bool = False,
+        options: SessionOptions | None = None,
+        arbitration_window_s: float = 0.2,
+        own_port: int | None = None,
+        on_turn: TurnSink | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.tts = tts
+        self.limits = limits
+        self.options = options or SessionOptions()
+        self.wake_executor: Executor = model_executor("server-wake", 1)
+        self.sessions: dict[str, SatelliteSession] = {}
+        self.recent_turns: deque[dict[str, Any]] = deque(maxlen=100)
+        self._static = list(addresses)
+        self._browse = browse
+        self._own_port = own_port
+        self._on_turn = on_turn
+        self._arbiter = Arbiter(arbitration_window_s)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._probes: set[asyncio.Task[None]] = set()
+        self._browser: SatelliteBrowser | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect to the static satellites and start browsing."""
+        for address in self._static:
+            host, port = parse_address(address)
+            self.add(host, port, "static")
+        if self._browse:
+            self._browser = SatelliteBrowser(self._on_discovered)
+            await self._browser.start()
+
+    async def stop(self) -> None:
+        """Stop browsing, end every turn and close every connection."""
+        if self._browser is not None:
+            await self._browser.stop()
+        tasks = [*self._tasks.values(), *self._probes]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+        self.wake_executor.shutdown(wait=False, cancel_futures=True)
+
+    def add(self, host: str, port: int, source: str) -> SatelliteSession:
+        """Keep a satellite at host:port connected from now on (idempotent)."""
+        key = f"{host}:{port}"
+        if key in self.sessions:
+            return self.sessions[key]
+        status = SatelliteStatus(name=key, address=f"tcp://{key}", source=source)
+        session = SatelliteSession(
+            status,
+            host,
+            port,
+            context=self,
+            arbitrator=self,
+            options=self.options,
+            limits=self.limits,
+            on_turn=self._turn_finished,
+        )
+        self.sessions[key] = session
+        self._tasks[key] = asyncio.get_running_loop().create_task(
+            reconnecting(session.connect_and_serve, name=f"satellite {key}", backoff=Backoff(0.5, 10.0)),
+            name=f"satellite {key}",
+        )
+        return session
+
+    def _on_discovered(self, host: str, port: int, service: str) -> None:
+        key = f"{host}:{port}"
+        if key in self.sessions or (self._own_port == port and is_local(host)):
+            return
+        probe = asyncio.get_running_loop().create_task(self._probe(host, port, service), name=f"probe {key}")
+        self._probes.add(probe)
+        probe.add_done_callback(self._probes.discard)
+
+    async def _probe(self, host: str, port: int, service: str) -> None:
+        try:
+            link = await SatelliteLink.open(host, port, self.limits)
+        except (OSError, TimeoutError, AriaError) as err:
+            _LOGGER.debug("zeroconf %s (%s:%d) did not answer describe: %s", service, host, port, err)
+            return
+        await link.close()
+        if link.info.satellite is not None:
+            _LOGGER.info("zeroconf: found satellite %s at %s:%d", link.info.satellite.name, host, port)
+            self.add(host, port, "zeroconf")
+
+    # -- what the API uses -----------------------------------------------------------------
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """Every satellite's status as plain data, connected ones first."""
+        rows = [session.status.snapshot() for session in self.sessions.values()]
+        return sorted(rows, key=lambda row: (not row["connected"], row["name"]))
+
+    def find(self, name: str) -> SatelliteSession:
+        """The session of the satellite called ``name`` (or with that address)."""
+        for key, session in self.sessions.items():
+            if name in (session.name, key, session.status.address):
+                return session
+        raise AriaError(f"no satellite named {name!r}", code="unknown-satellite")
+
+    async def announce(self, name: str, text: str) -> dict[str, Any]:
+        """Speak ``text`` on the satellite ``name``; returns once it was played."""
+        if not text.strip():
+            raise AriaError("nothing to announce", code="empty-text")
+        return await self.find(name).announce(text)
+
+    async def timer_finished(self, conversation_id: str, timer_id: str, text: str | None = None) -> bool:
+        """Ring a finished timer on the satellite whose conversation set it; False when none did."""
+        for session in self.sessions.values():
+            if session.conversation_id == conversation_id and session.link is not None:
+                try:
+                    await session.send(TimerFinished(id=timer_id).event())
+                    if text:
+                        await session.announce(text)
+                except SatelliteGone:
+                    return False
+                return True
+        return False
+
+    # -- arbitration -----------------------------------------------------------------------
+
+    def connected_count(self) -> int:
+        """Satellites with a connection up."""
+        return sum(1 for session in self.sessions.values() if session.link is not None)
+
+    async def arbitrate(self, candidate: Candidate) -> bool:
+        """Wait for the window of this wake word to close; True when this satellite answers."""
+        if self.connected_count() <= 1:
+            return True
+        window, _ = self._arbiter.offer(candidate)
+        await asyncio.sleep(max(0.0, window.closes - time.monotonic()))
+        won = window.winner() is candidate
+        if not won:
+            _LOGGER.info("satellite %s stands down for %s", candidate.name, window.winner().name)
+        return won
+
+    # -- turns -----------------------------------------------------------------------------
+
+    async def _turn_finished(self, session: SatelliteSession, spans: TurnSpans) -> None:
+        record = spans.as_dict()
+        self.recent_turns.append(record)
+        after = record.get("since_vad_end_ms", {})
+        _LOGGER.info(
+            "turn on %s: %r -> %r; first audio %s ms after end of speech (%s)",
+            session.name,
+            record.get("transcript"),
+            (record.get("reply") or "")[:60],
+            after.get("first_audio_out"),
+            record.get("outcome") or record.get("ended_by"),
+        )
+        if self._on_turn is not None:
+            try:
+                await self._on_turn(record)
+            except Exception:  # storing spans must never break a satellite
+                _LOGGER.exception("storing the spans of turn %s failed", spans.turn_id)
