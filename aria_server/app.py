@@ -11,7 +11,7 @@ import socket
 
 from .satellites.factory import create_manager
 from .satellites.manager import SatelliteManager
-from .services import close_services, load_services
+from .services import aclose_services, load_services
 from .settings import ServerSettings
 from .wyoming.discovery import WyomingAdvertisement
 from .wyoming.framing import FrameLimits
@@ -55,7 +55,7 @@ async def serve(settings: ServerSettings, stop: asyncio.Event) -> None:
         if advertisement is not None:
             await advertisement.stop()
         await wyoming.stop()
-        close_services(services)
+        await aclose_services(services)
 
 
 async def run(settings: ServerSettings) -> None:

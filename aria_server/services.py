@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from .concurrency import run_blocking
+from .conversation.factory import create_agent
 from .settings import ServerSettings
 from .stt.faster_whisper import WhisperDecoder
 from .stt.service import SpeechService
@@ -56,12 +57,26 @@ async def load_services(settings: ServerSettings) -> Services:
     started = time.perf_counter()
     stt = await run_blocking(None, _load_stt, settings)
     tts = await run_blocking(None, _load_tts, settings)
+    # Importing a backend's library is blocking too; the model loads on its own thread in start().
+    agent = await run_blocking(None, create_agent, settings)
+    try:
+        await agent.start()
+    except BaseException:
+        await agent.aclose()
+        raise
     _LOGGER.info("models loaded and warmed up in %.1f s", time.perf_counter() - started)
-    return Services(info=build_info(stt, tts), stt=stt, tts=tts)
+    return Services(info=build_info(stt, tts, agent), stt=stt, tts=tts, agent=agent)
+
+
+async def aclose_services(services: Services) -> None:
+    """Close the conversation agent (models, probes, database), then the other model threads."""
+    if services.agent is not None:
+        await services.agent.aclose()
+    close_services(services)
 
 
 def close_services(services: Services) -> None:
-    """Stop the model worker threads."""
+    """Stop the STT and TTS model worker threads (``aclose_services`` also closes the agent)."""
     if services.stt is not None:
         services.stt.close()
     if services.tts is not None:

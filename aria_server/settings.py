@@ -78,6 +78,34 @@ class LlmSettings(_Section):
         description="instructions sent before every conversation",
     )
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="sampling temperature")
+    fallback: list[Literal["embedded", "ollama", "openai", "none"]] = Field(
+        default_factory=list,
+        description="backends tried in order when the first fails (none: the apology only); url/model apply to the first",
+    )
+    api_key: str | None = Field(None, description="API key sent to an OpenAI-compatible server (most local ones need none)")
+    prompt_style: Literal["auto", "completion", "chat"] = Field(
+        "auto",
+        description="embedded: completion (few-shot, for base models) or chat (the GGUF's chat template); "
+        "auto: completion for the bundled base model, chat otherwise",
+    )
+    context_size: int = Field(
+        4096, ge=512, le=1_048_576, description="context window in tokens (Ollama num_ctx, llama.cpp n_ctx, history budget)"
+    )
+    max_tokens: int = Field(
+        200, ge=8, le=8192, description="longest reply in tokens (the bundled base model stops at 64)"
+    )
+    first_token_timeout_s: float = Field(
+        4.0, gt=0.0, le=600.0, description="s without a first token (or between tokens) before the backend counts as failed"
+    )
+    keep_alive: str = Field("30m", description="how long Ollama keeps the model loaded after a request (-1: forever)")
+    conversation_idle_s: float = Field(
+        300.0, ge=0.0, le=86_400.0, description="s of silence after which a satellite or session starts a new conversation"
+    )
+    threads: int = Field(0, ge=0, le=256, description="CPU threads of the embedded model (0: all cores)")
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        description="languages the conversation accepts; others are answered not-handled",
+    )
 
 
 class WyomingSettings(_Section):

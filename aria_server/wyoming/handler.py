@@ -8,6 +8,7 @@ or a broken stream ends the connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -16,12 +17,14 @@ from wyoming.asr import Transcribe, Transcript, TranscriptChunk, TranscriptStart
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
 from wyoming.event import Event, async_write_event
+from wyoming.handle import Handled, HandledChunk, HandledStart, HandledStop, NotHandled
 from wyoming.info import Describe, Info
 from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped
 
 from ..audio import PcmFormat
+from ..conversation.agent import Agent
 from ..errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError
 from ..stt.service import SpeechService
 from ..stt.session import StreamingSession
@@ -41,6 +44,7 @@ class Services:
     info: Info
     stt: SpeechService | None
     tts: SpeechSynthesis | None
+    agent: Agent | None = None
 
 
 class _TextStream:
@@ -80,6 +84,7 @@ class AriaEventHandler(AsyncEventHandler):
             "synthesize-start": self._on_synthesize_start,
             "synthesize-chunk": self._on_synthesize_chunk,
             "synthesize-stop": self._on_synthesize_stop,
+            "transcript": self._on_transcript,
         }
 
     async def write_event(self, event: Event) -> None:
@@ -262,6 +267,40 @@ class AriaEventHandler(AsyncEventHandler):
         await self.write_event(AudioStop().event())
         if streaming:
             await self.write_event(SynthesizeStopped().event())
+
+
+    # -- handle (conversation) ------------------------------------------------------------------
+
+    async def _on_transcript(self, event: Event) -> None:
+        """Answer a transcript: handled-start, a handled-chunk per delta, handled-stop, handled.
+
+        The conversation is the one named in the transcript's context (``conversation_id``),
+        else this connection's; its id goes back in the ``handled`` context for the follow-up.
+        """
+        agent = self.services.agent
+        if agent is None:
+            raise AriaError("this server has no conversation agent", code="no-agent")
+        transcript = Transcript.from_event(event)
+        context = dict(transcript.context or {})
+        if not agent.supports_language(transcript.language):
+            await self.write_event(
+                NotHandled(text=f"language {transcript.language} is not supported", context=context).event()
+            )
+            return
+        conversation_id = context.get("conversation_id")
+        if not isinstance(conversation_id, str) or not conversation_id:
+            conversation_id = await agent.conversation_for(f"wyoming {self.peer}")
+        context["conversation_id"] = conversation_id
+        await self.write_event(HandledStart(context=context).event())
+        parts = []
+        # aclosing: a client that leaves mid-answer stops the generation at once.
+        answer = agent.reply(conversation_id, transcript.text, language=transcript.language)
+        async with contextlib.aclosing(answer):
+            async for delta in answer:
+                parts.append(delta)
+                await self.write_event(HandledChunk(text=delta).event())
+        await self.write_event(HandledStop().event())
+        await self.write_event(Handled(text="".join(parts), context=context).event())
 
 
 async def _single(text: str) -> AsyncIterator[str]:

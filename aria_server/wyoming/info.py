@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from wyoming.info import AsrModel, AsrProgram, Attribution, Info, TtsProgram, TtsVoice
+from wyoming.info import AsrModel, AsrProgram, Attribution, HandleModel, HandleProgram, Info, TtsProgram, TtsVoice
 
 from .. import __version__
+from ..conversation.agent import Agent
 from ..stt.service import SpeechService
 from ..tts.service import SpeechSynthesis
 
@@ -13,8 +14,8 @@ WHISPER = Attribution(name="OpenAI Whisper via faster-whisper", url="https://git
 PIPER = Attribution(name="Piper (rhasspy)", url="https://github.com/rhasspy/piper")
 
 
-def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None) -> Info:
-    """Info listing the loaded STT model and the installed voices."""
+def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Agent | None = None) -> Info:
+    """Info listing the loaded STT model, the installed voices and the conversation agent."""
     asr = []
     if stt is not None:
         asr.append(
@@ -60,4 +61,29 @@ def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None) -> Info:
                 ],
             )
         )
-    return Info(asr=asr, tts=tts_programs)
+    return Info(asr=asr, tts=tts_programs, handle=[_handle_program(agent)] if agent is not None else [])
+
+
+def _handle_program(agent: Agent) -> HandleProgram:
+    """The conversation agent as a Wyoming ``handle`` program (streams handled-chunk events)."""
+    health = agent.health()
+    backend = health["backend"]
+    model = health["model"] or backend
+    return HandleProgram(
+        name="aria-conversation",
+        description="Aria conversation: local intents (time, date, timers), then the language model",
+        attribution=ARIA,
+        installed=True,
+        version=__version__,
+        supports_handled_streaming=True,
+        models=[
+            HandleModel(
+                name=f"{backend}/{model}" if backend != "none" else "intents",
+                description=f"local intents + {backend} {model}" if backend != "none" else "local intents only",
+                attribution=ARIA,
+                installed=True,
+                version=None,
+                languages=agent.languages,
+            )
+        ],
+    )

@@ -1,0 +1,177 @@
+"""The conversation agent: local intents first, then the language-model chain; every turn stored.
+
+    reply(conversation_id, text)
+      ├─ a local intent matches ──> its answer (milliseconds)
+      ├─ no language model ───────> "without a language model I can only do ..."
+      └─ the chain streams ───────> text deltas; on failure a short spoken apology
+    then the turn is written to the history (one committed row), unless it was cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from ..errors import LlmError
+from ..llm.base import ChatMessage, LanguageModel
+from ..llm.fallback import LlmChain, MessageBuilder
+from ..settings import LlmSettings
+from ..store.db import Database
+from ..store.history import HistoryStore, NewTurn, TurnRecord, TurnSource
+from .history import PromptBuilder
+from .intents import IntentHandler
+from .sessions import ConversationSessions
+from .timers import TimerService
+
+_LOGGER = logging.getLogger(__name__)
+
+HISTORY_TURNS = 64
+"""Most past turns read from the store for a prompt (the token budget usually keeps fewer)."""
+
+
+class Agent:
+    """Implements ``ConversationAgent``; one instance serves every face and every satellite."""
+
+    def __init__(
+        self,
+        settings: LlmSettings,
+        *,
+        intents: IntentHandler,
+        chain: LlmChain | None,
+        db: Database,
+    ) -> None:
+        self.settings = settings
+        self.intents = intents
+        self.chain = chain
+        self.db = db
+        self.store = HistoryStore(db)
+        """Conversations and turns (the HTTP API lists and reads them here)."""
+        self.sessions = ConversationSessions(self.store, settings.conversation_idle_s)
+        self.prompts = PromptBuilder(settings.system_prompt)
+
+    @property
+    def timers(self) -> TimerService:
+        """The timers set by voice (subscribe to announce them)."""
+        return self.intents.timers
+
+    @property
+    def languages(self) -> list[str]:
+        """Languages this agent accepts (others are not handled)."""
+        return list(self.settings.languages)
+
+    def supports_language(self, language: str | None) -> bool:
+        """Whether a request in ``language`` (``en-US`` counts as ``en``; None as the default) is served."""
+        if not language:
+            return True
+        base = language.replace("_", "-").split("-")[0].lower()
+        return base in {code.lower() for code in self.settings.languages}
+
+    async def start(self) -> None:
+        """Open the history and load the language models (off the event loop); warm them."""
+        await self.db.open()
+        if self.chain is not None:
+            await self.chain.start()
+
+    async def aclose(self) -> None:
+        """Stop the models, drop the timers, close the database."""
+        if self.chain is not None:
+            await self.chain.aclose()
+        self.timers.close()
+        await self.db.close()
+
+    async def conversation_for(self, session: str) -> str:
+        """The conversation id of a satellite or session (a new one after ``conversation_idle_s``)."""
+        return await self.sessions.conversation_for(session)
+
+    def health(self) -> dict[str, Any]:
+        """Backend, model, loaded, fallback_in_use, last_error (and the whole chain) for ``/health``."""
+        base: dict[str, Any] = {"languages": self.languages, "timers": len(self.timers.active())}
+        if self.chain is None:
+            return {
+                **base, "status": "disabled", "backend": "none", "model": None, "loaded": False,
+                "fallback_in_use": False, "last_error": None, "chain": [],
+            }
+        return {**base, **self.chain.health()}
+
+    async def reply(self, conversation_id: str, text: str, *, language: str | None = None) -> AsyncIterator[str]:
+        """Text deltas of the answer; the turn is stored once the answer is complete.
+
+        Never raises for a failing model (the user hears a short apology instead); cancellation
+        propagates, and a cancelled turn is not stored.
+        """
+        started = time.time()
+        session = self.sessions.session_of(conversation_id)
+        local = self.intents.handle(text, language, conversation_id=conversation_id, session=session)
+        if local is not None:
+            _LOGGER.debug("intent %s answered %r", local.intent, text)
+            yield local.text
+            await self._store(conversation_id, text, local.text, "intent", started, language)
+            return
+        if self.chain is None:
+            answer = self.intents.phrase(language, "no_llm")
+            yield answer
+            await self._store(conversation_id, text, answer, "apology", started, language)
+            return
+        parts: list[str] = []
+        source: TurnSource = "llm"
+        backend: LanguageModel | None = None
+        try:
+            async for backend, delta in self.chain.stream(self._messages_for(conversation_id, text)):
+                if not parts:
+                    delta = delta.lstrip()  # completions start with the space after "Aria:"
+                    if not delta:
+                        continue
+                parts.append(delta)
+                yield delta
+        except LlmError as err:
+            _LOGGER.warning("conversation %s: no answer from the language model: %s", conversation_id, err)
+            apology = self.intents.phrase(language, "llm_interrupted" if parts else "llm_unavailable")
+            parts.append(apology.lstrip() if not parts else apology)
+            source = "apology"
+            yield parts[-1]
+        else:
+            if not parts:
+                parts.append(self.intents.phrase(language, "llm_empty"))
+                yield parts[-1]
+            elif backend is not None and self.chain.backends[0] is not backend:
+                source = "fallback"
+        await self._store(
+            conversation_id, text, "".join(parts).strip(), source, started, language,
+            backend.name if backend else None, backend.model if backend else None,
+        )
+
+    def _messages_for(self, conversation_id: str, text: str) -> MessageBuilder:
+        """The chain's per-backend message builder for this turn (history read once, lazily)."""
+        history: list[list[TurnRecord]] = []
+
+        async def build(backend: LanguageModel) -> Sequence[ChatMessage]:
+            if not history:
+                turns = await self.store.recent_turns(conversation_id, HISTORY_TURNS)
+                # A failed turn's apology is not context the model should imitate.
+                history.append([turn for turn in turns if turn.source != "apology"])
+            prompt = await self.prompts.build(backend, conversation_id, history[0], text)
+            return prompt.messages
+
+        return build
+
+    async def _store(
+        self,
+        conversation_id: str,
+        user_text: str,
+        reply_text: str,
+        source: TurnSource,
+        started: float,
+        language: str | None,
+        backend: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        await self.store.add_turn(
+            NewTurn(
+                conversation_id=conversation_id, user_text=user_text, reply_text=reply_text, source=source,
+                started_at=started, ended_at=time.time(), session=self.sessions.session_of(conversation_id),
+                language=language, backend=backend, model=model,
+            )
+        )
+        self.sessions.touch(conversation_id)

@@ -1,0 +1,1 @@
+"""Language-model backends behind one streaming protocol, and the fallback chain over them."""

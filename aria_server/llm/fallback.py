@@ -1,0 +1,197 @@
+"""The chain of language-model backends: the first that answers in time wins.
+
+A backend fails when it cannot be reached, answers with an error, or sends no token within
+``first_token_timeout_s`` (nor any later token within the same time). A failed backend is
+skipped for a cool-down that doubles with each failure (2 s ... 60 s), so a dead server costs
+the user nothing after the first failure, and a probe task checks it in the background and
+puts it back as soon as it answers. Health is kept per backend for ``/health``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..errors import LlmError, LlmUnavailable
+from .base import ChatMessage, LanguageModel
+
+_LOGGER = logging.getLogger(__name__)
+
+MessageBuilder = Callable[[LanguageModel], Awaitable[Sequence[ChatMessage]]]
+"""Builds the messages for one backend (its own context size and tokenizer decide the trim)."""
+
+COOL_DOWN_FIRST_S = 2.0
+COOL_DOWN_MAX_S = 60.0
+
+
+@dataclass
+class _BackendState:
+    """What the chain knows about one backend."""
+
+    backend: LanguageModel
+    failures: int = 0
+    """Consecutive failed answers (a probe that succeeds does not reset it; an answer does)."""
+    retry_at: float = 0.0
+    """Monotonic time before which the backend is skipped."""
+    last_error: str | None = None
+    last_error_code: str | None = None
+
+    def available(self, now: float) -> bool:
+        return now >= self.retry_at
+
+    def as_dict(self, now: float) -> dict[str, Any]:
+        return {
+            "backend": self.backend.name,
+            "model": self.backend.model,
+            "loaded": self.backend.loaded,
+            "available": self.available(now),
+            "failures": self.failures,
+            "last_error": self.last_error,
+            "last_error_code": self.last_error_code,
+        }
+
+
+class LlmChain:
+    """Backends in order of preference; shared by every conversation."""
+
+    def __init__(self, backends: Sequence[LanguageModel], *, first_token_timeout_s: float) -> None:
+        if not backends:
+            raise ValueError("a chain needs at least one backend")
+        self._states = [_BackendState(backend) for backend in backends]
+        self.first_token_timeout_s = first_token_timeout_s
+        self._probes: dict[int, asyncio.Task[None]] = {}
+        self._last_answer_by: int | None = None
+
+    @property
+    def backends(self) -> list[LanguageModel]:
+        """The backends, first choice first."""
+        return [state.backend for state in self._states]
+
+    async def start(self) -> None:
+        """Start every backend; one that is down is probed in the background (ConfigError propagates)."""
+        for index, state in enumerate(self._states):
+            try:
+                await state.backend.start()
+            except LlmError as err:
+                _LOGGER.warning("LLM backend %s is not available at start-up: %s", state.backend.name, err)
+                self._failed(index, err)
+
+    async def stream(self, build: MessageBuilder) -> AsyncIterator[tuple[LanguageModel, str]]:
+        """(backend, text delta) pairs of one answer from the first backend that answers.
+
+        Raises LlmError (LlmUnavailable when nothing could be reached) when every backend failed
+        or is cooling down, or when the answering backend fails mid-answer (a second model
+        cannot continue another's sentence).
+        """
+        failure: LlmError | None = None
+        for index, state in enumerate(self._states):
+            if not state.available(time.monotonic()):
+                continue
+            backend = state.backend
+            if failure is not None:
+                _LOGGER.warning("LLM fallback: trying %s after %s", backend.name, failure)
+            produced = False
+            try:
+                deltas = backend.stream(await build(backend))
+                async with contextlib.aclosing(deltas):
+                    while True:
+                        try:
+                            async with asyncio.timeout(self.first_token_timeout_s):
+                                text = await anext(deltas)
+                        except StopAsyncIteration:
+                            break
+                        produced = True
+                        yield backend, text
+            except TimeoutError as err:
+                what = "a further" if produced else "a first"
+                failure = LlmUnavailable(
+                    f"{backend.name} sent no {what} token within {self.first_token_timeout_s:g} s", code="llm-timeout"
+                )
+                failure.__cause__ = err
+            except LlmError as err:
+                failure = err
+            else:
+                self._succeeded(index)
+                return
+            self._failed(index, failure)
+            if produced:
+                raise failure
+        raise failure or LlmUnavailable("every language model is cooling down after failures", code="llm-unavailable")
+
+    def _succeeded(self, index: int) -> None:
+        state = self._states[index]
+        if state.failures:
+            _LOGGER.info("LLM backend %s answers again", state.backend.name)
+        state.failures = 0
+        state.retry_at = 0.0
+        self._last_answer_by = index
+
+    def _failed(self, index: int, err: LlmError) -> None:
+        state = self._states[index]
+        state.failures += 1
+        cool_down = min(COOL_DOWN_FIRST_S * 2 ** (state.failures - 1), COOL_DOWN_MAX_S)
+        state.retry_at = time.monotonic() + cool_down
+        state.last_error, state.last_error_code = err.message, err.code
+        _LOGGER.warning(
+            "LLM backend %s failed (%s): %s; skipped for %.0f s", state.backend.name, err.code, err.message, cool_down
+        )
+        if index not in self._probes:
+            task = asyncio.create_task(self._probe(index), name=f"llm-probe {state.backend.name}")
+            self._probes[index] = task
+            task.add_done_callback(lambda _: self._probes.pop(index, None))
+
+    async def _probe(self, index: int) -> None:
+        """Until the backend answers: wait out its cool-down, then check it (start it if never loaded)."""
+        state = self._states[index]
+        backend = state.backend
+        while True:
+            await asyncio.sleep(max(0.0, state.retry_at - time.monotonic()))
+            try:
+                async with asyncio.timeout(self.first_token_timeout_s):
+                    await (backend.ping() if backend.loaded else backend.start())
+            except (LlmError, TimeoutError) as err:
+                state.failures += 1
+                state.retry_at = time.monotonic() + min(
+                    COOL_DOWN_FIRST_S * 2 ** (state.failures - 1), COOL_DOWN_MAX_S
+                )
+                _LOGGER.debug("LLM backend %s still unavailable: %r", backend.name, err)
+                continue
+            state.retry_at = 0.0
+            _LOGGER.info("LLM backend %s is reachable again", backend.name)
+            return
+
+    def health(self) -> dict[str, Any]:
+        """The first backend's state, whether a fallback is answering instead, and every backend's."""
+        now = time.monotonic()
+        primary = self._states[0]
+        available = [index for index, state in enumerate(self._states) if state.available(now)]
+        fallback_in_use = bool(available) and (
+            available[0] != 0 or (self._last_answer_by is not None and self._last_answer_by != 0)
+        )
+        status: Literal["ok", "degraded", "down"] = (
+            "down" if not available else "degraded" if available[0] != 0 else "ok"
+        )
+        last_error = next((state.last_error for state in self._states if state.last_error), None)
+        return {
+            "status": status,
+            "backend": primary.backend.name,
+            "model": primary.backend.model,
+            "loaded": primary.backend.loaded,
+            "fallback_in_use": fallback_in_use,
+            "last_error": primary.last_error or last_error,
+            "chain": [state.as_dict(now) for state in self._states],
+        }
+
+    async def aclose(self) -> None:
+        """Stop the probes, then close every backend."""
+        probes = list(self._probes.values())
+        for task in probes:
+            task.cancel()
+        await asyncio.gather(*probes, return_exceptions=True)
+        for state in self._states:
+            await state.backend.aclose()

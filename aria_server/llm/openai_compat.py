@@ -1,0 +1,143 @@
+"""Any OpenAI-compatible server (vLLM, llama.cpp's server, LM Studio) through the official
+``openai`` async client, streaming.
+
+The client's own retries are off (``max_retries=0``): a retry with back-off would hold the
+user for seconds, and the fallback chain decides what happens after a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
+
+import httpx
+import openai
+
+from ..errors import LlmError, LlmUnavailable
+from ..settings import LlmSettings
+from .base import ChatMessage, estimate_tokens
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_URL = "http://127.0.0.1:8000/v1"
+"""vLLM's default address; llama.cpp's server is usually http://127.0.0.1:8080/v1."""
+
+
+@contextlib.contextmanager
+def _typed_errors(url: str) -> Iterator[None]:
+    """Map the client's exceptions onto LlmUnavailable (cannot reach) and LlmError (refused)."""
+    try:
+        yield
+    except openai.APIConnectionError as err:  # includes APITimeoutError
+        raise LlmUnavailable(f"cannot reach the OpenAI-compatible server at {url}: {err}") from err
+    except openai.APIStatusError as err:
+        code = "llm-model-missing" if err.status_code == 404 else "llm-failed"
+        raise LlmError(f"the server at {url} answered {err.status_code}: {err.message}", code=code) from err
+    except (openai.OpenAIError, httpx.HTTPError) as err:
+        raise LlmError(f"the server at {url} failed: {err!r}") from err
+
+
+class OpenAICompatBackend:
+    """Chat completions from an OpenAI-compatible server."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        url: str,
+        model: str | None,
+        *,
+        api_key: str | None,
+        context_size: int,
+        max_tokens: int,
+        temperature: float,
+        connect_timeout_s: float,
+    ) -> None:
+        self.url = url
+        self._model = model
+        self.context_size = context_size
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        # Local servers ignore the key, but the client insists on one.
+        self._client = openai.AsyncOpenAI(
+            base_url=url,
+            api_key=api_key or "sk-no-key",
+            max_retries=0,
+            timeout=httpx.Timeout(None, connect=connect_timeout_s),
+        )
+        self._loaded = False
+
+    @classmethod
+    def from_settings(cls, settings: LlmSettings, data_dir: Path, *, primary: bool) -> OpenAICompatBackend:
+        """The backend for ``settings`` (url/model only when it is the first of the chain)."""
+        return cls(
+            (settings.url if primary else None) or DEFAULT_URL,
+            settings.model if primary else None,
+            api_key=settings.api_key,
+            context_size=settings.context_size,
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            connect_timeout_s=settings.first_token_timeout_s,
+        )
+
+    @property
+    def model(self) -> str | None:
+        """The configured model, or the first one the server lists."""
+        return self._model
+
+    @property
+    def loaded(self) -> bool:
+        """True once the server answered."""
+        return self._loaded
+
+    async def list_models(self) -> list[str]:
+        """Ids of the models the server offers."""
+        with _typed_errors(self.url):
+            page = await self._client.models.list()
+        return [model.id for model in page.data]
+
+    async def start(self) -> None:
+        """Check the server and pick the model (the server keeps it loaded itself)."""
+        names = await self.list_models()
+        if self._model is None:
+            if not names:
+                raise LlmError(f"the server at {self.url} lists no models", code="llm-model-missing")
+            self._model = names[0]
+            _LOGGER.info("no --llm-model given: using %s, the first model the server lists", self._model)
+        elif self._model not in names:
+            _LOGGER.warning("the server at %s does not list %s (it has %s)", self.url, self._model, ", ".join(names[:8]))
+        self._loaded = True
+
+    async def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """An estimate: tokenizer endpoints are not part of the OpenAI API."""
+        return [estimate_tokens(text) for text in texts]
+
+    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
+        """Streamed chat completion; LlmUnavailable / LlmError on failure."""
+        if self._model is None:
+            await self.start()
+        assert self._model is not None
+        with _typed_errors(self.url):
+            chunks = await self._client.chat.completions.create(
+                model=self._model,
+                messages=[{"role": m["role"], "content": m["content"]} for m in messages],
+                stream=True,
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+            )
+            # Leaving the block closes the response, which stops the server's generation.
+            async with chunks:
+                async for chunk in chunks:
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        yield chunk.choices[0].delta.content
+        self._loaded = True
+
+    async def ping(self) -> None:
+        """Lists the models: cheap, and proves the server answers."""
+        await self.list_models()
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool."""
+        await self._client.close()
