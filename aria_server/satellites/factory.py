@@ -34,6 +34,7 @@ def create_manager(
     options = SessionOptions(conversation_idle_s=getattr(settings.llm, "conversation_idle_s", 300.0))
     return SatelliteManager(
         pipeline=pipeline,
+        agent=agent,
         tts=services.tts,
         limits=limits,
         addresses=settings.satellite,

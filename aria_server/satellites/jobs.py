@@ -65,7 +65,6 @@ async def voice_turn(
     session: SatelliteSession, inbox: AudioInbox, kind: str, candidate: Candidate | None, spans: TurnSpans
 ) -> dict[str, Any]:
     """Run one voice turn of ``session`` over the audio arriving in ``inbox``."""
-    conversation_id = spans.info["conversation_id"]
     if session.context.pipeline is None:
         spans.info["outcome"] = "no-agent"
         session.listening_done(inbox)
@@ -81,6 +80,7 @@ async def voice_turn(
             await session.send(Transcript(text="").event())
             return spans.as_dict()
     session.set_state(SatelliteState.LISTENING)
+    conversation_id = spans.info["conversation_id"] = await session.conversation(kind)
     reply = ReplySender(session.send)
     try:
         fmt = await inbox.format()

@@ -16,10 +16,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
-from wyoming.timer import TimerFinished
-
 from ..concurrency import model_executor
-from ..errors import AriaError, SatelliteGone
+from ..errors import AriaError
 from ..pipeline.metrics import TurnSpans
 from ..pipeline.turn import VoicePipeline
 from ..tts.service import SpeechSynthesis
@@ -30,6 +28,7 @@ from .link import SatelliteLink, parse_address
 from .reconnect import Backoff, reconnecting
 from .session import SatelliteSession, SessionOptions
 from .state import SatelliteStatus
+from .timers import relay_timers
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -44,6 +43,7 @@ class SatelliteManager:
         self,
         *,
         pipeline: VoicePipeline | None,
+        agent: Any,
         tts: SpeechSynthesis | None,
         limits: FrameLimits,
         addresses: Sequence[str] = (),
@@ -54,6 +54,8 @@ class SatelliteManager:
         on_turn: TurnSink | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self.agent = agent
+        """The conversation agent (conversation ids per satellite, timers, span storage) or None."""
         self.tts = tts
         self.limits = limits
         self.options = options or SessionOptions()
@@ -68,6 +70,7 @@ class SatelliteManager:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._probes: set[asyncio.Task[None]] = set()
         self._browser: SatelliteBrowser | None = None
+        self._timers: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -79,12 +82,15 @@ class SatelliteManager:
         if self._browse:
             self._browser = SatelliteBrowser(self._on_discovered)
             await self._browser.start()
+        self._timers = asyncio.get_running_loop().create_task(
+            relay_timers(self.agent, self.session_for), name="satellite timers"
+        )
 
     async def stop(self) -> None:
         """Stop browsing, end every turn and close every connection."""
         if self._browser is not None:
             await self._browser.stop()
-        tasks = [*self._tasks.values(), *self._probes]
+        tasks = [*self._tasks.values(), *self._probes, *([self._timers] if self._timers else [])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -153,18 +159,15 @@ class SatelliteManager:
             raise AriaError("nothing to announce", code="empty-text")
         return await self.find(name).announce(text)
 
-    async def timer_finished(self, conversation_id: str, timer_id: str, text: str | None = None) -> bool:
-        """Ring a finished timer on the satellite whose conversation set it; False when none did."""
+    def session_for(self, name: str | None, conversation_id: str | None) -> SatelliteSession | None:
+        """The satellite called ``name``, else the one in conversation ``conversation_id``."""
         for session in self.sessions.values():
-            if session.conversation_id == conversation_id and session.link is not None:
-                try:
-                    await session.send(TimerFinished(id=timer_id).event())
-                    if text:
-                        await session.announce(text)
-                except SatelliteGone:
-                    return False
-                return True
-        return False
+            if name is not None and session.name == name:
+                return session
+        for session in self.sessions.values():
+            if conversation_id is not None and session.conversation_id == conversation_id:
+                return session
+        return None
 
     # -- arbitration -----------------------------------------------------------------------
 
@@ -197,8 +200,17 @@ class SatelliteManager:
             after.get("first_audio_out"),
             record.get("outcome") or record.get("ended_by"),
         )
-        if self._on_turn is not None:
-            try:
+        try:
+            await self._store_spans(record)
+            if self._on_turn is not None:
                 await self._on_turn(record)
-            except Exception:  # storing spans must never break a satellite
-                _LOGGER.exception("storing the spans of turn %s failed", spans.turn_id)
+        except Exception:  # storing spans must never break a satellite
+            _LOGGER.exception("storing the spans of turn %s failed", spans.turn_id)
+
+    async def _store_spans(self, record: dict[str, Any]) -> None:
+        """Attach the spans to the turn the agent stored (only completed turns are stored)."""
+        store = getattr(self.agent, "store", None)
+        conversation_id = record.get("conversation_id")
+        if store is None or not conversation_id or record.get("outcome") != "done" or "reply" not in record:
+            return
+        await store.attach_spans(conversation_id, {"pipeline": record})

@@ -87,7 +87,7 @@ class SatelliteSession:
         self.host = host
         self.port = port
         self.context = context
-        """What jobs need: ``pipeline`` (VoicePipeline), ``tts``, ``wake_executor``."""
+        """What jobs need: ``pipeline`` (VoicePipeline), ``agent``, ``tts``, ``wake_executor``."""
         self.arbitrator = arbitrator
         self.options = options
         self.limits = limits
@@ -245,10 +245,16 @@ class SatelliteSession:
             return "barge-in"
         return "wake" if candidate is not None else "start"
 
-    def _conversation(self, kind: str) -> str:
-        """Keep the conversation for follow-ups, barge-ins and recent turns; else a new one."""
-        idle = time.monotonic() - self._last_turn_end
-        if not self.conversation_id or (kind in ("wake", "start") and idle > self.options.conversation_idle_s):
+    async def conversation(self, kind: str) -> str:
+        """Follow-ups and barge-ins continue the conversation; otherwise the agent decides
+        (``conversation_for``: the same one until it has been idle too long), else a new one
+        after ``conversation_idle_s``."""
+        if kind in ("follow-up", "barge-in") and self.conversation_id:
+            return self.conversation_id
+        conversation_for = getattr(self.context.agent, "conversation_for", None)
+        if conversation_for is not None:
+            self.conversation_id = str(await conversation_for(self.name))
+        elif not self.conversation_id or time.monotonic() - self._last_turn_end > self.options.conversation_idle_s:
             self.conversation_id = f"satellite-{self.name}-{int(time.time() * 1000)}"
         return self.conversation_id
 
@@ -259,7 +265,7 @@ class SatelliteSession:
         self.follow_up_until = 0.0
         inbox = AudioInbox()
         self.inbox = inbox
-        spans = TurnSpans(info={"satellite": self.name, "trigger": kind, "conversation_id": self._conversation(kind)})
+        spans = TurnSpans(info={"satellite": self.name, "trigger": kind})
         run = voice_turn(self, inbox, kind, candidate if kind == "wake" else None, spans)
         self.job = Job.start(f"satellite {self.name} {kind}", run, spans)
         self.job.task.add_done_callback(self._job_done)
