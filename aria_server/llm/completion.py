@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from .base import ChatMessage
+if TYPE_CHECKING:  # the embedded model's worker process imports this module: keep it light
+    from .base import ChatMessage
 
 ASSISTANT = "Aria"
 USER = "User"

@@ -1,34 +1,37 @@
-"""llama.cpp in this process (llama-cpp-python) on a GGUF file; the fresh-machine default.
+"""llama.cpp (llama-cpp-python) on a GGUF file, on this machine; the fresh-machine default.
 
-llama.cpp is not thread-safe, so the model lives on one single-thread executor and every call
-(load, warm-up, tokenize, each generated token) goes through it (C8). The bundled Gemma 3 270M
-is a base model and is driven as a completion model (``completion.py``); a GGUF the user points
-to is driven through its chat template unless ``--llm-prompt-style completion`` says otherwise.
-llama-cpp-python reuses the KV cache for the longest common prompt prefix, so the fixed header
-warmed at start-up, and the stable start of a conversation, are not evaluated again.
+The model runs in a worker process of its own (``llama_worker.py`` says why), which serves one
+request at a time on one thread, as llama.cpp needs. It is loaded and warmed at start-up; if it
+dies, the chain's probe starts it again. The bundled Gemma 3 270M is a base model and is driven
+as a completion model (``completion.py``); a GGUF the user points to is driven through its chat
+template unless ``--llm-prompt-style completion`` says otherwise. llama-cpp-python reuses the KV
+cache for the longest common prompt prefix, so the fixed header warmed at start-up, and the
+stable start of a conversation, are not evaluated again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import llama_cpp
-
-from ..concurrency import iterate_in_thread, model_executor, run_blocking
-from ..errors import ConfigError, LlmError
+from ..concurrency import run_blocking
+from ..errors import ConfigError, LlmError, LlmUnavailable
 from ..settings import LlmSettings
 from .base import ChatMessage
-from .completion import MAX_TOKENS, STOP, completion_prompt, limit_sentences, prompt_header
+from .completion import MAX_TOKENS, STOP, completion_prompt, prompt_header
 from .gguf import bundled_gguf
+from .worker_process import Message, WorkerProcess
 
 _LOGGER = logging.getLogger(__name__)
 
 PromptStyle = Literal["completion", "chat"]
+LOAD_TIMEOUT_S = 300.0
+MAX_SENTENCES = 2
+"""A base model's answer is cut after this many sentences."""
 
 
 class LlamaCppBackend:
@@ -56,23 +59,18 @@ class LlamaCppBackend:
         self._max_tokens = max_tokens
         self.temperature = temperature
         self.threads = threads or os.cpu_count() or 1
-        self._executor = model_executor("llama")
-        self._llama: llama_cpp.Llama | None = None
-        self.style: PromptStyle = "completion" if prompt_style == "completion" else "chat"
+        self.style: PromptStyle = "chat" if prompt_style == "chat" else "completion"
+        self._worker = WorkerProcess()
+        self._loaded = False
 
     @classmethod
     def from_settings(cls, settings: LlmSettings, data_dir: Path, *, primary: bool) -> LlamaCppBackend:
         """``--llm-model`` is the GGUF path when embedded is the first backend; else the bundled model."""
         path = Path(settings.model).expanduser() if primary and settings.model else None
         return cls(
-            path,
-            data_dir,
-            prompt_style=settings.prompt_style,
-            system_prompt=settings.system_prompt,
-            context_size=settings.context_size,
-            max_tokens=settings.max_tokens,
-            temperature=settings.temperature,
-            threads=settings.threads,
+            path, data_dir, prompt_style=settings.prompt_style, system_prompt=settings.system_prompt,
+            context_size=settings.context_size, max_tokens=settings.max_tokens,
+            temperature=settings.temperature, threads=settings.threads,
         )
 
     @property
@@ -82,106 +80,110 @@ class LlamaCppBackend:
 
     @property
     def loaded(self) -> bool:
-        """True once the model is in memory."""
-        return self._llama is not None
+        """True while the model is loaded in a running worker."""
+        return self._loaded and self._worker.alive
 
     @property
     def max_tokens(self) -> int:
         """Reply limit; a base model driven as a completion model gets a short one."""
         return min(self._max_tokens, MAX_TOKENS) if self.style == "completion" else self._max_tokens
 
-    async def start(self) -> None:
-        """Find (or assemble) the GGUF, load it on the model thread and warm it up."""
-        await run_blocking(self._executor, self._load)
-
-    def _load(self) -> None:
-        started = time.perf_counter()
+    def _resolve(self) -> Path:
+        """The GGUF path, assembling the bundled one on first use (blocking file work)."""
         bundled = self._path is None
-        if self._path is None:
-            self._path = bundled_gguf(self._data_dir)
-        if not self._path.is_file():
-            raise ConfigError(f"GGUF model {self._path} not found", code="model-not-found")
+        path = bundled_gguf(self._data_dir) if self._path is None else self._path
+        if not path.is_file():
+            raise ConfigError(f"GGUF model {path} not found", code="model-not-found")
         if self._style_setting == "auto":
             self.style = "completion" if bundled else "chat"
+        return path
+
+    def _warm_request(self) -> Message:
+        if self.style == "completion":
+            return {"mode": "completion", "prompt": prompt_header(self.system_prompt)}
+        return {"mode": "chat", "messages": [{"role": "system", "content": self.system_prompt}, {"role": "user", "content": "Hello"}]}
+
+    async def start(self) -> None:
+        """Start the worker, load the GGUF there and warm it up (ConfigError when it cannot load)."""
+        self._path = await run_blocking(None, self._resolve)
+        await self._worker.close()
+        self._worker = WorkerProcess()
+        await self._worker.spawn()
+        load = {"op": "load", "path": str(self._path), "n_ctx": self.context_size, "threads": self.threads,
+                "warm": self._warm_request()}
         try:
-            self._llama = llama_cpp.Llama(
-                model_path=str(self._path), n_ctx=self.context_size, n_threads=self.threads, verbose=False
-            )
-        except (ValueError, RuntimeError) as err:
-            raise ConfigError(f"cannot load GGUF model {self._path}: {err}", code="model-not-loadable") from err
-        loaded = time.perf_counter()
-        self._warm_up()
+            answer = await self._call(load, timeout=LOAD_TIMEOUT_S)
+        except LlmError as err:
+            await self._worker.close()
+            raise ConfigError(f"cannot load GGUF model {self._path}: {err.message}", code="model-not-loadable") from err
+        self._loaded = True
         _LOGGER.info(
-            "llama.cpp model %s loaded in %.2f s, warmed up in %.2f s (%s prompts, %d threads)",
-            self._path.name, loaded - started, time.perf_counter() - loaded, self.style, self.threads,
+            "llama.cpp model %s loaded in %.2f s, warmed up in %.2f s (%s prompts, %d threads, worker pid %s)",
+            self._path.name, answer["load_s"], answer["warm_s"], self.style, self.threads, self._worker.pid,
         )
 
-    def _warm_up(self) -> None:
-        """One token from the fixed prompt start: later prompts find it in the KV cache."""
-        assert self._llama is not None
-        if self.style == "completion":
-            self._llama.create_completion(prompt_header(self.system_prompt), max_tokens=1)
-        else:
-            self._llama.create_chat_completion(
-                [{"role": "system", "content": self.system_prompt}, {"role": "user", "content": "Hello"}],
-                max_tokens=1,
-            )
+    async def _call(self, message: Message, timeout: float | None = None) -> Message:
+        """One request, one answer (LlmError for an error answer)."""
+        rid, queue = await self._request(message)
+        try:
+            async with asyncio.timeout(timeout):
+                answer = await queue.get()
+        finally:
+            self._worker.forget(rid)
+        if answer["op"] == "error":
+            raise _error(answer)
+        return answer
+
+    async def _request(self, message: Message) -> tuple[int, asyncio.Queue[Message]]:
+        try:
+            return await self._worker.request(message)
+        except (ConnectionError, OSError) as err:
+            self._loaded = False
+            raise LlmUnavailable(f"the embedded model process is not running: {err}") from err
 
     async def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Exact counts from the model's own tokenizer (on the model thread)."""
+        """Exact counts from the model's own tokenizer (served between two generated tokens)."""
+        answer = await self._call({"op": "tokenize", "texts": list(texts)})
+        return [int(count) for count in answer["counts"]]
 
-        def count() -> list[int]:
-            llama = self._require()
-            return [len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)) for text in texts]
-
-        return await run_blocking(self._executor, count)
-
-    def _require(self) -> llama_cpp.Llama:
-        if self._llama is None:
-            raise LlmError("the embedded model is not loaded", code="llm-not-loaded")
-        return self._llama
-
-    def _generate(self, messages: Sequence[ChatMessage]) -> Iterator[str]:
-        """The blocking token stream (runs on the model thread, one ``next`` at a time)."""
-        llama = self._require()
-        chunks: Iterator[Any]
+    def _generate_request(self, messages: Sequence[ChatMessage]) -> Message:
+        request: Message = {"op": "generate", "max_tokens": self.max_tokens, "temperature": self.temperature}
         if self.style == "completion":
-            chunks = llama.create_completion(
-                completion_prompt(messages), max_tokens=self.max_tokens, temperature=self.temperature,
-                stop=STOP, stream=True,
-            )  # type: ignore[assignment]
-            texts = (chunk["choices"][0]["text"] for chunk in chunks)
-            return limit_sentences(text for text in texts if text)
-        chunks = llama.create_chat_completion(
-            [dict(m) for m in messages], max_tokens=self.max_tokens, temperature=self.temperature, stream=True
-        )  # type: ignore[assignment]
-        deltas = (chunk["choices"][0]["delta"].get("content") for chunk in chunks)
-        return (text for text in deltas if text)
+            return {**request, "mode": "completion", "prompt": completion_prompt(messages), "stop": STOP,
+                    "max_sentences": MAX_SENTENCES}
+        return {**request, "mode": "chat", "messages": [dict(m) for m in messages]}
 
     async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
-        """Text deltas, each token generated on the model thread; LlmError when llama.cpp fails."""
-        tokens = await run_blocking(self._executor, self._generate, messages)
+        """Text deltas as the worker produces them; closing the iterator cancels the generation."""
+        rid, queue = await self._request(self._generate_request(messages))
+        finished = False
         try:
-            async for text in iterate_in_thread(self._executor, tokens):
-                yield text
-        except (ValueError, RuntimeError) as err:
-            raise LlmError(f"llama.cpp failed: {err}") from err
+            while True:
+                answer = await queue.get()
+                if answer["op"] == "delta":
+                    yield answer["text"]
+                    continue
+                finished = True
+                if answer["op"] == "error":
+                    raise _error(answer)
+                return
         finally:
-            # Closing the generator finalises llama.cpp's state; queued on the model thread
-            # (after any token still being computed), never run from this thread or the GC.
-            self._executor.submit(tokens.close)  # type: ignore[attr-defined]
+            if not finished:
+                self._worker.cancel(rid)
+            self._worker.forget(rid)
 
     async def ping(self) -> None:
-        """In-process: reachable whenever it is loaded."""
-        self._require()
+        """Reachable while the worker runs with the model loaded."""
+        if not self.loaded:
+            raise LlmUnavailable("the embedded model process is not running")
 
     async def aclose(self) -> None:
-        """Free the model on its thread, then stop the thread."""
+        """Stop the worker (it frees the model as it exits)."""
+        self._loaded = False
+        await self._worker.close()
 
-        def free() -> None:
-            if self._llama is not None:
-                self._llama.close()
-                self._llama = None
 
-        await run_blocking(self._executor, free)
-        self._executor.shutdown(wait=True)
+def _error(answer: Message) -> LlmError:
+    if answer.get("exited"):
+        return LlmUnavailable(f"the embedded model process exited: {answer['message']}")
+    return LlmError(f"llama.cpp failed: {answer['message']}")
