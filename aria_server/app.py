@@ -1,4 +1,4 @@
-"""Runs the server: load models, open the Wyoming port, advertise, serve until a signal."""
+"""Runs the server: load models, open the Wyoming port and the HTTP API, advertise, serve until a signal."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import logging
 import signal
 import socket
 
+from .http.app import HttpServer, start_http
+from .http.prometheus import TurnMetrics
 from .satellites.factory import create_manager
 from .satellites.manager import SatelliteManager
 from .services import aclose_services, load_services
@@ -39,10 +41,13 @@ async def serve(settings: ServerSettings, stop: asyncio.Event) -> None:
     wyoming = create_wyoming_server(settings, services)
     advertisement: WyomingAdvertisement | None = None
     satellites: SatelliteManager | None = None
+    http: HttpServer | None = None
     try:
         await wyoming.start()
-        satellites = create_manager(settings, services, wyoming.port)
+        metrics = TurnMetrics()
+        satellites = create_manager(settings, services, wyoming.port, on_turn=metrics.satellite_turn)
         await satellites.start()
+        http = await start_http(settings, services, satellites, metrics)
         if settings.zeroconf:
             advertisement = WyomingAdvertisement(f"aria-{socket.gethostname()}", settings.host, wyoming.port)
             await advertisement.start()
@@ -50,6 +55,8 @@ async def serve(settings: ServerSettings, stop: asyncio.Event) -> None:
         await stop.wait()
         _LOGGER.info("stopping")
     finally:
+        if http is not None:
+            await http.stop()
         if satellites is not None:
             await satellites.stop()
         if advertisement is not None:

@@ -9,14 +9,19 @@ from pathlib import Path
 from aiohttp import WSCloseCode, web
 
 from ..config_store import ConfigStore
+from ..conversation.agent import Agent
+from ..errors import ConfigError
 from ..pipeline.turn import VoicePipeline
+from ..satellites.manager import SatelliteManager
 from ..settings import ServerSettings
 from ..wyoming.handler import Services
+from .appliers import APPLIERS
 from .auth import AccessPolicy, access_middleware, load_or_create_token, token_required
 from .errors import error_middleware
-from .keys import CONFIG, PIPELINE, SERVICES, SOCKETS
+from .keys import AGENT, CONFIG, METRICS, PIPELINE, SATELLITES, SERVICES, SOCKETS
 from .live_config import LiveConfig
 from .models import check_stt_model, check_tts_voice
+from .prometheus import TurnMetrics
 from .routes import setup_routes
 from .static import WEB_DIR
 
@@ -25,9 +30,9 @@ _LOGGER = logging.getLogger(__name__)
 
 async def _close_sockets(app: web.Application) -> None:
     """On shutdown, close every open ``/ws`` so their handlers finish."""
-    sockets = list(app[SOCKETS])
+    sockets: set[web.WebSocketResponse] = app[SOCKETS]
     await asyncio.gather(
-        *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown") for ws in sockets),
+        *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown") for ws in list(sockets)),
         return_exceptions=True,
     )
 
@@ -37,6 +42,9 @@ def create_app(
     services: Services,
     pipeline: VoicePipeline,
     *,
+    agent: Agent,
+    satellites: SatelliteManager | None,
+    metrics: TurnMetrics,
     token: str | None,
     web_dir: Path = WEB_DIR,
 ) -> web.Application:
@@ -45,15 +53,18 @@ def create_app(
     ``token`` None serves without one (the caller decided the bind address allows it);
     the error middleware is outermost so access refusals get the same JSON body.
     """
-    settings = config.settings
-    policy = AccessPolicy.create(token, settings.http.allowed_origins)
+    policy = AccessPolicy(token, lambda: config.settings.http.allowed_origins)
     app = web.Application(
         middlewares=[error_middleware, access_middleware(policy)],
-        client_max_size=settings.http.max_body_bytes,
+        client_max_size=config.settings.http.max_body_bytes,
     )
     app[CONFIG] = config
     app[SERVICES] = services
+    app[AGENT] = agent
     app[PIPELINE] = pipeline
+    app[METRICS] = metrics
+    if satellites is not None:
+        app[SATELLITES] = satellites
     app[SOCKETS] = set()
     app.on_shutdown.append(_close_sockets)
     setup_routes(app, web_dir)
@@ -94,14 +105,21 @@ class HttpServer:
         await self._runner.cleanup()
 
 
-async def start_http(settings: ServerSettings, services: Services, pipeline: VoicePipeline) -> HttpServer:
+async def start_http(
+    settings: ServerSettings, services: Services, satellites: SatelliteManager | None, metrics: TurnMetrics
+) -> HttpServer:
     """Open the persisted configuration, decide on the token, bind and log the URL."""
+    if services.agent is None:
+        raise ConfigError("the HTTP API needs the conversation agent", code="no-agent")
     store = await ConfigStore.open(settings.data_dir)
-    config = LiveConfig(settings, store, checks={"stt.model": check_stt_model, "tts.voice": check_tts_voice})
+    config = LiveConfig(settings, store, APPLIERS, checks={"stt.model": check_stt_model, "tts.voice": check_tts_voice})
     needs_token = token_required(settings.host, settings.http.require_token)
     token = await load_or_create_token(settings.data_dir) if needs_token else None
-    server = HttpServer(create_app(config, services, pipeline, token=token), settings.host, settings.http.port)
+    pipeline = VoicePipeline(services.stt, services.agent, services.tts)
+    app = create_app(
+        config, services, pipeline, agent=services.agent, satellites=satellites, metrics=metrics, token=token
+    )
+    server = HttpServer(app, settings.host, settings.http.port)
     await server.start()
     _LOGGER.info("HTTP API on %s (dashboard: %s/)%s", server.url, server.url, "; the API token is required" if token else "")
     return server
-

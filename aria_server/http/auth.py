@@ -22,11 +22,11 @@ import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from ..concurrency import run_blocking
 from .errors import RequestError, error_response
@@ -84,17 +84,13 @@ async def load_or_create_token(data_dir: Path) -> str:
     return token
 
 
-@dataclass(frozen=True)
 class AccessPolicy:
     """The checks one request must pass; ``token`` None means loopback without a token."""
 
-    token: str | None
-    allowed_origins: frozenset[str] = frozenset()
-
-    @classmethod
-    def create(cls, token: str | None, allowed_origins: Iterable[str]) -> AccessPolicy:
-        """A policy; origins are compared without a trailing slash."""
-        return cls(token, frozenset(origin.rstrip("/") for origin in allowed_origins))
+    def __init__(self, token: str | None, allowed_origins: Callable[[], Iterable[str]]) -> None:
+        self.token = token
+        self._allowed_origins = allowed_origins
+        """Read on every request, so a configuration change applies at once."""
 
     def check(self, request: web.Request) -> None:
         """Raise RequestError (401/403) when the request may not proceed."""
@@ -112,7 +108,8 @@ class AccessPolicy:
 
     def _origin_allowed(self, request: web.Request, origin: str) -> bool:
         origin = origin.rstrip("/")
-        return origin == f"{request.scheme}://{request.host}" or origin in self.allowed_origins
+        own = f"{request.scheme}://{request.host}"
+        return origin == own or origin in {allowed.rstrip("/") for allowed in self._allowed_origins()}
 
 
 def _has_token(request: web.Request, token: str) -> bool:
@@ -131,7 +128,7 @@ def is_public(path: str) -> bool:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def access_middleware(policy: AccessPolicy) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def access_middleware(policy: AccessPolicy) -> Middleware:
     """A middleware enforcing ``policy`` on everything but the dashboard's files."""
 
     @web.middleware

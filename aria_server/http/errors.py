@@ -31,14 +31,26 @@ class RequestError(AriaError):
         self.fields = dict(fields or {})
 
 
+_STATUS_BY_CODE = {
+    "unknown-satellite": 404,
+    "empty-text": 400,
+    "text-too-long": 413,
+    "tts-unavailable": 503,
+    "no-agent": 503,
+}
+"""Domain errors whose code, not class, says whose fault it is."""
+
+
 def status_for(err: AriaError) -> int:
     """HTTP status of a domain error reaching the edge."""
     if isinstance(err, RequestError):
         return err.status
+    if err.code in _STATUS_BY_CODE:
+        return _STATUS_BY_CODE[err.code]
     if isinstance(err, ConfigError):
         return 422
     if isinstance(err, SatelliteGone):
-        return 404
+        return 409  # the satellite exists but is not connected now
     if isinstance(err, LlmUnavailable):
         return 503
     return 500

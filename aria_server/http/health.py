@@ -2,8 +2,9 @@
 
 Each stage reports ``status`` (ok / degraded / down / disabled), its backend, model, device,
 whether it is loaded, whether a fallback is in use, and its last error. The overall status is
-``down`` when a stage a turn cannot do without (STT, LLM, TTS) is down, ``degraded`` when any
+``down`` when a stage a turn cannot do without (STT, TTS) is down, ``degraded`` when any
 stage is degraded or down, else ``ok``; ``down`` answers 503 so a plain HTTP probe sees it.
+A disabled stage (no language model configured, no satellites yet) does not lower the verdict.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from typing import Any, Literal
 from aiohttp import web
 
 from .. import __version__
+from ..conversation.agent import Agent
+from ..satellites.manager import SatelliteManager
 from ..wyoming.handler import Services
-from .keys import SERVICES
+from .keys import AGENT, SATELLITES, SERVICES
 
 Status = Literal["ok", "degraded", "down", "disabled"]
-ESSENTIAL = ("stt", "llm", "tts")
+ESSENTIAL = ("stt", "tts")
+"""Without these no turn can be heard or answered aloud. The language model is not among them:
+local intents, and a spoken apology otherwise, still answer while it is down."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,53 @@ def tts_health(services: Services) -> StageHealth:
     )
 
 
+def llm_health(agent: Agent) -> StageHealth:
+    """The conversation agent's language-model chain (intents answer even when it is down)."""
+    report = dict(agent.health())
+    status = report.pop("status", "ok")
+    known = {name: report.pop(name, None) for name in ("backend", "model", "loaded", "fallback_in_use", "last_error")}
+    return StageHealth(
+        status if status in ("ok", "degraded", "down", "disabled") else "degraded",
+        backend=known["backend"],
+        model=known["model"],
+        device=report.pop("device", None),
+        loaded=bool(known["loaded"]),
+        fallback_in_use=bool(known["fallback_in_use"]),
+        last_error=known["last_error"],
+        details=report,
+    )
+
+
+def satellites_health(manager: SatelliteManager | None) -> StageHealth:
+    """Satellites: ``degraded`` while a known one is disconnected, ``disabled`` with none."""
+    rows = manager.snapshot() if manager is not None else []
+    if not rows:
+        return StageHealth("disabled", backend="wyoming", details={"connected": 0, "known": 0})
+    connected = sum(1 for row in rows if row["connected"])
+    errors = [f"{row['name']}: {row['last_error']}" for row in rows if row["last_error"] and not row["connected"]]
+    return StageHealth(
+        "ok" if connected == len(rows) else "degraded",
+        backend="wyoming",
+        loaded=connected > 0,
+        last_error="; ".join(errors) or None,
+        details={"connected": connected, "known": len(rows)},
+    )
+
+
+def wake_health(manager: SatelliteManager | None) -> StageHealth:
+    """Wake words run on the satellites (``local``) or on their stream here (``server``)."""
+    rows = [row for row in (manager.snapshot() if manager is not None else []) if row["connected"]]
+    if not rows:
+        return StageHealth("disabled", backend="openWakeWord", details={"satellites": {}})
+    return StageHealth(
+        "ok",
+        backend="openWakeWord",
+        device="cpu",
+        loaded=True,
+        details={"satellites": {row["name"]: row["wake"] for row in rows}},
+    )
+
+
 def overall(stages: dict[str, StageHealth]) -> Status:
     """The verdict over all stages (see the module docstring)."""
     if any(stages[name].status == "down" for name in ESSENTIAL if name in stages):
@@ -85,18 +137,21 @@ def overall(stages: dict[str, StageHealth]) -> Status:
     return "ok"
 
 
-def collect(services: Services) -> dict[str, StageHealth]:
+def collect(services: Services, agent: Agent, manager: SatelliteManager | None) -> dict[str, StageHealth]:
     """Every stage's health, in pipeline order."""
     return {
+        "wake": wake_health(manager),
         "vad": vad_health(services),
         "stt": stt_health(services),
+        "llm": llm_health(agent),
         "tts": tts_health(services),
+        "satellites": satellites_health(manager),
     }
 
 
 async def get_health(request: web.Request) -> web.Response:
     """Overall status plus one entry per stage; 503 when down."""
-    stages = collect(request.app[SERVICES])
+    stages = collect(request.app[SERVICES], request.app[AGENT], request.app.get(SATELLITES))
     status = overall(stages)
     body = {
         "status": status,

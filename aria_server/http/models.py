@@ -6,32 +6,87 @@ Choosing one is a configuration change (``POST /config`` with ``llm.model``, ``s
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from aiohttp import web
 
 from ..concurrency import run_blocking
-from ..errors import ConfigError
+from ..conversation.agent import Agent
+from ..errors import AriaError, ConfigError
+from ..llm.gguf import MODELS_DIR
 from ..services import voice_dirs
 from ..settings import ServerSettings
 from ..stt.faster_whisper import BUNDLED_MODEL, bundled_model_path
 from ..tts.voices import installed_voices, resolve_voice
-from .keys import CONFIG
+from .keys import AGENT, CONFIG
 
 STT_MODELS_DIR = "stt-models"
 """Sub-directory of the data directory searched for CTranslate2 Whisper models."""
 
 
+LIST_TIMEOUT_S = 5.0
+"""How long a model server may take to list its models before /models answers without them."""
+
+
 @dataclass(frozen=True)
 class ModelEntry:
-    """One choosable model or voice."""
+    """One choosable model or voice; ``name`` is the value to put in the setting."""
 
     name: str
     description: str = ""
     path: str | None = None
     languages: tuple[str, ...] = ()
+    size: int | None = None
+    """bytes on disk, when it is a local file."""
+
+
+@runtime_checkable
+class ModelLister(Protocol):
+    """A backend that can say which models its server has (Ollama, OpenAI-compatible)."""
+
+    async def list_models(self) -> list[str]:
+        """Model names or ids the server offers."""
+        ...
+
+
+def gguf_models(settings: ServerSettings, running: str | None) -> list[ModelEntry]:
+    """GGUF files in ``<data-dir>/models`` (the bundled one is assembled there) and the configured one.
+
+    Blocking (scans a directory).
+    """
+    paths = sorted((settings.data_dir / MODELS_DIR).glob("*.gguf"))
+    if settings.llm.model and Path(settings.llm.model).expanduser().is_file():
+        paths.insert(0, Path(settings.llm.model).expanduser())
+    entries: dict[str, ModelEntry] = {}
+    for path in paths:
+        label = f"{path.name} (running)" if path.name == running else path.name
+        entries.setdefault(str(path), ModelEntry(str(path), label, str(path), size=path.stat().st_size))
+    return list(entries.values())
+
+
+async def llm_models(agent: Agent, settings: ServerSettings) -> dict[str, Any]:
+    """The running backend's models: its server's list, or the GGUF files for the embedded one."""
+    chain = agent.chain
+    if chain is None:
+        return {"backend": "none", "active": None, "models": [], "error": None}
+    backend = chain.backends[0]
+    error: str | None = None
+    models: list[ModelEntry] = []
+    if isinstance(backend, ModelLister):
+        try:
+            async with asyncio.timeout(LIST_TIMEOUT_S):
+                models = [ModelEntry(name) for name in await backend.list_models()]
+        except (AriaError, TimeoutError) as err:
+            error = f"{backend.name} did not list its models: {err}"
+        active = settings.llm.model or backend.model
+    else:
+        models = await run_blocking(None, gguf_models, settings, backend.model)
+        bundled = settings.data_dir / MODELS_DIR / (backend.model or "")
+        active = settings.llm.model or (str(bundled) if backend.model else None)
+    return {"backend": backend.name, "active": active, "models": [asdict(m) for m in models], "error": error}
 
 
 def stt_models(settings: ServerSettings) -> list[ModelEntry]:
@@ -104,4 +159,5 @@ async def get_models(request: web.Request) -> web.Response:
     """The LLM models of the active backend, the STT models and the TTS voices."""
     settings = request.app[CONFIG].settings
     body = await run_blocking(None, _local_models, settings)
+    body["llm"] = await llm_models(request.app[AGENT], settings)
     return web.json_response(body)

@@ -9,7 +9,8 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import BaseModel
 
-from . import config_views, health, models, openapi, static, ws
+from ..settings import ServerSettings
+from . import config_views, conversations, health, metrics, models, openapi, satellites, static, ws
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -31,7 +32,18 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/models", models.get_models, "LLM models of the active backend, STT models and TTS voices"),
     Route("GET", "/config", config_views.get_config, "The settings tree (secrets masked) and pending restarts"),
     Route("GET", "/config/schema", config_views.get_config_schema, "JSON Schema of the settings"),
-    Route("POST", "/config", config_views.post_config, "Merge a partial settings tree; persisted, applied live where possible"),
+    Route(
+        "POST", "/config", config_views.post_config, "Merge a partial settings tree; persisted, applied live where possible",
+        body=ServerSettings,
+    ),
+    Route("GET", "/satellites", satellites.get_satellites, "Every satellite's live state"),
+    Route(
+        "POST", "/satellites/{name}/announce", satellites.post_announce, "Speak a text on a satellite (answers once played)",
+        body=satellites.Announcement,
+    ),
+    Route("GET", "/conversations", conversations.list_conversations, "Stored conversations, most recent first"),
+    Route("GET", "/conversations/{id}", conversations.get_conversation, "One conversation's turns with per-stage spans"),
+    Route("GET", "/metrics", metrics.get_metrics, "Prometheus text: turns, stage latency histograms, errors, satellites"),
     Route("GET", "/ws", ws.websocket, "The conversation WebSocket (JSON messages and binary PCM frames)"),
 )
 

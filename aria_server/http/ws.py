@@ -14,7 +14,7 @@ from aiohttp import WSMsgType, web
 
 from ..errors import AriaError, ProtocolError
 from .errors import RequestError
-from .keys import CONFIG, PIPELINE, SOCKETS
+from .keys import AGENT, CONFIG, METRICS, PIPELINE, SOCKETS
 from .ws_messages import parse_client_message
 from .ws_session import WsSession
 
@@ -40,7 +40,15 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     settings = request.app[CONFIG].settings
     ws = web.WebSocketResponse(max_msg_size=settings.http.max_ws_message_bytes, heartbeat=HEARTBEAT_S)
     await ws.prepare(request)
-    session = WsSession(ws, request.app[PIPELINE], conversation_id, settings.llm.model or settings.llm.backend)
+    agent = request.app[AGENT]
+    session = WsSession(
+        ws,
+        request.app[PIPELINE],
+        conversation_id=conversation_id,
+        model=agent.health().get("model") or settings.llm.backend,
+        metrics=request.app[METRICS],
+        history=agent.store,
+    )
     sockets = request.app[SOCKETS]
     sockets.add(ws)
     try:

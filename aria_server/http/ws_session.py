@@ -12,15 +12,18 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
+from ..conversation.sessions import new_conversation_id
 from ..errors import AriaError, AudioFormatError
 from ..events import EventType
+from ..pipeline.metrics import TurnSpans
 from ..pipeline.turn import TurnRequest, VoicePipeline
+from ..store.history import HistoryStore
+from .prometheus import TurnMetrics
 from .ws_messages import INPUT_FORMAT, SAMPLES_PER_FRAME, ClientMessage, Command, decode_audio, error_status, message
 from .ws_turn import TurnReporter
 
@@ -66,11 +69,22 @@ class _AudioInput:
 class WsSession:
     """Conversation state of one socket; ``close`` cancels whatever is still running."""
 
-    def __init__(self, ws: web.WebSocketResponse, pipeline: VoicePipeline, conversation_id: str | None, model: str | None):
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        pipeline: VoicePipeline,
+        *,
+        conversation_id: str | None,
+        model: str | None,
+        metrics: TurnMetrics,
+        history: HistoryStore,
+    ) -> None:
         self.ws = ws
         self.pipeline = pipeline
         self.conversation_id = conversation_id or new_conversation_id()
         self.model = model
+        self._metrics = metrics
+        self._history = history
         self._send_lock = asyncio.Lock()
         self._turn: asyncio.Task[None] | None = None
         self._audio: _AudioInput | None = None
@@ -169,11 +183,19 @@ class WsSession:
 
     async def _run_turn(self, request: TurnRequest, reporter: TurnReporter, audio: _AudioInput | None) -> None:
         events = self.pipeline.run_turn(request)
+        spans = TurnSpans(info={"conversation_id": request.conversation_id, "face": "ws"})
         try:
             async for event in events:
+                spans.observe(event)
                 if event.type in _LISTENING_OVER:
                     self._stop_listening(audio)
                 await reporter.on_event(event)
+                if event.type is EventType.TTS_CHUNK:
+                    spans.mark("first_audio_out")  # its frames are on the wire now
+            await self._store_spans(spans.as_dict())
+        except asyncio.CancelledError:
+            spans.info["outcome"] = "cancelled"
+            raise
         except AriaError as err:
             await self.send_error(err)
         except Exception:
@@ -181,8 +203,15 @@ class WsSession:
             _LOGGER.exception("/ws turn failed")
             await self.send_error(AriaError("internal error; see the server log", code="internal-error"))
         finally:
+            self._metrics.observe(spans.as_dict(), "ws")
             self._stop_listening(audio)
-            await events.aclose()
+            if isinstance(events, AsyncGenerator):
+                await events.aclose()  # stop the pipeline's work now, not when collected
+
+    async def _store_spans(self, record: dict[str, Any]) -> None:
+        """Attach the spans to the turn the agent stored, as the satellites do (completed turns only)."""
+        if record.get("outcome") == "done" and "reply" in record:
+            await self._history.attach_spans(self.conversation_id, {"pipeline": record})
 
     async def cancel_turn(self, *, report: bool) -> None:
         """Cancel the turn in flight (barge-in) and wait until it is gone."""
@@ -201,7 +230,3 @@ class WsSession:
         """The socket is gone: stop everything of this connection."""
         await self.cancel_turn(report=False)
 
-
-def new_conversation_id() -> str:
-    """A fresh conversation identifier."""
-    return uuid.uuid4().hex

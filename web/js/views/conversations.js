@@ -1,43 +1,50 @@
-// Conversations: the stored history, each turn with its per-stage spans.
+// Conversations: the stored history, each turn with the timeline of its stages.
 import { api, describeError } from "../api.js";
-import { clear, formatMs, h } from "../dom.js";
+import { clear, h } from "../dom.js";
+import { timelineChart } from "../timeline.js";
 
-function when(value) {
-  if (!value) return "";
-  const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
-  return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString();
+// TurnSpans marks (server) -> timeline landmarks (the Talk view's chart).
+const MARKS = {
+  vad_start: "speechStart",
+  vad_end: "speechEnd",
+  stt_done: "transcript",
+  first_token: "firstToken",
+  first_audio_out: "firstAudio",
+  turn_end: "end",
+};
+
+function when(seconds) {
+  return seconds ? new Date(seconds * 1000).toLocaleString() : "";
 }
 
-function spans(turn) {
-  const list = turn.spans ?? [];
-  if (!list.length) return null;
-  const total = Math.max(...list.map((span) => span.end_ms ?? span.duration_ms ?? 0), 1);
-  return h("div", { class: "spans" }, list.map((span) => {
-    const start = span.start_ms ?? 0;
-    const duration = span.duration_ms ?? (span.end_ms ?? start) - start;
-    return h("div", { class: "row", dataset: { span: span.name ?? span.stage } },
-      h("span", { class: "mono", style: { width: "7rem" } }, span.name ?? span.stage),
-      h("span", { style: { flex: 1, position: "relative", height: "0.7rem", background: "var(--line)", borderRadius: "3px" } },
-        h("span", { style: { position: "absolute", left: `${(start / total) * 100}%`, width: `${Math.max((duration / total) * 100, 0.5)}%`, top: 0, bottom: 0, background: "var(--accent)", borderRadius: "3px" } })),
-      h("span", { class: "muted", style: { width: "5rem", textAlign: "right" } }, formatMs(duration)));
-  }));
+function turnTimeline(turn) {
+  const marks = turn.spans?.pipeline?.since_start_ms;
+  if (!marks) return null;
+  const timeline = {};
+  for (const [mark, landmark] of Object.entries(MARKS)) if (marks[mark] !== undefined && marks[mark] !== null) timeline[landmark] = marks[mark];
+  return Object.keys(timeline).length > 1 ? h("div", { class: "timeline" }, timelineChart(timeline)) : null;
+}
+
+function turnCard(turn) {
+  return h("article", { class: "card", dataset: { turn: String(turn.id) } },
+    h("div", { class: "chat" },
+      h("div", { class: "bubble user" }, turn.user_text),
+      h("div", { class: "bubble assistant" }, turn.reply_text,
+        h("span", { class: "meta" }, [turn.source, turn.model, when(turn.started_at)].filter(Boolean).join(" · ")))),
+    turnTimeline(turn));
 }
 
 export function mount(root, app, [selected]) {
   const list = h("section", { class: "card", id: "conversation-list" }, h("p", { class: "muted" }, "Loading…"));
-  const detail = h("section", { class: "card", id: "conversation-detail" }, h("p", { class: "muted" }, "Choose a conversation."));
+  const detail = h("section", { id: "conversation-detail" });
   clear(root, h("h1", {}, "Conversations"), list, detail);
 
   async function show(id) {
     try {
       const conversation = await api(`/conversations/${encodeURIComponent(id)}`);
       clear(detail,
-        h("h2", {}, conversation.title ?? id),
-        (conversation.turns ?? []).map((turn) => h("article", { class: "card", dataset: { turn: turn.id ?? "" } },
-          h("div", { class: "bubble user" }, turn.user ?? turn.text ?? ""),
-          h("div", { class: "bubble assistant" }, turn.assistant ?? turn.reply ?? ""),
-          h("p", { class: "muted" }, when(turn.created_at ?? turn.started_at)),
-          spans(turn))));
+        h("h2", {}, conversation.session ? `${conversation.session} · ${when(conversation.started_at)}` : when(conversation.started_at)),
+        conversation.turns.map(turnCard));
     } catch (err) {
       clear(detail, h("p", { class: "error-text" }, describeError(err)));
     }
@@ -46,12 +53,13 @@ export function mount(root, app, [selected]) {
   async function load() {
     try {
       const body = await api("/conversations");
-      const items = body.conversations ?? [];
       clear(list, h("h2", {}, "History"),
-        items.length
-          ? items.map((item) => h("a", { class: "button list-item", href: `#/conversations/${encodeURIComponent(item.id)}` },
-              h("strong", {}, item.title ?? item.id), h("span", { class: "muted" }, ` · ${item.turns ?? item.turn_count ?? 0} turns · ${when(item.updated_at)}`)))
-          : h("p", { class: "muted" }, "No conversations yet."));
+        body.conversations.length
+          ? body.conversations.map((item) => h("a", {
+              class: "button list-item", href: `#/conversations/${encodeURIComponent(item.id)}`, dataset: { conversation: item.id },
+            }, h("strong", {}, item.last_user_text ?? item.id),
+              h("span", { class: "muted" }, ` · ${item.turns} turn${item.turns === 1 ? "" : "s"} · ${when(item.updated_at)}`)))
+          : h("p", { class: "muted" }, "No conversations yet. Ask something in Talk."));
     } catch (err) {
       clear(list, h("p", { class: "error-text" }, describeError(err)));
     }

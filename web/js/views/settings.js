@@ -3,6 +3,10 @@ import { api, ApiError, describeError, getToken, setToken } from "../api.js";
 import { clear, h } from "../dom.js";
 
 const GENERAL = "general";
+// Sections in the order people look for them; the others start folded.
+const ORDER = ["llm", "stt", "tts", GENERAL, "vad", "wyoming", "http"];
+const OPEN = new Set(["llm", "stt", "tts"]);
+const TITLES = { llm: "Language model", stt: "Speech to text", tts: "Text to speech", general: "Server", vad: "Voice activity", wyoming: "Wyoming", http: "HTTP and dashboard" };
 
 /** {type, nullable, enum, ...} of a schema property, resolving `anyOf: [X, null]`. */
 function describe(prop) {
@@ -115,8 +119,12 @@ export function mount(root, app) {
         groups.get(GENERAL).push(fieldBlock(name, prop));
       }
     }
+    const rank = (name) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
+    const sections = [...groups].sort(([a], [b]) => rank(a) - rank(b));
     clear(form,
-      [...groups].map(([name, blocks]) => h("fieldset", { dataset: { section: name } }, h("legend", {}, name), blocks)),
+      sections.map(([name, blocks]) => h("details", { class: "section", open: OPEN.has(name), dataset: { section: name } },
+        h("summary", {}, TITLES[name] ?? name),
+        h("fieldset", {}, blocks))),
       h("div", { class: "savebar" }, h("button", { class: "primary", type: "submit", id: "save-settings" }, "Save"), status));
     clear(root, h("h1", {}, "Settings"), access, form);
   }
@@ -167,6 +175,7 @@ export function mount(root, app) {
           target.el.setAttribute("aria-invalid", "true");
         }
         const first = fields.get(Object.keys(err.fields)[0]);
+        first?.el.closest("details")?.setAttribute("open", "");
         first?.el.focus();
         first?.el.scrollIntoView({ block: "center" });
         status.textContent = "Not saved: fix the fields marked in red.";

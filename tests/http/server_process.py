@@ -1,0 +1,119 @@
+"""A real ``python -m aria_server`` in a subprocess, for the HTTP, /ws and dashboard tests.
+
+Started on 127.0.0.1 with port 0 for both faces; the test reads the bound HTTP URL from the
+``HTTP API on http://HOST:PORT`` log line, so nothing races for a port. The log is drained
+continuously (a full pipe would stall the server) and kept for assertions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+HTTP_READY = re.compile(r"HTTP API on (http://\S+)")
+START_TIMEOUT_S = 180.0
+
+BASE_ARGS = ("--host", "127.0.0.1", "--wyoming-port", "0", "--http-port", "0", "--no-zeroconf", "--llm-backend", "none")
+"""Loopback, free ports, no multicast; the local intents answer without a language model."""
+
+
+class AriaProcess:
+    """One running server: its URL, its log, and ways to end it."""
+
+    def __init__(self, process: asyncio.subprocess.Process, data_dir: Path) -> None:
+        self.process = process
+        self.data_dir = data_dir
+        self.lines: list[str] = []
+        self.url = ""
+        self._ready = asyncio.Event()
+        self._drain = asyncio.create_task(self._read_log(), name="aria-server log")
+
+    @property
+    def log(self) -> str:
+        """Everything the server logged so far."""
+        return "\n".join(self.lines)
+
+    async def _read_log(self) -> None:
+        assert self.process.stderr is not None
+        while line := await self.process.stderr.readline():
+            text = line.decode(errors="replace").rstrip()
+            self.lines.append(text)
+            if not self.url and (match := HTTP_READY.search(text)):
+                self.url = match.group(1)
+                self._ready.set()
+        self._ready.set()  # exited: wake the waiter, which then reports the log
+
+    async def wait_ready(self) -> None:
+        """Until the HTTP API is up; AssertionError with the log when the server died instead."""
+        await asyncio.wait_for(self._ready.wait(), START_TIMEOUT_S)
+        assert self.url, f"aria-server exited with {self.process.returncode} before serving HTTP:\n{self.log}"
+
+    async def kill9(self) -> None:
+        """SIGKILL: no clean-up runs, as in a power cut."""
+        self.process.kill()
+        await self.process.wait()
+        await self._drain
+
+    async def stop(self) -> int:
+        """SIGTERM and wait; the exit status."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), 60)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._drain
+        assert self.process.returncode is not None
+        return self.process.returncode
+
+
+def _environ(extra: dict[str, str] | None) -> dict[str, str]:
+    """This environment without ARIA_ settings of the developer's shell, plus ``extra``."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("ARIA_")}
+    environ.update(extra or {})
+    return environ
+
+
+async def start_server(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> AriaProcess:
+    """Start a server with BASE_ARGS + ``args`` and wait until its HTTP API answers."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "aria_server", "--data-dir", str(data_dir), *BASE_ARGS, *args,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=_environ(env),
+    )
+    server = AriaProcess(process, data_dir)
+    try:
+        await server.wait_ready()
+    except BaseException:
+        await server.stop()
+        raise
+    return server
+
+
+async def run_until_exit(data_dir: Path, *args: str) -> tuple[int, str]:
+    """Run a server that is expected to refuse to start: (exit status, its log)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "aria_server", "--data-dir", str(data_dir), *BASE_ARGS, *args,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=_environ(None),
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), START_TIMEOUT_S)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode(errors="replace")
+
+
+@contextlib.asynccontextmanager
+async def running_server(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> AsyncIterator[AriaProcess]:
+    """``start_server`` that always stops the server afterwards."""
+    server = await start_server(data_dir, *args, env=env)
+    try:
+        yield server
+    finally:
+        await server.stop()
+

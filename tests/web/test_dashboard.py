@@ -1,0 +1,127 @@
+"""The dashboard in a real Chromium against a real server: talk, settings, models, status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from playwright.async_api import Browser, Page, expect
+
+from ..conftest import normalise
+from ..http.server_process import AriaProcess, running_server
+from .conftest import screenshot
+
+TIMEOUT_MS = 120_000
+
+
+async def test_the_status_view_shows_every_stage_live(page: Page, dashboard_server: AriaProcess) -> None:
+    await page.goto(dashboard_server.url + "/")
+    for stage in ("vad", "stt", "llm", "tts", "wake", "satellites"):
+        await expect(page.locator(f"[data-stage={stage}]")).to_be_visible(timeout=TIMEOUT_MS)
+    await expect(page.locator("[data-stage=stt]")).to_contain_text("tiny.en")
+    await expect(page.locator("#overall")).to_have_text("ok")
+    await expect(page.locator("#connection")).to_have_text("connected", timeout=TIMEOUT_MS)
+    await screenshot(page, "status")
+
+
+async def test_a_spoken_question_shows_its_transcript_and_reply_and_plays_the_answer(
+    page: Page, dashboard_server: AriaProcess
+) -> None:
+    await page.goto(dashboard_server.url + "/#/talk")
+    await expect(page.locator("#connection")).to_have_text("connected", timeout=TIMEOUT_MS)
+    await page.click("#talk-button")  # opens the fake microphone: the WAV starts playing
+    question = page.locator(".bubble.user[data-final]")
+    await expect(question).to_have_count(1, timeout=TIMEOUT_MS)
+    assert normalise(await question.inner_text()) == "what time is it"
+    reply = page.locator(".bubble.assistant[data-final]")
+    await expect(reply).to_have_count(1, timeout=TIMEOUT_MS)
+    assert (await reply.inner_text()).strip()
+    # Played, not just received: Web Audio reports buffers that finished playing.
+    await page.wait_for_function(
+        "Number(document.querySelector('.bubble.assistant')?.dataset.playedMs || 0) > 300", timeout=TIMEOUT_MS
+    )
+    await expect(page.locator("#timeline svg [data-row='first audio']")).to_be_visible(timeout=TIMEOUT_MS)
+    await expect(page.locator("#talk-state")).to_have_text("idle", timeout=TIMEOUT_MS)
+    await screenshot(page, "talk")
+
+
+async def test_a_typed_question_is_answered(page: Page, dashboard_server: AriaProcess) -> None:
+    await page.goto(dashboard_server.url + "/#/talk")
+    await expect(page.locator("#connection")).to_have_text("connected", timeout=TIMEOUT_MS)
+    await page.fill("#text-input", "What time is it?")
+    await page.press("#text-input", "Enter")
+    await expect(page.locator(".bubble.user")).to_have_text("What time is it?", timeout=TIMEOUT_MS)
+    await expect(page.locator(".bubble.assistant[data-final]")).to_have_count(1, timeout=TIMEOUT_MS)
+
+
+async def test_the_settings_form_rejects_a_bad_value_and_saves_a_good_one(page: Page, dashboard_server: AriaProcess) -> None:
+    await page.goto(dashboard_server.url + "/#/settings")
+    temperature = page.locator("#field-llm\\.temperature")
+    await expect(temperature).to_be_visible(timeout=TIMEOUT_MS)
+
+    await temperature.fill("5")
+    await page.click("#save-settings")
+    error = page.locator("#error-llm\\.temperature")
+    await expect(error).to_contain_text("less than or equal to 2", timeout=TIMEOUT_MS)
+    await expect(temperature).to_have_attribute("aria-invalid", "true")
+    await screenshot(page, "settings-error", full_page=False)
+    assert not (dashboard_server.data_dir / "config.json").exists(), "a rejected value is not stored"
+
+    await temperature.fill("0.4")
+    await page.fill("#field-llm\\.system_prompt", "Answer like a pirate.")
+    await page.click("#save-settings")
+    await expect(page.locator("#settings-status")).to_contain_text("Saved", timeout=TIMEOUT_MS)
+    await expect(error).to_have_text("")
+    stored = json.loads((dashboard_server.data_dir / "config.json").read_text())
+    assert stored["llm"] == {"temperature": 0.4, "system_prompt": "Answer like a pirate."}
+
+    await page.reload()
+    await expect(page.locator("#field-llm\\.temperature")).to_have_value("0.4", timeout=TIMEOUT_MS)
+
+
+async def test_the_models_view_marks_the_active_voice_and_model(page: Page, dashboard_server: AriaProcess) -> None:
+    await page.goto(dashboard_server.url + "/#/models")
+    await expect(page.locator("table[data-kind=tts] tr.active[data-model='en_US-joe-medium']")).to_be_visible(timeout=TIMEOUT_MS)
+    await expect(page.locator("table[data-kind=stt] tr.active[data-model='tiny.en']")).to_be_visible()
+    await screenshot(page, "models")
+
+
+async def test_it_works_on_a_phone_sized_screen(browser: Browser, dashboard_server: AriaProcess) -> None:
+    phone = await browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = await phone.new_page()
+        await page.goto(dashboard_server.url + "/#/talk")
+        await expect(page.locator("#talk-button")).to_be_visible(timeout=TIMEOUT_MS)
+        overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, "nothing scrolls sideways"
+        await page.tap("#nav a[data-view=settings]")
+        await expect(page.locator("#field-llm\\.temperature")).to_be_visible(timeout=TIMEOUT_MS)
+        await screenshot(page, "phone", full_page=False)
+    finally:
+        await phone.close()
+
+
+async def test_the_token_link_from_the_log_unlocks_a_guarded_server(page: Page, tmp_path: Path) -> None:
+    async with running_server(tmp_path, "--http-require-token") as server:
+        await page.goto(server.url + "/#/status")
+        await expect(page.locator("#banner")).to_contain_text("API token", timeout=TIMEOUT_MS)
+        token = (tmp_path / "http-token").read_text().strip()
+        await page.goto(f"{server.url}/#token={token}")
+        await expect(page.locator("#overall")).to_be_visible(timeout=TIMEOUT_MS)
+        await expect(page.locator("#connection")).to_have_text("connected", timeout=TIMEOUT_MS)
+        await expect(page.locator("#banner")).to_be_hidden()
+
+
+async def test_it_reconnects_when_the_server_comes_back(page: Page, tmp_path: Path) -> None:
+    async with running_server(tmp_path) as first:
+        await page.goto(first.url + "/#/talk")
+        await expect(page.locator("#connection")).to_have_text("connected", timeout=TIMEOUT_MS)
+        port = first.url.rsplit(":", 1)[1]
+        await first.kill9()
+        await expect(page.locator("#connection")).to_contain_text("offline", timeout=TIMEOUT_MS)
+        async with running_server(tmp_path, "--http-port", port):
+            await expect(page.locator("#connection")).to_have_text("connected", timeout=TIMEOUT_MS)
+            await page.fill("#text-input", "What time is it?")
+            await page.press("#text-input", "Enter")
+            await expect(page.locator(".bubble.assistant[data-final]")).to_have_count(1, timeout=TIMEOUT_MS)
+
