@@ -251,6 +251,7 @@ class Satellite:
             self.machine.to(State.WAITING, "played" if completed else "stopped")
 
     def _ring(self, timer_id: str) -> None:
+        self.timing.write("timer-ring", timer=timer_id)
         self.player.play(f"timer-{timer_id}", timer_ring(self.player.sink.rate), self.player.sink.rate)
 
     def _on_transition(self, old: State, new: State, reason: str) -> None:

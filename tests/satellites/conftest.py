@@ -1,0 +1,66 @@
+"""Fixtures: Piper clips, satellite processes, and an in-process satellite manager on the shared models."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from aria_server.pipeline.turn import VoicePipeline
+from aria_server.satellites.manager import SatelliteManager
+from aria_server.satellites.session import SessionOptions
+from aria_server.wyoming.framing import FrameLimits
+from aria_server.wyoming.handler import Services
+
+from .harness import ClipMaker, SatelliteProcess
+
+LIMITS = FrameLimits(max_line_bytes=65_536, max_data_bytes=1_048_576, max_payload_bytes=1_048_576)
+
+StartSatellite = Callable[..., Awaitable[SatelliteProcess]]
+StartManager = Callable[..., Awaitable[SatelliteManager]]
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> ClipMaker:
+    """Clips spoken by the bundled Piper voice (made once per session)."""
+    return ClipMaker(tmp_path_factory.mktemp("clips"))
+
+
+@pytest.fixture
+async def start_satellite(tmp_path: Path) -> AsyncIterator[StartSatellite]:
+    """Starts ``aria-satellite`` processes; all are stopped after the test."""
+    started: list[SatelliteProcess] = []
+
+    async def start(name: str, *options: str, port: int = 0) -> SatelliteProcess:
+        satellite = await SatelliteProcess.start(tmp_path, name, *options, port=port)
+        started.append(satellite)
+        return satellite
+
+    yield start
+    for satellite in started:
+        await satellite.stop()
+
+
+@pytest.fixture
+async def start_manager(services: Services) -> AsyncIterator[StartManager]:
+    """Starts in-process satellite managers on the session's models (agent: local intents only)."""
+    started: list[SatelliteManager] = []
+
+    async def start(addresses: Sequence[str], **options: float) -> SatelliteManager:
+        assert services.agent is not None
+        manager = SatelliteManager(
+            pipeline=VoicePipeline(services.stt, services.agent, services.tts),
+            agent=services.agent,
+            tts=services.tts,
+            limits=LIMITS,
+            addresses=addresses,
+            options=SessionOptions(ping_interval_s=1.0, **options),
+        )
+        await manager.start()
+        started.append(manager)
+        return manager
+
+    yield start
+    for manager in started:
+        await manager.stop()
