@@ -184,15 +184,19 @@ class WsSession:
     async def _run_turn(self, request: TurnRequest, reporter: TurnReporter, audio: _AudioInput | None) -> None:
         events = self.pipeline.run_turn(request)
         spans = TurnSpans(info={"conversation_id": request.conversation_id, "face": "ws"})
+        recorded = False
         try:
             async for event in events:
                 spans.observe(event)
                 if event.type in _LISTENING_OVER:
                     self._stop_listening(audio)
+                if event.type is EventType.TURN_END:
+                    # Before the final status: a client that then reads the history sees the spans.
+                    recorded = True
+                    await self._record(spans.as_dict())
                 await reporter.on_event(event)
                 if event.type is EventType.TTS_CHUNK:
                     spans.mark("first_audio_out")  # its frames are on the wire now
-            await self._store_spans(spans.as_dict())
         except asyncio.CancelledError:
             spans.info["outcome"] = "cancelled"
             raise
@@ -203,15 +207,17 @@ class WsSession:
             _LOGGER.exception("/ws turn failed")
             await self.send_error(AriaError("internal error; see the server log", code="internal-error"))
         finally:
-            self._metrics.observe(spans.as_dict(), "ws")
+            if not recorded:
+                self._metrics.observe(spans.as_dict(), "ws")
             self._stop_listening(audio)
             if isinstance(events, AsyncGenerator):
                 await events.aclose()  # stop the pipeline's work now, not when collected
 
-    async def _store_spans(self, record: dict[str, Any]) -> None:
-        """Attach the spans to the turn the agent stored, as the satellites do (completed turns only)."""
+    async def _record(self, record: dict[str, Any]) -> None:
+        """Count the turn, and attach its spans to the turn the agent stored, as the satellites do."""
+        self._metrics.observe(record, "ws")
         if record.get("outcome") == "done" and "reply" in record:
-            await self._history.attach_spans(self.conversation_id, {"pipeline": record})
+            await self._history.attach_spans(record["conversation_id"], {"pipeline": record})
 
     async def cancel_turn(self, *, report: bool) -> None:
         """Cancel the turn in flight (barge-in) and wait until it is gone."""

@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import sys
+import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -32,6 +33,7 @@ class AriaProcess:
         self.lines: list[str] = []
         self.url = ""
         self._ready = asyncio.Event()
+        self._new_line = asyncio.Condition()
         self._drain = asyncio.create_task(self._read_log(), name="aria-server log")
 
     @property
@@ -47,7 +49,24 @@ class AriaProcess:
             if not self.url and (match := HTTP_READY.search(text)):
                 self.url = match.group(1)
                 self._ready.set()
+            async with self._new_line:
+                self._new_line.notify_all()
         self._ready.set()  # exited: wake the waiter, which then reports the log
+        async with self._new_line:
+            self._new_line.notify_all()
+
+    async def wait_for_line(self, pattern: str, timeout: float = START_TIMEOUT_S) -> re.Match[str]:
+        """The first log line (past or future) matching ``pattern``."""
+        regex = re.compile(pattern)
+
+        def found() -> re.Match[str] | None:
+            return next((m for line in self.lines if (m := regex.search(line))), None)
+
+        async with asyncio.timeout(timeout), self._new_line:
+            while (match := found()) is None:
+                assert self.process.returncode is None, f"aria-server exited:\n{self.log}"
+                await self._new_line.wait()
+        return match
 
     async def wait_ready(self) -> None:
         """Until the HTTP API is up; AssertionError with the log when the server died instead."""
@@ -117,3 +136,51 @@ async def running_server(data_dir: Path, *args: str, env: dict[str, str] | None 
     finally:
         await server.stop()
 
+
+
+SATELLITE_READY = re.compile(r"satellite (\S+) ready on tcp://127\.0\.0\.1:(\d+)")
+
+
+@contextlib.asynccontextmanager
+async def running_satellite(directory: Path, name: str) -> AsyncIterator[tuple[str, Path]]:
+    """A real ``aria-satellite`` on 127.0.0.1 (local wake word, a silent microphone file, sound
+    written to a WAV): yields its address ``tcp://127.0.0.1:PORT`` and that WAV's path."""
+    silence = directory / "silence.wav"
+    with wave.open(str(silence), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16_000)
+        wav.writeframes(bytes(16_000 * 2))
+    played = directory / f"{name}-played.wav"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "aria_satellite", "--name", name, "--host", "127.0.0.1", "--port", "0",
+        "--no-zeroconf", "--wake-word", "okay_nabu", "--mic-file", str(silence), "--snd-file", str(played),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=_environ(None),
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(START_TIMEOUT_S):
+            while True:
+                raw = await process.stderr.readline()
+                assert raw, "aria-satellite exited before it was ready:\n" + "\n".join(lines)
+                lines.append(raw.decode(errors="replace").rstrip())
+                if match := SATELLITE_READY.search(lines[-1]):
+                    break
+        # Keep draining its log so the pipe never fills.
+        drain = asyncio.create_task(_discard(process.stderr), name=f"satellite {name} log")
+        try:
+            yield f"tcp://127.0.0.1:{match.group(2)}", played
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 60)
+            await drain
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def _discard(stream: asyncio.StreamReader) -> None:
+    while await stream.readline():
+        pass

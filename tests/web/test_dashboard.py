@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 from playwright.async_api import Browser, Page, expect
 
 from ..conftest import normalise
-from ..http.server_process import AriaProcess, running_server
+from ..http.server_process import AriaProcess, running_satellite, running_server
 from .conftest import screenshot
 
 TIMEOUT_MS = 120_000
@@ -125,3 +126,34 @@ async def test_it_reconnects_when_the_server_comes_back(page: Page, tmp_path: Pa
             await page.press("#text-input", "Enter")
             await expect(page.locator(".bubble.assistant[data-final]")).to_have_count(1, timeout=TIMEOUT_MS)
 
+
+
+async def test_the_conversations_view_shows_stored_turns_with_their_timeline(page: Page, dashboard_server: AriaProcess) -> None:
+    await page.goto(dashboard_server.url + "/#/talk")
+    await expect(page.locator("#connection")).to_have_text("connected", timeout=TIMEOUT_MS)
+    await page.fill("#text-input", "What is the date today?")
+    await page.press("#text-input", "Enter")
+    await expect(page.locator(".bubble.assistant[data-final]")).to_have_count(1, timeout=TIMEOUT_MS)
+    await expect(page.locator("#talk-state")).to_have_text("idle", timeout=TIMEOUT_MS)
+
+    await page.click("#nav a[data-view=conversations]")
+    item = page.locator("#conversation-list a", has_text="What is the date today?")
+    await expect(item).to_be_visible(timeout=TIMEOUT_MS)
+    await item.click()
+    turn = page.locator("#conversation-detail article", has_text="What is the date today?")
+    await expect(turn).to_be_visible(timeout=TIMEOUT_MS)
+    await expect(turn.locator("svg [data-row='first audio']")).to_be_visible()
+    await screenshot(page, "conversations")
+
+
+async def test_the_status_view_follows_a_satellite_live(page: Page, tmp_path: Path) -> None:
+    async with contextlib.AsyncExitStack() as satellite_stack:
+        address, _ = await satellite_stack.enter_async_context(running_satellite(tmp_path, "kitchen"))
+        async with running_server(tmp_path / "server", "--satellite", address) as server:
+            await page.goto(server.url + "/#/status")
+            row = page.locator("[data-satellite=kitchen]")
+            await expect(row).to_contain_text("idle", timeout=TIMEOUT_MS)
+            await screenshot(page, "status-satellite")
+            await satellite_stack.aclose()  # the satellite goes away; the view follows
+            await expect(row).to_contain_text("disconnected", timeout=TIMEOUT_MS)
+            await expect(page.locator("[data-stage=satellites]")).to_contain_text("degraded")

@@ -12,6 +12,7 @@ function stageCard(name, stage) {
     ["model", stage.model],
     ["device", stage.device],
     ["loaded", stage.loaded ? "yes" : "no"],
+    stage.details?.known ? ["connected", `${stage.details.connected} of ${stage.details.known}`] : null,
     stage.fallback_in_use ? ["fallback", "in use"] : null,
     stage.last_error ? ["last error", stage.last_error] : null,
   ].filter((row) => row && row[1] !== null && row[1] !== undefined);
