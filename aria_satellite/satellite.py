@@ -246,7 +246,9 @@ class Satellite:
         if not stream.startswith("reply"):
             return
         self.timing.write("played", completed=completed, turn=self.turns)
-        self._send(Played().event())
+        if completed:
+            # A stopped reply (barge-in) is not "played": the run-pipeline that follows says it.
+            self._send(Played().event())
         if self.state is State.SPEAKING:
             self.machine.to(State.WAITING, "played" if completed else "stopped")
 

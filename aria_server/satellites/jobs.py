@@ -78,6 +78,7 @@ async def voice_turn(
             session.listening_done(inbox)
             await session.send(Error(text="another satellite is answering", code="stand-down").event())
             await session.send(Transcript(text="").event())
+            await _record(session, spans)
             return spans.as_dict()
     session.set_state(SatelliteState.LISTENING)
     conversation_id = spans.info["conversation_id"] = await session.conversation(kind)
@@ -102,13 +103,18 @@ async def voice_turn(
         if reply.started and not reply.stopped:
             with contextlib.suppress(SatelliteGone):
                 await asyncio.shield(reply.stop())  # the satellite must not wait for the rest
-        session.status.turns += 1
-        session.status.last_turn = spans.as_dict() | {"at": time.time()}
-        if session.on_turn is not None:
-            await asyncio.shield(session.on_turn(session, spans))
+        await _record(session, spans)
     if _asks_question(spans.info.get("reply", "")) and reply.started:
         await _offer_follow_up(session)
     return spans.as_dict()
+
+
+async def _record(session: SatelliteSession, spans: TurnSpans) -> None:
+    """Count the turn, keep it as the satellite's last one, and hand it on (spans storage)."""
+    session.status.turns += 1
+    session.status.last_turn = spans.as_dict() | {"at": time.time()}
+    if session.on_turn is not None:
+        await asyncio.shield(session.on_turn(session, spans))
 
 
 async def _close_without_speech(inbox: AudioInbox, heard: asyncio.Event, seconds: float) -> None:

@@ -123,6 +123,9 @@ class SatelliteSession:
             raise SatelliteGone(f"{self.host}:{self.port} is a Wyoming service but not a satellite", code="not-a-satellite")
         self.link, self.info = link, link.info
         self.status.name = link.info.satellite.name or self.status.name
+        attribution = link.info.satellite.attribution
+        # Aria satellites report playback; others are learned from their first ``played``.
+        self.sends_played = self.sends_played or (attribution is not None and attribution.name == "Aria")
         self.status.area = link.info.satellite.area or self.status.area
         self.status.connected_since = time.time()
         self.status.last_error = None
@@ -289,6 +292,8 @@ class SatelliteSession:
             _LOGGER.info("satellite %s: ending %s (%s)", self.name, job.task.get_name(), reason)
             if job.spans is not None:
                 job.spans.info["ended_by"] = reason
+                if "playback_start" in job.spans.marks:
+                    job.spans.mark("playback_stop")  # barge-in: the satellite stopped playing just now
             await job.cancel()
 
     def _job_done(self, task: asyncio.Task[Any]) -> None:
