@@ -6,6 +6,11 @@
 #   scripts/peers.sh start     # start both in the background; prints their pids and URIs
 #   scripts/peers.sh stop      # stop the processes this script started (by pid file)
 #   scripts/peers.sh status
+#   scripts/peers.sh compare [OUT]  # fresh Aria, then fresh peers, one after the other: aria-bench
+#                                   # stt, tts and tts --streaming with --repeats $REPEATS (5) and
+#                                   # --pid; tables and JSON in OUT (default $PEERS_RUN/compare).
+#                                   # Waits for an idle CPU before each, and re-runs a request
+#                                   # when other processes used > MAX_OTHER_CPU (0.25) cores.
 #
 # Environment: PEERS_VENV (default /tmp/aria-peers), PEERS_RUN (pids, logs, data; default
 # /tmp/aria-peers-run), ARIA_PYTHON (a Python with Aria's bundled model packages; default the
@@ -109,10 +114,68 @@ status() {
     done
 }
 
+# Other work on a 2-core machine skews every figure: wait (up to 10 min) until the CPUs are
+# mostly idle, measured over 3 s from /proc/stat; QUIET_BUSY is the busy percentage allowed.
+wait_quiet() {
+    local busy_max="${QUIET_BUSY:-20}" busy
+    for _ in $(seq 1 120); do
+        busy="$(awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat; sleep 3; awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat)"
+        busy="$(echo "$busy" | awk 'NR==1{b=$1;i=$2} NR==2{db=$1-b; di=$2-i; printf "%d", 100*db/(db+di)}')"
+        if (( busy <= busy_max )); then
+            echo "[quiet: ${busy}% busy] $(uptime)"
+            return 0
+        fi
+        sleep 2
+    done
+    echo "[still ${busy}% busy after 10 min: measuring anyway, figures may be disturbed]"
+}
+
+# Run every aria-bench measurement against one server; $1 label, $2 STT URI, $3 STT pid, $4 TTS URI, $5 TTS pid.
+bench_all() {
+    local label="$1" stt_uri="$2" stt_pid="$3" tts_uri="$4" tts_pid="$5"
+    # Requests during which other processes used more than MAX_OTHER_CPU cores are re-run.
+    local bench=("$ARIA_PYTHON" -m aria_server.bench)
+    local disturb=(--max-other-cpu "${MAX_OTHER_CPU:-0.25}")
+    wait_quiet
+    "${bench[@]}" stt --uri "$stt_uri" --repeats "$REPEATS" --pid "$stt_pid" "${disturb[@]}" --json "$OUT/$label-stt.json" | tee "$OUT/$label-stt.txt"
+    wait_quiet
+    "${bench[@]}" tts --uri "$tts_uri" --repeats "$REPEATS" --pid "$tts_pid" "${disturb[@]}" --json "$OUT/$label-tts.json" | tee "$OUT/$label-tts.txt"
+    wait_quiet
+    "${bench[@]}" tts --streaming --uri "$tts_uri" --repeats "$REPEATS" --pid "$tts_pid" "${disturb[@]}" \
+        --json "$OUT/$label-tts-streaming.json" | tee "$OUT/$label-tts-streaming.txt"
+}
+
+compare() {
+    OUT="${1:-$PEERS_RUN/compare}"
+    REPEATS="${REPEATS:-5}"
+    mkdir -p "$OUT" "$PEERS_RUN/aria-data"
+    # Aria alone first (2 cores: never measure two servers at once).
+    "$ARIA_PYTHON" -m aria_server --no-zeroconf --wyoming-port 0 --http-port 0 --llm-backend none \
+        --data-dir "$PEERS_RUN/aria-data" >"$PEERS_RUN/aria.log" 2>&1 &
+    local aria_pid=$! uri=""
+    for _ in $(seq 1 180); do
+        uri="$(grep -o 'Aria is ready: Wyoming tcp://[0-9.:]*' "$PEERS_RUN/aria.log" | grep -o 'tcp://.*' || true)"
+        [[ -n "$uri" ]] && break
+        kill -0 "$aria_pid" 2>/dev/null || { tail -n 20 "$PEERS_RUN/aria.log" >&2; return 1; }
+        sleep 1
+    done
+    [[ -n "$uri" ]] || { echo "Aria did not become ready" >&2; kill "$aria_pid"; return 1; }
+    bench_all aria "$uri" "$aria_pid" "$uri" "$aria_pid" || { kill "$aria_pid"; return 1; }
+    kill "$aria_pid"
+    wait "$aria_pid" || true
+
+    start
+    bench_all peers "tcp://127.0.0.1:$STT_PORT" "$(cat "$PEERS_RUN/wyoming-faster-whisper.pid")" \
+        "tcp://127.0.0.1:$TTS_PORT" "$(cat "$PEERS_RUN/wyoming-piper.pid")" || { stop; return 1; }
+    stop
+    echo "tables and JSON in $OUT"
+}
+
 case "${1:-}" in
     install) install ;;
     start) start ;;
     stop) stop ;;
     status) status ;;
-    *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+    compare) compare "${2:-}" ;;
+    *) echo "usage: $0 install|start|stop|status|compare [OUT]" >&2; exit 2 ;;
 esac

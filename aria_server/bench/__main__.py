@@ -29,7 +29,7 @@ SUBCOMMANDS: tuple[str, ...] = ("stt", "tts", "handle", "turn")
 """Subcommands listed first, in this order; ``handle`` and ``turn`` are reserved until their
 modules exist. Any other module of this package that provides the three names is added after."""
 
-_NOT_SUBCOMMANDS = frozenset({"clips", "errors", "make_clips", "numbers", "report", "rss", "stats", "wer", "wire"})
+_NOT_SUBCOMMANDS = frozenset({"clips", "cpu", "errors", "make_clips", "numbers", "report", "rss", "stats", "wer", "wire"})
 """Helper modules: never imported as subcommands."""
 
 
@@ -64,6 +64,10 @@ def _shared_options() -> argparse.ArgumentParser:
     shared.add_argument("--repeats", type=_positive_int, default=5, help="measured passes over the inputs (default 5)")
     shared.add_argument("--warmup", type=_non_negative_int, default=1, help="unmeasured requests first (default 1)")
     shared.add_argument("--pid", type=int, default=None, help="report the peak RSS of this process and its children")
+    shared.add_argument(
+        "--max-other-cpu", type=float, default=None, metavar="CORES",
+        help="with --pid: re-run a request (up to 5 tries) when other processes used more than CORES cores meanwhile",
+    )
     shared.add_argument("--json", type=Path, default=None, help="write the raw figures to this file")
     shared.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for each server event")
     return shared

@@ -19,6 +19,8 @@ from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncClient
 
+from .cpu import CpuWatch, measured
+from .cpu import describe as describe_cpu
 from .clips import BUNDLED_MANIFEST, CHANNELS, RATE, WIDTH, Clip, duration, load_manifest, read_pcm16k, silence
 from .errors import BenchError
 from .report import BenchReport
@@ -59,6 +61,8 @@ class SttOptions:
     trailing_silence: float
     language: str | None
     timeout: float
+    pid: int | None
+    max_other_cpu: float | None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> SttOptions:
@@ -74,6 +78,8 @@ class SttOptions:
             trailing_silence=args.trailing_silence,
             language=args.language or None,
             timeout=args.timeout,
+            pid=args.pid,
+            max_other_cpu=args.max_other_cpu,
         )
 
 
@@ -89,6 +95,8 @@ class SttResult:
     audio_seconds: float
     errors: int
     words: int
+    other_cpu_cores: float | None
+    retries: int
 
 
 async def send_audio(client: AsyncClient, pcm: bytes, realtime: bool) -> None:
@@ -130,16 +138,20 @@ async def measure(options: SttOptions) -> list[SttResult]:
     audio = {clip.name: read_pcm16k(clip.path) for clip in options.clips}
     for _ in range(options.warmup):
         await transcribe_once(options, audio[options.clips[0].name] + tail, realtime=False)
+    watch = CpuWatch.create(options.pid)
     results = []
     for repeat in range(options.repeats):
         for clip in options.clips:
-            text, latency = await transcribe_once(options, audio[clip.name] + tail, options.realtime)
+            pcm = audio[clip.name] + tail
+            (text, latency), other, retries = await measured(
+                watch, options.max_other_cpu, lambda: transcribe_once(options, pcm, options.realtime)
+            )
             errors = score(clip.reference, text)
             results.append(
                 SttResult(
                     clip=clip.name, repeat=repeat, reference=clip.reference, text=text,
                     latency_ms=latency * 1000, audio_seconds=duration(audio[clip.name]),
-                    errors=errors.errors, words=errors.words,
+                    errors=errors.errors, words=errors.words, other_cpu_cores=other, retries=retries,
                 )
             )
     return results
@@ -171,7 +183,10 @@ def build_report(options: SttOptions, results: list[SttResult]) -> BenchReport:
         headers=["clip", "audio s", "latency med ms", "p95 ms", "WER", "last transcript"],
         rows=rows,
         align="lrrrrl",
-        notes=["latency: from sending audio-stop to receiving the final transcript"],
+        notes=[
+            "latency: from sending audio-stop to receiving the final transcript",
+            *_disturbance(results),
+        ],
         data={
             "command": "stt",
             "options": {**asdict(options), "clips": [str(clip.path) for clip in options.clips]},
@@ -179,6 +194,11 @@ def build_report(options: SttOptions, results: list[SttResult]) -> BenchReport:
             "requests": [asdict(result) for result in results],
         },
     )
+
+
+def _disturbance(results: list[SttResult]) -> list[str]:
+    line = describe_cpu([result.other_cpu_cores for result in results], sum(result.retries for result in results))
+    return [line] if line else []
 
 
 async def run(args: argparse.Namespace) -> BenchReport:

@@ -28,6 +28,8 @@ from wyoming.tts import (
 
 from .report import BenchReport
 from .stats import summarize
+from .cpu import CpuWatch, measured
+from .cpu import describe as describe_cpu
 from .errors import BenchError
 from .wire import connect, describe, read_event
 
@@ -79,6 +81,8 @@ class TtsOptions:
     streaming: bool
     voice: str | None
     timeout: float
+    pid: int | None
+    max_other_cpu: float | None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> TtsOptions:
@@ -86,6 +90,7 @@ class TtsOptions:
         return cls(
             uri=args.uri, texts=load_texts(args.texts), repeats=args.repeats, warmup=args.warmup,
             streaming=args.streaming, voice=args.voice, timeout=args.timeout,
+            pid=args.pid, max_other_cpu=args.max_other_cpu,
         )
 
 
@@ -100,6 +105,8 @@ class TtsResult:
     total_ms: float
     audio_seconds: float
     rtf: float
+    other_cpu_cores: float | None
+    retries: int
 
 
 async def _send_request(client: AsyncClient, options: TtsOptions, text: str) -> None:
@@ -151,14 +158,18 @@ async def measure(options: TtsOptions) -> list[TtsResult]:
         await check_streaming(options)
     for _ in range(options.warmup):
         await synthesize_once(options, options.texts[0])
+    watch = CpuWatch.create(options.pid)
     results = []
     for repeat in range(options.repeats):
         for index, text in enumerate(options.texts):
-            first, total, audio_seconds = await synthesize_once(options, text)
+            (first, total, audio_seconds), other, retries = await measured(
+                watch, options.max_other_cpu, lambda: synthesize_once(options, text)
+            )
             results.append(
                 TtsResult(
                     text_index=index, repeat=repeat, chars=len(text), first_audio_ms=first * 1000,
                     total_ms=total * 1000, audio_seconds=audio_seconds, rtf=total / audio_seconds,
+                    other_cpu_cores=other, retries=retries,
                 )
             )
     return results
@@ -194,7 +205,10 @@ def build_report(options: TtsOptions, results: list[TtsResult]) -> BenchReport:
         f"(+{options.warmup} warm-up), {mode}",
         headers=["text", "chars", "audio s", "first audio med ms", "p95 ms", "total med ms", "RTF med"],
         rows=rows,
-        notes=["first audio: from sending the request to the first audio-chunk; RTF: synthesis time / audio duration"],
+        notes=[
+            "first audio: from sending the request to the first audio-chunk; RTF: synthesis time / audio duration",
+            *_disturbance(results),
+        ],
         data={
             "command": "tts",
             "options": asdict(options),
@@ -203,6 +217,11 @@ def build_report(options: TtsOptions, results: list[TtsResult]) -> BenchReport:
             "requests": [asdict(result) for result in results],
         },
     )
+
+
+def _disturbance(results: list[TtsResult]) -> list[str]:
+    line = describe_cpu([result.other_cpu_cores for result in results], sum(result.retries for result in results))
+    return [line] if line else []
 
 
 async def run(args: argparse.Namespace) -> BenchReport:
