@@ -224,19 +224,24 @@ async def run(args: argparse.Namespace) -> BenchReport:
                         )
                 if index >= args.warmup:
                     timings.extend(measured)
-    rows = [
-        _row("typed -> first audio frame", _values(timings, "text", "first_audio_ms"), 300),
-        _row("typed -> first reply text", _values(timings, "text", "first_text_ms"), None),
-        _row("end of speech -> transcript", _values(timings, "spoken", "transcript_ms"), None),
-        _row("end of speech -> first audio frame", _values(timings, "spoken", "first_audio_ms"), 500),
-    ]
-    pacing = "as fast as accepted" if args.fast else "in real time (32 ms frames)"
-    notes = [
-        f"spoken turns: clips {', '.join(names)} sent {pacing}; turn ended by "
-        + ("the server's VAD endpointing (hands-free)" if args.end == "vad" else "a stop command at end of speech (push-to-talk)"),
-        f"transcripts: {sorted({t.transcript for t in timings if t.kind == 'spoken'})}",
-        f"replies: {sorted({t.reply for t in timings})[:4]}",
-    ]
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    if args.mode in ("text", "both"):
+        rows += [
+            _row("typed -> first audio frame", _values(timings, "text", "first_audio_ms"), 300),
+            _row("typed -> first reply text", _values(timings, "text", "first_text_ms"), None),
+        ]
+        notes.append(f"typed turns: {', '.join(repr(t) for t in texts)}")
+    if args.mode in ("spoken", "both"):
+        rows += [
+            _row("end of speech -> transcript", _values(timings, "spoken", "transcript_ms"), None),
+            _row("end of speech -> first audio frame", _values(timings, "spoken", "first_audio_ms"), 500),
+        ]
+        pacing = "as fast as accepted" if args.fast else "in real time (32 ms frames)"
+        ending = "the server's VAD endpointing (hands-free)" if args.end == "vad" else "a stop command at end of speech (push-to-talk)"
+        notes.append(f"spoken turns: clips {', '.join(names)} sent {pacing}; ended by {ending}")
+        notes.append(f"transcripts: {sorted({t.transcript for t in timings if t.kind == 'spoken'})}")
+    notes.append(f"replies (first few): {sorted({t.reply for t in timings})[:4]}")
     return BenchReport(
         title=f"aria-bench ws: {ws_url(args.uri)} ({args.repeats} passes, {args.warmup} warm-up)",
         headers=["measure (ms)", "n", "median", "p95", "min", "max", "target"],
