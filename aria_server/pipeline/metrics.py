@@ -6,7 +6,8 @@ plays the reply (``mark``: first audio sent, playback start and stop reported by
     vad_start  vad_end  stt_done  first_token  first_clause  first_audio_out  playback_start  playback_stop
 
 ``as_dict`` gives each mark in ms since the turn started and, for marks after the end of
-speech, in ms since ``vad_end`` (the figure a user feels).
+speech, in ms since ``vad_end`` (the figure a user feels), plus the raw monotonic marks (the
+clock is shared by the processes of one machine, so a benchmark can line them up with a clip).
 """
 
 from __future__ import annotations
@@ -92,5 +93,6 @@ class TurnSpans:
             "turn_id": self.turn_id,
             "since_start_ms": since_start,
             "since_vad_end_ms": after_speech,
+            "marks_ns": {stage: self.marks[stage] for stage in ordered},
             **self.info,
         }

@@ -25,7 +25,7 @@ from ..wyoming.framing import FrameLimits
 from .arbitration import Arbiter, Candidate
 from .discovery import SatelliteBrowser, is_local
 from .link import SatelliteLink, parse_address
-from .reconnect import Backoff, reconnecting
+from .reconnect import reconnecting
 from .session import SatelliteSession, SessionOptions
 from .state import SatelliteStatus
 from .timers import relay_timers
@@ -115,7 +115,7 @@ class SatelliteManager:
         )
         self.sessions[key] = session
         self._tasks[key] = asyncio.get_running_loop().create_task(
-            reconnecting(session.connect_and_serve, name=f"satellite {key}", backoff=Backoff(0.5, 10.0)),
+            reconnecting(session.connect_and_serve, name=f"satellite {key}", backoff=session.backoff),
             name=f"satellite {key}",
         )
         return session

@@ -33,6 +33,7 @@ from .arbitration import Candidate
 from .inbox import AudioInbox
 from .jobs import Job, announcement, voice_turn
 from .link import SatelliteLink
+from .reconnect import Backoff
 from .state import SatelliteState, SatelliteStatus
 from .wake import StreamWake
 
@@ -93,6 +94,8 @@ class SatelliteSession:
         self.limits = limits
         self.on_turn = on_turn
         self.link: SatelliteLink | None = None
+        self.backoff = Backoff(0.5, 10.0)
+        """Delays between reconnection attempts (used by the manager's reconnect loop)."""
         self.info: Info | None = None
         self.job: Job | None = None
         self.inbox: AudioInbox | None = None
@@ -128,6 +131,7 @@ class SatelliteSession:
         self.sends_played = self.sends_played or (attribution is not None and attribution.name == "Aria")
         self.status.area = link.info.satellite.area or self.status.area
         self.status.connected_since = time.time()
+        self.backoff.reset()  # connected: the next failure starts again from the shortest delay
         self.status.last_error = None
         self._set_state(SatelliteState.IDLE)
         self._last_heard = time.monotonic()

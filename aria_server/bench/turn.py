@@ -1,0 +1,300 @@
+"""``aria-bench turn``: end of speech -> first reply audio written at a satellite, and -> end of reply.
+
+For each clip a real ``aria-satellite --wake-word none --mic-file CLIP --snd-file OUT`` runs
+against the server; the clip starts playing when the server runs the satellite. The end of
+speech is the clip's last voiced sample (from the file), put on the monotonic clock through
+the satellite's ``mic-file-start`` record; the first reply audio is its ``playback-started``
+record and the end of the reply its ``played`` record. The server's spans of the same turn
+(``GET /satellites``, same clock) break the time down by stage, and the stored turn's source
+(``GET /conversations/{id}``) sorts the requests into local intents and language-model ones.
+
+``--start-server`` starts ``aria-server`` itself (Wyoming port from ``--uri``, 0 for any; a
+fresh data directory; ``--server-arg`` adds options). Without it, the server at ``--uri`` must
+have been started with ``--satellite tcp://127.0.0.1:SATELLITE_PORT`` and ``--http`` names its API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import wave
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import aiohttp
+import numpy as np
+
+from .clips import BUNDLED_MANIFEST, Clip, load_manifest, read_pcm16k
+from .errors import BenchError
+from .report import BenchReport
+from .stats import median, p95
+
+HELP = "end of speech -> first reply audio at a real aria-satellite (--mic-file), per stage, intents vs LLM"
+
+STAGES = (
+    ("endpoint", "end_of_speech", "vad_end"),
+    ("stt", "vad_end", "stt_done"),
+    ("llm", "stt_done", "first_token"),
+    ("clause", "first_token", "first_clause"),
+    ("tts", "first_clause", "first_audio_out"),
+    ("to speaker", "first_audio_out", "playback_start"),
+)
+"""Columns of the breakdown: (name, from mark, to mark)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``aria-bench turn``."""
+    parser.add_argument("--clips", type=Path, default=BUNDLED_MANIFEST, help="clip manifest (default: bundled clips)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N clips")
+    parser.add_argument("--start-server", action="store_true", help="start aria-server (port from --uri; 0: any)")
+    parser.add_argument("--server-arg", action="append", default=[], metavar="OPTION",
+                        help="extra aria-server option with --start-server, e.g. --server-arg=--llm-backend=none")
+    parser.add_argument("--satellite-port", type=int, default=0,
+                        help="port of the benchmark's satellite (0: any; fix it when the server is already running)")
+    parser.add_argument("--http", default=None, help="the server's HTTP API for spans (found by --start-server)")
+
+
+@dataclass
+class ClipRun:
+    """One clip through the satellite."""
+
+    clip: str
+    reference: str
+    end_of_speech_s: float
+    transcript: str = ""
+    reply: str = ""
+    source: str = "unknown"
+    first_audio_ms: float | None = None
+    reply_end_ms: float | None = None
+    stages_ms: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+
+def last_voiced_s(pcm: bytes, rate: int = 16_000) -> float:
+    """End of the last 10 ms window louder than -40 dBFS: where the speech in a clip ends."""
+    samples = np.frombuffer(pcm, np.int16).astype(np.float32) / 32768.0
+    window = rate // 100
+    count = len(samples) // window
+    rms = np.sqrt(np.mean(samples[: count * window].reshape(count, window) ** 2, axis=1))
+    voiced = np.nonzero(rms > 0.01)[0]
+    if not len(voiced):
+        raise BenchError("a clip has no speech")
+    return float((voiced[-1] + 1) * window / rate)
+
+
+def _write_wav(path: Path, pcm: bytes) -> None:
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16_000)
+        wav.writeframes(pcm)
+
+
+class _Child:
+    """A child process with its stderr kept (the last lines explain a failure)."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self.reader = asyncio.get_running_loop().create_task(self._read(), name="bench child stderr")
+
+    async def _read(self) -> None:
+        assert self.proc.stderr is not None
+        while line := await self.proc.stderr.readline():
+            self.lines.append(line.decode(errors="replace").rstrip())
+
+    @classmethod
+    async def start(cls, *args: str) -> _Child:
+        proc = await asyncio.create_subprocess_exec(
+            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        return cls(proc)
+
+    async def wait_line(self, pattern: str, timeout: float) -> re.Match[str]:
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.lines:
+                if match := regex.search(line):
+                    return match
+            if self.proc.returncode is not None or time.monotonic() > deadline:
+                raise BenchError(f"no {pattern!r} from {self.proc.pid}:\n" + "\n".join(self.lines[-20:]))
+            await asyncio.sleep(0.05)
+
+    async def stop(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                async with asyncio.timeout(20):
+                    await self.proc.wait()
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        await asyncio.gather(self.reader, return_exceptions=True)
+
+
+def _records(log: Path) -> list[dict[str, Any]]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+
+async def _wait_record(log: Path, child: _Child, event: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        for record in _records(log):
+            if record["event"] == event and record.get("completed", True):
+                return record
+        if child.proc.returncode is not None:
+            raise BenchError("the satellite exited:\n" + "\n".join(child.lines[-20:]))
+        if time.monotonic() > deadline:
+            raise BenchError(f"no {event!r} from the satellite within {timeout:.0f} s")
+        await asyncio.sleep(0.05)
+
+
+class TurnBench:
+    """Runs clips one by one through a fresh satellite each, against one server."""
+
+    def __init__(self, args: argparse.Namespace, work: Path) -> None:
+        self.args = args
+        self.work = work
+        self.port = args.satellite_port
+        self.http: str | None = args.http
+        self.server: _Child | None = None
+        self.count = 0
+
+    async def start_satellite(self, clip_wav: Path, name: str) -> tuple[_Child, Path, Path]:
+        log, out = self.work / f"{name}.jsonl", self.work / f"{name}.wav"
+        child = await _Child.start(
+            sys.executable, "-m", "aria_satellite", "--name", name, "--host", "127.0.0.1", "--port", str(self.port),
+            "--no-zeroconf", "--wake-word", "none", "--mic-file", str(clip_wav), "--snd-file", str(out),
+            "--timing-log", str(log),
+        )
+        ready = await _wait_record(log, child, "ready", 60)
+        self.port = int(ready["port"])
+        return child, log, out
+
+    async def start_server(self) -> None:
+        port = urlsplit(self.args.uri).port or 0
+        data = self.work / "server-data"
+        self.server = await _Child.start(
+            sys.executable, "-m", "aria_server", "--data-dir", str(data), "--no-zeroconf", "--wyoming-port", str(port),
+            "--http-port", "0", "--satellite", f"tcp://127.0.0.1:{self.port}", *self.args.server_arg,
+        )
+        await self.server.wait_line(r"Aria is ready", 300)
+        match = re.search(r"HTTP API on (http://\S+)", "\n".join(self.server.lines))
+        self.http = self.http or (match.group(1) if match else None)
+
+    async def run_clip(self, clip: Clip) -> ClipRun:
+        pcm = read_pcm16k(clip.path)
+        padded = bytes(int(0.3 * 16_000) * 2) + pcm
+        self.count += 1
+        name = f"bench-{self.count}"
+        wav = self.work / f"{name}-mic.wav"
+        _write_wav(wav, padded)
+        result = ClipRun(clip.name, clip.reference, last_voiced_s(padded))
+        child, log, _ = await self.start_satellite(wav, name)
+        try:
+            if self.args.start_server and self.server is None:
+                await self.start_server()
+            played = await _wait_record(log, child, "played", self.args.timeout)
+        finally:
+            await child.stop()
+        records = {record["event"]: record for record in reversed(_records(log))}
+        end_ns = records["mic-file-start"]["t_ns"] + int(result.end_of_speech_s * 1e9)
+        result.transcript = records.get("transcript", {}).get("text", "")
+        if "playback-started" in records:
+            result.first_audio_ms = (records["playback-started"]["t_ns"] - end_ns) / 1e6
+        result.reply_end_ms = (played["t_ns"] - end_ns) / 1e6
+        await self._server_side(result, name, end_ns)
+        return result
+
+    async def _server_side(self, result: ClipRun, name: str, end_ns: int) -> None:
+        """Spans of the turn and the source of its answer, from the HTTP API when there is one."""
+        if self.http is None:
+            return
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+                async with http.get(f"{self.http}/satellites") as response:
+                    rows = (await response.json())["satellites"]
+                turn = next((row["last_turn"] for row in rows if row["name"] == name), None) or {}
+                conversation = turn.get("conversation_id")
+                if conversation:
+                    async with http.get(f"{self.http}/conversations/{quote(conversation)}") as response:
+                        turns = (await response.json()).get("turns", [])
+                    result.source = turns[-1]["source"] if turns else "unknown"
+        except (aiohttp.ClientError, TimeoutError, KeyError, ValueError) as err:
+            result.error = f"spans unavailable: {err!r}"
+            return
+        marks = dict(turn.get("marks_ns", {}), end_of_speech=end_ns)
+        result.reply = turn.get("reply", "")
+        for stage, start, end in STAGES:
+            if start in marks and end in marks:
+                result.stages_ms[stage] = (marks[end] - marks[start]) / 1e6
+
+
+def _kind(run: ClipRun) -> str:
+    return {"intent": "local intent", "llm": "language model", "fallback": "language model"}.get(run.source, run.source)
+
+
+def _ms(values: Sequence[float]) -> str:
+    return f"{median(values):.0f} / {p95(values):.0f}" if values else "-"
+
+
+def summarize(runs: list[ClipRun]) -> tuple[list[str], list[list[str]]]:
+    """One row per kind of request: medians and p95 of both latencies, stage medians."""
+    headers = ["requests", "n", "first audio ms (med / p95)", "reply end ms (med / p95)", *[s[0] for s in STAGES]]
+    rows = []
+    for kind in sorted({_kind(run) for run in runs}):
+        group = [run for run in runs if _kind(run) == kind and run.first_audio_ms is not None]
+        if not group:
+            continue
+        stages = [
+            f"{median(values):.0f}" if (values := [r.stages_ms[s] for r in group if s in r.stages_ms]) else "-"
+            for s, _, _ in STAGES
+        ]
+        rows.append([
+            kind, str(len(group)), _ms([r.first_audio_ms for r in group if r.first_audio_ms is not None]),
+            _ms([r.reply_end_ms for r in group if r.reply_end_ms is not None]), *stages,
+        ])
+    return headers, rows
+
+
+async def run(args: argparse.Namespace) -> BenchReport:
+    """Warm-up clips, then ``--repeats`` passes over the clips."""
+    clips = load_manifest(args.clips, args.limit)
+    with tempfile.TemporaryDirectory(prefix="aria-bench-turn-") as tmp:
+        bench = TurnBench(args, Path(tmp))
+        runs: list[ClipRun] = []
+        try:
+            for _ in range(args.warmup):
+                await bench.run_clip(clips[0])
+            for _ in range(args.repeats):
+                for clip in clips:
+                    runs.append(await bench.run_clip(clip))
+        finally:
+            if bench.server is not None:
+                await bench.server.stop()
+    headers, rows = summarize(runs)
+    notes = [
+        "first audio: the clip's last voiced sample -> the first reply sample written by the satellite;",
+        "reply end: -> the satellite finished playing the reply (real-time playback).",
+        "stages (medians, ms): endpoint = end of speech -> VAD end of turn; stt = -> transcript;",
+        "llm = -> first token; clause = -> first clause complete; tts = -> first audio sent; to speaker = -> playing.",
+    ]
+    transcripts = [f"{run.clip}: {run.transcript!r} -> {run.reply!r} ({run.source})" for run in runs[: len(clips)]]
+    return BenchReport(
+        title=f"aria-bench turn: {len(runs)} turns, {len(clips)} clips x {args.repeats}",
+        headers=headers, rows=rows, notes=[*notes, "", *transcripts],
+        data={"runs": [asdict(run) for run in runs]},
+    )
