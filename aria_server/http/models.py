@@ -21,7 +21,7 @@ from ..services import voice_dirs
 from ..settings import ServerSettings
 from ..stt.faster_whisper import BUNDLED_MODEL, bundled_model_path
 from ..tts.voices import installed_voices, resolve_voice
-from .keys import AGENT, CONFIG
+from .keys import AGENT, CONFIG, SERVICES
 
 STT_MODELS_DIR = "stt-models"
 """Sub-directory of the data directory searched for CTranslate2 Whisper models."""
@@ -71,7 +71,7 @@ async def llm_models(agent: Agent, settings: ServerSettings) -> dict[str, Any]:
     """The running backend's models: its server's list, or the GGUF files for the embedded one."""
     chain = agent.chain
     if chain is None:
-        return {"backend": "none", "active": None, "models": [], "error": None}
+        return {"backend": "none", "active": None, "running": None, "models": [], "error": None}
     backend = chain.backends[0]
     error: str | None = None
     models: list[ModelEntry] = []
@@ -82,11 +82,15 @@ async def llm_models(agent: Agent, settings: ServerSettings) -> dict[str, Any]:
         except (AriaError, TimeoutError) as err:
             error = f"{backend.name} did not list its models: {err}"
         active = settings.llm.model or backend.model
+        running = backend.model
     else:
         models = await run_blocking(None, gguf_models, settings, backend.model)
         bundled = settings.data_dir / MODELS_DIR / (backend.model or "")
-        active = settings.llm.model or (str(bundled) if backend.model else None)
-    return {"backend": backend.name, "active": active, "models": [asdict(m) for m in models], "error": error}
+        running = str(bundled) if backend.model else None
+        active = settings.llm.model or running
+    return {
+        "backend": backend.name, "active": active, "running": running, "models": [asdict(m) for m in models], "error": error,
+    }
 
 
 def stt_models(settings: ServerSettings) -> list[ModelEntry]:
@@ -156,8 +160,14 @@ def _local_models(settings: ServerSettings) -> dict[str, Any]:
 
 
 async def get_models(request: web.Request) -> web.Response:
-    """The LLM models of the active backend, the STT models and the TTS voices."""
+    """The LLM models of the active backend, the STT models and the TTS voices.
+
+    ``active`` is the configured choice; ``running`` what the server uses until its restart.
+    """
     settings = request.app[CONFIG].settings
+    services = request.app[SERVICES]
     body = await run_blocking(None, _local_models, settings)
+    body["stt"]["running"] = services.stt.decoder.name if services.stt is not None else None
+    body["tts"]["running"] = services.tts.engines[0].voice.name if services.tts is not None else None
     body["llm"] = await llm_models(request.app[AGENT], settings)
     return web.json_response(body)

@@ -70,7 +70,10 @@ class AriaProcess:
 
     async def wait_ready(self) -> None:
         """Until the HTTP API is up; AssertionError with the log when the server died instead."""
-        await asyncio.wait_for(self._ready.wait(), START_TIMEOUT_S)
+        try:
+            await asyncio.wait_for(self._ready.wait(), START_TIMEOUT_S)
+        except TimeoutError:
+            raise AssertionError(f"aria-server did not serve HTTP within {START_TIMEOUT_S} s:\n{self.log}") from None
         assert self.url, f"aria-server exited with {self.process.returncode} before serving HTTP:\n{self.log}"
 
     async def kill9(self) -> None:

@@ -32,7 +32,8 @@ async def test_models_lists_what_each_stage_can_use(http: aiohttp.ClientSession)
     assert body["stt"]["active"] == "tiny.en" and "tiny.en" in [m["name"] for m in body["stt"]["models"]]
     assert body["tts"]["active"] == "en_US-joe-medium"
     assert "en_US-joe-medium" in [v["name"] for v in body["tts"]["voices"]]
-    assert body["llm"] == {"backend": "none", "active": None, "models": [], "error": None}
+    assert body["llm"] == {"backend": "none", "active": None, "running": None, "models": [], "error": None}
+    assert body["stt"]["running"] == "tiny.en" and body["tts"]["running"] == "en_US-joe-medium"
 
 
 async def test_openapi_describes_every_route(http: aiohttp.ClientSession) -> None:

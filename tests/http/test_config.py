@@ -117,3 +117,28 @@ async def test_malformed_bodies_get_a_4xx_with_a_clear_message(
         body = await response.json()
     assert body["error"]["code"] == code and body["error"]["message"]
     assert persisted(aria) == before
+
+
+async def test_the_log_level_and_allowed_origins_change_without_a_restart(http: aiohttp.ClientSession) -> None:
+    origin = "https://panel.example"
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await http.ws_connect("/ws", origin=origin)
+    assert refused.value.status == 403
+    status, body = await post(http, {"log_level": "WARNING", "http": {"allowed_origins": [origin]}})
+    try:
+        assert status == 200
+        assert body["applied"] == ["http.allowed_origins", "log_level"]
+        assert not {"http.allowed_origins", "log_level"} & set(body["restart_required"])
+        async with http.ws_connect("/ws", origin=origin) as ws:
+            assert (await ws.receive_json(timeout=30))["type"] == "status"
+    finally:
+        await post(http, {"log_level": "INFO", "http": {"allowed_origins": []}})
+
+
+async def test_settings_that_need_a_restart_stay_listed_until_set_back(http: aiohttp.ClientSession) -> None:
+    status, body = await post(http, {"vad": {"end_of_speech_ms": 500}})
+    assert status == 200 and body["applied"] == [] and "vad.end_of_speech_ms" in body["restart_required"]
+    async with http.get("/config") as response:
+        assert "vad.end_of_speech_ms" in (await response.json())["restart_required"]
+    status, body = await post(http, {"vad": {"end_of_speech_ms": 600}})
+    assert "vad.end_of_speech_ms" not in body["restart_required"], "back to the running value"

