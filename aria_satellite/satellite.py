@@ -116,6 +116,8 @@ class Satellite:
         self._reply: str | None = None
         self._deadline_ns: int | None = None
         self._changed = asyncio.Event()
+        self._speech_running = False
+        self._speech_reset = False
 
     @property
     def state(self) -> State:
@@ -153,16 +155,36 @@ class Satellite:
         loop = asyncio.get_running_loop()
         try:
             async for frame in self.mic.frames():
-                analysis = await loop.run_in_executor(self._analyser, self._analyse, frame)
+                if self.state is State.IDLE:
+                    continue  # nobody runs us: not worth a model call
+                speech, wake = self._detectors_needed()
+                analysis = await loop.run_in_executor(self._analyser, self._analyse, frame, speech, wake)
                 await self._on_frame(frame, analysis)
         finally:
             await self.mic.close()
 
-    def _analyse(self, frame: MicFrame) -> Analysis:
+    def _detectors_needed(self) -> tuple[bool, bool]:
+        """(speech VAD, wake word) for the current state: each model runs only when it decides something.
+
+        The VAD starts turns without a wake word and detects barge-in; the wake word runs
+        whenever a new turn may start. Skipping them saves most of an idle satellite's CPU.
+        """
+        state = self.state
+        speech = state is State.SPEAKING or (self.wake is None and state is State.WAITING)
+        wake = self.wake is not None and state is not State.STREAMING
+        if speech != self._speech_running:
+            self._speech_running = speech
+            self._speech_reset = True  # the recurrent state is stale after a pause
+        return speech, wake
+
+    def _analyse(self, frame: MicFrame, speech: bool, wake: bool) -> Analysis:
         residual, share = self.echo.process(frame.pcm, frame.t_ns)
-        speech = self.speech.probability(residual)
-        wake = self.wake.process(residual) if self.wake is not None else 0.0
-        return Analysis(residual, share, speech, wake)
+        if self._speech_reset:
+            self._speech_reset = False
+            self.speech.reset()
+        probability = self.speech.probability(residual) if speech else 0.0
+        score = self.wake.process(residual) if wake and self.wake is not None else 0.0
+        return Analysis(residual, share, probability, score)
 
     # -- microphone frames -----------------------------------------------------------------
 

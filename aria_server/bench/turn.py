@@ -33,6 +33,7 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 import numpy as np
 
+from . import turn_scenarios
 from .clips import BUNDLED_MANIFEST, Clip, load_manifest, read_pcm16k
 from .errors import BenchError
 from .report import BenchReport
@@ -61,6 +62,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--satellite-port", type=int, default=0,
                         help="port of the benchmark's satellite (0: any; fix it when the server is already running)")
     parser.add_argument("--http", default=None, help="the server's HTTP API for spans (found by --start-server)")
+    parser.add_argument("--clip-passes", type=int, default=None, metavar="N",
+                        help="passes over the clips (default: --repeats; 0 to run only the scenarios below)")
+    parser.add_argument("--barge-in", type=int, default=0, metavar="N",
+                        help="also N barge-in trials: speech while the reply plays -> playback stopped")
+    parser.add_argument("--load", default=None, metavar="IDLE,TALKING",
+                        help="also IDLE satellites in silence + TALKING asking at once on a fresh server (--start-server)")
 
 
 @dataclass
@@ -173,23 +180,29 @@ class TurnBench:
         self.server: _Child | None = None
         self.count = 0
 
-    async def start_satellite(self, clip_wav: Path, name: str) -> tuple[_Child, Path, Path]:
+    async def start_satellite(
+        self, clip_wav: Path, name: str, port: int | None = None, wake: str = "none"
+    ) -> tuple[_Child, Path, Path]:
+        """A satellite hearing ``clip_wav``; without ``port``, the clips' satellite port (kept)."""
         log, out = self.work / f"{name}.jsonl", self.work / f"{name}.wav"
         child = await _Child.start(
-            sys.executable, "-m", "aria_satellite", "--name", name, "--host", "127.0.0.1", "--port", str(self.port),
-            "--no-zeroconf", "--wake-word", "none", "--mic-file", str(clip_wav), "--snd-file", str(out),
-            "--timing-log", str(log),
+            sys.executable, "-m", "aria_satellite", "--name", name, "--host", "127.0.0.1",
+            "--port", str(self.port if port is None else port), "--no-zeroconf", "--wake-word", wake,
+            "--mic-file", str(clip_wav), "--snd-file", str(out), "--timing-log", str(log),
         )
         ready = await _wait_record(log, child, "ready", 60)
-        self.port = int(ready["port"])
+        if port is None:
+            self.port = int(ready["port"])
         return child, log, out
 
-    async def start_server(self) -> None:
+    async def start_server(self, ports: Sequence[int] = ()) -> None:
+        """Start aria-server for the satellite ports given (default: the clips' satellite)."""
         port = urlsplit(self.args.uri).port or 0
-        data = self.work / "server-data"
+        data = self.work / f"server-data-{time.monotonic_ns()}"
+        satellites = [f"--satellite=tcp://127.0.0.1:{p}" for p in (ports or [self.port])]
         self.server = await _Child.start(
             sys.executable, "-m", "aria_server", "--data-dir", str(data), "--no-zeroconf", "--wyoming-port", str(port),
-            "--http-port", "0", "--satellite", f"tcp://127.0.0.1:{self.port}", *self.args.server_arg,
+            "--http-port", "0", *satellites, *self.args.server_arg,
         )
         await self.server.wait_line(r"Aria is ready", 300)
         match = re.search(r"HTTP API on (http://\S+)", "\n".join(self.server.lines))
@@ -273,15 +286,27 @@ def summarize(runs: list[ClipRun]) -> tuple[list[str], list[list[str]]]:
 async def run(args: argparse.Namespace) -> BenchReport:
     """Warm-up clips, then ``--repeats`` passes over the clips."""
     clips = load_manifest(args.clips, args.limit)
+    passes = args.repeats if args.clip_passes is None else args.clip_passes
+    if args.load and not args.start_server:
+        raise BenchError("--load needs --start-server (the server must know every satellite's address)")
+    scenarios: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="aria-bench-turn-") as tmp:
         bench = TurnBench(args, Path(tmp))
         runs: list[ClipRun] = []
         try:
-            for _ in range(args.warmup):
+            for _ in range(args.warmup if passes else 0):
                 await bench.run_clip(clips[0])
-            for _ in range(args.repeats):
+            for _ in range(passes):
                 for clip in clips:
                     runs.append(await bench.run_clip(clip))
+            if args.barge_in:
+                scenarios["barge_in"] = await turn_scenarios.barge_in(bench, args.barge_in)
+            if args.load:
+                idle, talking = (int(n) for n in args.load.split(","))
+                if bench.server is not None:
+                    await bench.server.stop()
+                    bench.server = None
+                scenarios["load"] = await turn_scenarios.load(bench, idle, talking, clips[0].path)
         finally:
             if bench.server is not None:
                 await bench.server.stop()
@@ -294,7 +319,26 @@ async def run(args: argparse.Namespace) -> BenchReport:
     ]
     transcripts = [f"{run.clip}: {run.transcript!r} -> {run.reply!r} ({run.source})" for run in runs[: len(clips)]]
     return BenchReport(
-        title=f"aria-bench turn: {len(runs)} turns, {len(clips)} clips x {args.repeats}",
-        headers=headers, rows=rows, notes=[*notes, "", *transcripts],
-        data={"runs": [asdict(run) for run in runs]},
+        title=f"aria-bench turn: {len(runs)} turns, {len(clips)} clips x {passes}",
+        headers=headers, rows=rows, notes=[*notes, *_scenario_notes(scenarios), "", *transcripts],
+        data={"runs": [asdict(run) for run in runs], **scenarios},
     )
+
+
+def _scenario_notes(scenarios: dict[str, Any]) -> list[str]:
+    notes = []
+    if "barge_in" in scenarios:
+        valid = [t["stop_ms"] for t in scenarios["barge_in"] if t["valid"]]
+        notes.append(
+            f"barge-in: speech onset -> playback stopped {_ms(valid)} ms (med / p95) in {len(valid)} of "
+            f"{len(scenarios['barge_in'])} trials (+ at most 80 ms already handed to the speaker)"
+        )
+    if "load" in scenarios:
+        load = scenarios["load"]
+        first = [t["first_audio_ms"] for t in load["turns"]]
+        notes.append(
+            f"load: {load['idle']} idle + {load['talking']} talking satellites: {len(load['turns'])} replies played, "
+            f"{len(load['failed_turns'])} failed, {load['satellites_exited']} satellites exited, "
+            f"{len(load['server_errors'])} server errors; first audio {_ms(first)} ms (med / p95)"
+        )
+    return notes
