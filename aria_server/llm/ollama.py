@@ -116,8 +116,11 @@ class OllamaBackend:
         elif self._model not in names and f"{self._model}:latest" not in names:
             _LOGGER.warning("Ollama at %s does not list %s (it has %s)", self.url, self._model, ", ".join(names[:8]))
         with _typed_errors(self.url):
+            # Ollama only loads the model for an empty prompt; num_predict=1 bounds the warm-up
+            # on servers that speak the Ollama API but generate anyway.
             await self._client.generate(
-                model=self._model, prompt="", keep_alive=self.keep_alive, options={"num_ctx": self.context_size}
+                model=self._model, prompt="", keep_alive=self.keep_alive,
+                options={"num_ctx": self.context_size, "num_predict": 1},
             )
         self._loaded = True
 
