@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from .ws_messages import ClientMessage
 
 if TYPE_CHECKING:
     from .routes import Route
@@ -32,6 +33,30 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 
+WS_DESCRIPTION = (
+    "JSON text frames are WsClientMessage (client to server) and WsServerMessage (server to client); "
+    "binary frames carry 16-bit little-endian mono PCM: microphone audio at 16 kHz in 512-sample frames "
+    "from the client, and the reply between the audio 'start' (which announces its rate) and 'end' messages "
+    "from the server. See aria_server/http/ws_messages.py."
+)
+
+WS_SERVER_MESSAGE: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "data", "metadata"],
+    "properties": {
+        "type": {"enum": ["status", "transcript", "response", "audio"]},
+        "data": {
+            "type": "string",
+            "description": "status: idle|listening|thinking|speaking|error; transcript/response: text; audio: start|end",
+        },
+        "metadata": {
+            "type": "object",
+            "description": "turnId, final, model, processingTime (ms), timeline (ms per landmark), error {code, message}, "
+            "rate/width/channels/encoding (audio start), conversationId and inputFormat (first status)",
+        },
+    },
+}
+
 _ERRORS = {
     "400": "bad JSON or a wrong type",
     "401": "the API token is missing or wrong",
@@ -51,6 +76,15 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
     }
     if route.path == "/ws":
         operation["responses"] = {"101": {"description": "switching to the WebSocket protocol"}}
+        operation["description"] = WS_DESCRIPTION
+        operation["parameters"] = [
+            {"name": "token", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "the API token (browsers cannot set headers on a WebSocket)"},
+            {"name": "conversation", "in": "query", "required": False,
+             "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}, "description": "continue this conversation"},
+        ]
+        schemas["WsClientMessage"] = ClientMessage.model_json_schema(ref_template=_REF)
+        schemas["WsServerMessage"] = WS_SERVER_MESSAGE
     if route.body is not None:
         schema = route.body.model_json_schema(ref_template=_REF)
         schemas.update(schema.pop("$defs", {}))

@@ -50,6 +50,7 @@ async def test_openapi_describes_every_route(http: aiohttp.ClientSession) -> Non
     assert config_body == {"$ref": "#/components/schemas/ServerSettings"}
     assert "llm" in spec["components"]["schemas"]["ServerSettings"]["properties"]
     assert "LlmSettings" in spec["components"]["schemas"]
+    assert {"WsClientMessage", "WsServerMessage"} <= set(spec["components"]["schemas"])
 
 
 async def test_unknown_paths_and_methods_answer_json_errors(http: aiohttp.ClientSession) -> None:
