@@ -13,6 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -66,6 +67,16 @@ class _AudioInput:
         self.queue.put_nowait(None)
 
 
+@dataclass
+class _Turn:
+    """The turn in flight: its task, its translation to messages, its spans, its microphone."""
+
+    reporter: TurnReporter
+    spans: TurnSpans
+    audio: _AudioInput | None
+    task: asyncio.Task[None] | None = None
+
+
 class WsSession:
     """Conversation state of one socket; ``close`` cancels whatever is still running."""
 
@@ -86,9 +97,7 @@ class WsSession:
         self._metrics = metrics
         self._history = history
         self._send_lock = asyncio.Lock()
-        self._turn: asyncio.Task[None] | None = None
-        self._audio: _AudioInput | None = None
-        self._reporter: TurnReporter | None = None
+        self._current: _Turn | None = None
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -135,7 +144,7 @@ class WsSession:
         if msg.type == "text":
             if not msg.data.strip():
                 raise AriaError("the text is empty", code="empty-text")
-            await self._start_turn(TurnRequest(self.conversation_id, text=msg.data, speak=msg.speak))
+            await self._start_turn(TurnRequest(self.conversation_id, text=msg.data, speak=msg.speak), None)
         elif msg.type == "audio":
             await self.on_audio(decode_audio(msg.data))
         else:
@@ -145,8 +154,8 @@ class WsSession:
         """A microphone frame; dropped unless a turn is listening."""
         if len(pcm) % INPUT_FORMAT.bytes_per_frame:
             raise AudioFormatError("audio frames must hold whole 16-bit samples", code="bad-audio")
-        if self._audio is not None:
-            await self._audio.put(pcm)
+        if self._current is not None and self._current.audio is not None:
+            await self._current.audio.put(pcm)
 
     async def _on_command(self, command: Command) -> None:
         if command is Command.START:
@@ -156,10 +165,13 @@ class WsSession:
             )
             await self._start_turn(request, audio)
         elif command is Command.STOP:
-            if self._audio is not None and not self._audio.closed:
-                if self._reporter is not None:
-                    self._reporter.mark("speechEnd", time.monotonic_ns())
-                await self._audio.end()
+            turn = self._current
+            if turn is not None and turn.audio is not None and not turn.audio.closed:
+                # Push-to-talk: the release is the end of speech, for the timeline and the spans.
+                now = time.monotonic_ns()
+                turn.reporter.mark("speechEnd", now)
+                turn.spans.mark("vad_end", now)
+                await turn.audio.end()
         elif command is Command.CANCEL:
             await self.cancel_turn(report=True)
         elif command is Command.NEW_CONVERSATION:
@@ -169,36 +181,33 @@ class WsSession:
 
     # -- turns -------------------------------------------------------------------------------
 
-    async def _start_turn(self, request: TurnRequest, audio: _AudioInput | None = None) -> None:
+    async def _start_turn(self, request: TurnRequest, audio: _AudioInput | None) -> None:
         await self.cancel_turn(report=True)
-        reporter = TurnReporter(self.send_json, self.send_bytes, spoken=audio is not None, model=self.model)
-        self._audio, self._reporter = audio, reporter
-        self._turn = asyncio.create_task(self._run_turn(request, reporter, audio), name=f"ws-turn {self.conversation_id}")
+        turn = _Turn(
+            reporter=TurnReporter(self.send_json, self.send_bytes, spoken=audio is not None, model=self.model),
+            spans=TurnSpans(info={"conversation_id": request.conversation_id, "face": "ws"}),
+            audio=audio,
+        )
+        turn.task = asyncio.create_task(self._run_turn(turn, request), name=f"ws-turn {self.conversation_id}")
+        self._current = turn
 
-    def _stop_listening(self, audio: _AudioInput | None) -> None:
-        if audio is not None:
-            audio.detach()
-            if self._audio is audio:
-                self._audio = None
-
-    async def _run_turn(self, request: TurnRequest, reporter: TurnReporter, audio: _AudioInput | None) -> None:
+    async def _run_turn(self, turn: _Turn, request: TurnRequest) -> None:
         events = self.pipeline.run_turn(request)
-        spans = TurnSpans(info={"conversation_id": request.conversation_id, "face": "ws"})
         recorded = False
         try:
             async for event in events:
-                spans.observe(event)
-                if event.type in _LISTENING_OVER:
-                    self._stop_listening(audio)
+                turn.spans.observe(event)
+                if event.type in _LISTENING_OVER and turn.audio is not None:
+                    turn.audio.detach()
                 if event.type is EventType.TURN_END:
                     # Before the final status: a client that then reads the history sees the spans.
                     recorded = True
-                    await self._record(spans.as_dict())
-                await reporter.on_event(event)
+                    await self._record(turn.spans.as_dict())
+                await turn.reporter.on_event(event)
                 if event.type is EventType.TTS_CHUNK:
-                    spans.mark("first_audio_out")  # its frames are on the wire now
+                    turn.spans.mark("first_audio_out")  # its frames are on the wire now
         except asyncio.CancelledError:
-            spans.info["outcome"] = "cancelled"
+            turn.spans.info["outcome"] = "cancelled"
             raise
         except AriaError as err:
             await self.send_error(err)
@@ -208,8 +217,9 @@ class WsSession:
             await self.send_error(AriaError("internal error; see the server log", code="internal-error"))
         finally:
             if not recorded:
-                self._metrics.observe(spans.as_dict(), "ws")
-            self._stop_listening(audio)
+                self._metrics.observe(turn.spans.as_dict(), "ws")
+            if turn.audio is not None:
+                turn.audio.detach()
             if isinstance(events, AsyncGenerator):
                 await events.aclose()  # stop the pipeline's work now, not when collected
 
@@ -221,18 +231,19 @@ class WsSession:
 
     async def cancel_turn(self, *, report: bool) -> None:
         """Cancel the turn in flight (barge-in) and wait until it is gone."""
-        turn, self._turn = self._turn, None
-        self._stop_listening(self._audio)
-        if turn is None or turn.done():
+        turn, self._current = self._current, None
+        if turn is None or turn.task is None:
             return
-        turn.cancel()
+        if turn.audio is not None:
+            turn.audio.detach()
+        if turn.task.done():
+            return
+        turn.task.cancel()
         # _run_turn handles its own failures, so only its cancellation can come back here.
-        await asyncio.gather(turn, return_exceptions=True)
+        await asyncio.gather(turn.task, return_exceptions=True)
         if report:
-            turn_id = self._reporter.turn_id if self._reporter is not None else None
-            await self.send_json(message("status", "idle", turnId=turn_id, cancelled=True))
+            await self.send_json(message("status", "idle", turnId=turn.reporter.turn_id, cancelled=True))
 
     async def close(self) -> None:
         """The socket is gone: stop everything of this connection."""
         await self.cancel_turn(report=False)
-
