@@ -139,10 +139,6 @@ class LiveConfig:
         self._appliers = list(appliers)
         self._checks = dict(checks or {})
 
-    def add_applier(self, applier: Applier) -> None:
-        """Register a component that can take changes without a restart."""
-        self._appliers.append(applier)
-
     async def _check(self, new: ServerSettings, changed: list[str]) -> None:
         problems = {path: problem for path in changed if path in self._checks and (problem := await self._checks[path](new))}
         if problems:
@@ -169,18 +165,23 @@ class LiveConfig:
             before, after = flatten(plain_tree(old)), flatten(plain_tree(new))
             changed = sorted(path for path, value in after.items() if before.get(path) != value)
             await self._check(new, changed)
+            applied: set[str] = set()
             if changed:
                 # Only the leaves that really changed: the TOML file keeps its say over the rest.
                 await self._store.save(merge_trees(self._store.overlay, unflatten({p: after[p] for p in changed})))
                 self.settings = new
-        applied: set[str] = set()
-        if changed:
-            for applier in self._appliers:
-                try:
-                    applied.update(await applier(old, new))
-                except AriaError as err:
-                    _LOGGER.warning("could not apply the change live (a restart will): %s", err)
-            for path in applied:
-                self._running[path] = after[path]
-            _LOGGER.info("configuration changed: %s (applied live: %s)", ", ".join(changed), sorted(applied) or "none")
+                applied = await self._apply(old, new)
+                for path in applied:
+                    self._running[path] = after[path]
+                _LOGGER.info("configuration changed: %s (applied live: %s)", ", ".join(changed), sorted(applied) or "none")
         return ConfigChange(changed=changed, applied=sorted(applied & set(changed)), restart_required=self.restart_required)
+
+    async def _apply(self, old: ServerSettings, new: ServerSettings) -> set[str]:
+        """Hand a persisted change to every applier; what one cannot apply waits for a restart."""
+        applied: set[str] = set()
+        for applier in self._appliers:
+            try:
+                applied.update(await applier(old, new))
+            except AriaError as err:
+                _LOGGER.warning("could not apply the change live (a restart will): %s", err)
+        return applied

@@ -17,7 +17,8 @@ export function mount(root, app) {
   let state = "idle";
   let streaming = false; // microphone frames go to the server only while it listens
   const turns = new Map(); // turnId -> {user, assistant}
-  let current = null;
+  let typed = null; // a typed question waiting for its turn id
+  let replyBubble = null; // the bubble whose audio is playing (shows how much was heard)
 
   const mic = new Microphone((frame) => {
     if (streaming) socket.sendAudio(frame);
@@ -112,7 +113,7 @@ export function mount(root, app) {
       return;
     }
     input.value = "";
-    current = { pendingUser: text };
+    typed = text;
   }
 
   function newConversation() {
@@ -132,10 +133,10 @@ export function mount(root, app) {
         setState("idle");
         return;
       }
-      if (turnId && current?.pendingUser) {
+      if (turnId && typed !== null) {
         // A typed question: show it as soon as its turn exists.
-        bubbles(turnId).user = bubble("user", current.pendingUser, { dataset: { final: "true" } });
-        current = null;
+        bubbles(turnId).user = bubble("user", typed, { dataset: { final: "true" } });
+        typed = null;
       }
       setState(message.data);
       if (message.data === "idle" && meta.timeline) clear(chart, timelineChart(meta.timeline));
@@ -160,7 +161,7 @@ export function mount(root, app) {
     } else if (message.type === "audio" && message.data === "start") {
       player.begin({ rate: meta.rate });
       turn.assistant ??= bubble("assistant", "");
-      app.replyBubble = turn.assistant;
+      replyBubble = turn.assistant;
     }
   }
 
@@ -169,7 +170,7 @@ export function mount(root, app) {
   }
 
   function onProgress({ detail }) {
-    if (app.replyBubble) app.replyBubble.dataset.playedMs = String(Math.round(detail.playedMs));
+    if (replyBubble) replyBubble.dataset.playedMs = String(Math.round(detail.playedMs));
   }
 
   socket.addEventListener("message", onMessage);
