@@ -26,6 +26,7 @@ import time
 import wave
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -35,6 +36,7 @@ import numpy as np
 
 from . import turn_scenarios
 from .clips import BUNDLED_MANIFEST, Clip, load_manifest, read_pcm16k
+from .cpu import CpuWatch, describe, measured
 from .errors import BenchError
 from .report import BenchReport
 from .stats import median, p95
@@ -83,6 +85,10 @@ class ClipRun:
     first_audio_ms: float | None = None
     reply_end_ms: float | None = None
     stages_ms: dict[str, float] = field(default_factory=dict)
+    other_cores: float | None = None
+    """CPU cores that other programs used during this clip (a shared machine disturbs timings)."""
+    stt: dict[str, Any] = field(default_factory=dict)
+    """the server's STT timings of the turn: decode ms, and whether the speculative decode was used."""
     error: str | None = None
 
 
@@ -251,6 +257,7 @@ class TurnBench:
             return
         marks = dict(turn.get("marks_ns", {}), end_of_speech=end_ns)
         result.reply = turn.get("reply", "")
+        result.stt = dict(turn.get("stt", {}))
         for stage, start, end in STAGES:
             if start in marks and end in marks:
                 result.stages_ms[stage] = (marks[end] - marks[start]) / 1e6
@@ -293,12 +300,19 @@ async def run(args: argparse.Namespace) -> BenchReport:
     with tempfile.TemporaryDirectory(prefix="aria-bench-turn-") as tmp:
         bench = TurnBench(args, Path(tmp))
         runs: list[ClipRun] = []
+        retries = 0
         try:
             for _ in range(args.warmup if passes else 0):
                 await bench.run_clip(clips[0])
+            # Everything this benchmark runs (server, satellites) is a child of this process, so
+            # "other" CPU is what the rest of the machine did meanwhile (our own few ms count twice).
+            watch = CpuWatch.create(os.getpid())
             for _ in range(passes):
                 for clip in clips:
-                    runs.append(await bench.run_clip(clip))
+                    run, other, retried = await measured(watch, args.max_other_cpu, partial(bench.run_clip, clip))
+                    run.other_cores = other
+                    retries += retried
+                    runs.append(run)
             if args.barge_in:
                 scenarios["barge_in"] = await turn_scenarios.barge_in(bench, args.barge_in)
             if args.load:
@@ -320,7 +334,9 @@ async def run(args: argparse.Namespace) -> BenchReport:
     transcripts = [f"{run.clip}: {run.transcript!r} -> {run.reply!r} ({run.source})" for run in runs[: len(clips)]]
     return BenchReport(
         title=f"aria-bench turn: {len(runs)} turns, {len(clips)} clips x {passes}",
-        headers=headers, rows=rows, notes=[*notes, *_scenario_notes(scenarios), "", *transcripts],
+        headers=headers, rows=rows,
+        notes=[*notes, *filter(None, [describe([r.other_cores for r in runs], retries)]), *_scenario_notes(scenarios),
+               "", *transcripts],
         data={"runs": [asdict(run) for run in runs], **scenarios},
     )
 
