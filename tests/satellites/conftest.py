@@ -32,8 +32,8 @@ async def start_satellite(tmp_path: Path) -> AsyncIterator[StartSatellite]:
     """Starts ``aria-satellite`` processes; all are stopped after the test."""
     started: list[SatelliteProcess] = []
 
-    async def start(name: str, *options: str, port: int = 0) -> SatelliteProcess:
-        satellite = await SatelliteProcess.start(tmp_path, name, *options, port=port)
+    async def start(name: str, *options: str, port: int = 0, zeroconf: bool = False) -> SatelliteProcess:
+        satellite = await SatelliteProcess.start(tmp_path, name, *options, port=port, zeroconf=zeroconf)
         started.append(satellite)
         return satellite
 
@@ -47,7 +47,7 @@ async def start_manager(services: Services) -> AsyncIterator[StartManager]:
     """Starts in-process satellite managers on the session's models (agent: local intents only)."""
     started: list[SatelliteManager] = []
 
-    async def start(addresses: Sequence[str], **options: float) -> SatelliteManager:
+    async def start(addresses: Sequence[str], browse: bool = False, **options: float) -> SatelliteManager:
         assert services.agent is not None
         manager = SatelliteManager(
             pipeline=VoicePipeline(services.stt, services.agent, services.tts),
@@ -55,6 +55,7 @@ async def start_manager(services: Services) -> AsyncIterator[StartManager]:
             tts=services.tts,
             limits=LIMITS,
             addresses=addresses,
+            browse=browse,
             options=SessionOptions(ping_interval_s=1.0, **options),
         )
         await manager.start()

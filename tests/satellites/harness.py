@@ -160,11 +160,13 @@ class SatelliteProcess(Process):
     port: int
 
     @classmethod
-    async def start(cls, directory: Path, name: str, *options: str, port: int = 0) -> SatelliteProcess:
+    async def start(
+        cls, directory: Path, name: str, *options: str, port: int = 0, zeroconf: bool = False
+    ) -> SatelliteProcess:
         """Start on 127.0.0.1 (``port`` 0: any free port) and wait until it listens."""
         log = directory / f"{name}-{time.monotonic_ns()}.jsonl"
         args = [sys.executable, "-m", "aria_satellite", "--name", name, "--host", "127.0.0.1", "--port", str(port),
-                "--no-zeroconf", "--timing-log", str(log), *options]
+                *([] if zeroconf else ["--no-zeroconf"]), "--timing-log", str(log), *options]
         satellite = await spawn(args, f"satellite {name}", cls)
         satellite.log = log
         ready = await satellite.wait_event(lambda e: e["event"] == "ready")
