@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,7 @@ import aiohttp
 import numpy as np
 
 from .clips import BUNDLED_MANIFEST, load_manifest, read_pcm16k
+from .cpu import CpuWatch, describe, measured
 from .errors import BenchError
 from .report import BenchReport
 from .stats import summarize
@@ -63,6 +66,8 @@ class TurnTiming:
     transcript: str = ""
     reply: str = ""
     server_timeline: dict[str, float] = field(default_factory=dict)
+    other_cpu_cores: float | None = None
+    """cores other processes used during the turn (with --pid)."""
 
 
 def ws_url(uri: str) -> str:
@@ -205,6 +210,8 @@ async def run(args: argparse.Namespace) -> BenchReport:
     audio = {name: read_pcm16k(clips[name].path) for name in names}
     headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
     timings: list[TurnTiming] = []
+    others: list[float | None] = []
+    retries = 0
     async with aiohttp.ClientSession(headers=headers) as session:
         try:
             ws = await session.ws_connect(ws_url(args.uri), max_msg_size=0)
@@ -212,18 +219,25 @@ async def run(args: argparse.Namespace) -> BenchReport:
             raise BenchError(f"cannot open {ws_url(args.uri)}: {err}") from err
         async with ws:
             await ws.receive_json(timeout=args.timeout)  # the hello status
-            for index in range(args.warmup + args.repeats):
-                measured: list[TurnTiming] = []
-                if args.mode in ("text", "both"):
-                    for text in texts:
-                        measured.append(await text_turn(ws, text, args.timeout))
-                if args.mode in ("spoken", "both"):
-                    for name in names:
-                        measured.append(
-                            await spoken_turn(ws, name, audio[name], end=args.end, fast=args.fast, timeout=args.timeout)
-                        )
-                if index >= args.warmup:
-                    timings.extend(measured)
+            turns: list[Callable[[], Awaitable[TurnTiming]]] = []
+            if args.mode in ("text", "both"):
+                turns += [functools.partial(text_turn, ws, text, args.timeout) for text in texts]
+            if args.mode in ("spoken", "both"):
+                turns += [
+                    functools.partial(spoken_turn, ws, name, audio[name], end=args.end, fast=args.fast, timeout=args.timeout)
+                    for name in names
+                ]
+            for _ in range(args.warmup):
+                for turn in turns:
+                    await turn()
+            watch = CpuWatch.create(args.pid)
+            for _ in range(args.repeats):
+                for turn in turns:
+                    timing, other, tries = await measured(watch, args.max_other_cpu, turn)
+                    timing.other_cpu_cores = other
+                    timings.append(timing)
+                    others.append(other)
+                    retries += tries
     rows: list[list[str]] = []
     notes: list[str] = []
     if args.mode in ("text", "both"):
@@ -242,6 +256,8 @@ async def run(args: argparse.Namespace) -> BenchReport:
         notes.append(f"spoken turns: clips {', '.join(names)} sent {pacing}; ended by {ending}")
         notes.append(f"transcripts: {sorted({t.transcript for t in timings if t.kind == 'spoken'})}")
     notes.append(f"replies (first few): {sorted({t.reply for t in timings})[:4]}")
+    if (disturbance := describe(others, retries)) is not None:
+        notes.append(disturbance)
     return BenchReport(
         title=f"aria-bench ws: {ws_url(args.uri)} ({args.repeats} passes, {args.warmup} warm-up)",
         headers=["measure (ms)", "n", "median", "p95", "min", "max", "target"],
