@@ -152,6 +152,10 @@ class Agent:
                 # A failed turn's apology is not context the model should imitate.
                 history.append([turn for turn in turns if turn.source != "apology"])
             prompt = await self.prompts.build(backend, conversation_id, history[0], text)
+            _LOGGER.debug(
+                "conversation %s: %s prompt with %d past turn(s) (%d left out), %d tokens",
+                conversation_id, backend.name, prompt.kept_turns, prompt.dropped_turns, prompt.tokens,
+            )
             return prompt.messages
 
         return build

@@ -59,11 +59,19 @@ class _BackendState:
 class LlmChain:
     """Backends in order of preference; shared by every conversation."""
 
-    def __init__(self, backends: Sequence[LanguageModel], *, first_token_timeout_s: float) -> None:
+    def __init__(
+        self,
+        backends: Sequence[LanguageModel],
+        *,
+        first_token_timeout_s: float,
+        cool_down_s: tuple[float, float] = (COOL_DOWN_FIRST_S, COOL_DOWN_MAX_S),
+    ) -> None:
+        """``cool_down_s``: (after the first failure, at most) seconds a failed backend is skipped."""
         if not backends:
             raise ValueError("a chain needs at least one backend")
         self._states = [_BackendState(backend) for backend in backends]
         self.first_token_timeout_s = first_token_timeout_s
+        self.cool_down_s = cool_down_s
         self._probes: dict[int, asyncio.Task[None]] = {}
         self._last_answer_by: int | None = None
 
@@ -108,7 +116,7 @@ class LlmChain:
                         produced = True
                         yield backend, text
             except TimeoutError as err:
-                what = "a further" if produced else "a first"
+                what = "further" if produced else "first"
                 failure = LlmUnavailable(
                     f"{backend.name} sent no {what} token within {self.first_token_timeout_s:g} s", code="llm-timeout"
                 )
@@ -123,6 +131,10 @@ class LlmChain:
                 raise failure
         raise failure or LlmUnavailable("every language model is cooling down after failures", code="llm-unavailable")
 
+    def _cool_down(self, failures: int) -> float:
+        first, most = self.cool_down_s
+        return float(min(first * 2 ** (failures - 1), most))
+
     def _succeeded(self, index: int) -> None:
         state = self._states[index]
         if state.failures:
@@ -134,7 +146,7 @@ class LlmChain:
     def _failed(self, index: int, err: LlmError) -> None:
         state = self._states[index]
         state.failures += 1
-        cool_down = min(COOL_DOWN_FIRST_S * 2 ** (state.failures - 1), COOL_DOWN_MAX_S)
+        cool_down = self._cool_down(state.failures)
         state.retry_at = time.monotonic() + cool_down
         state.last_error, state.last_error_code = err.message, err.code
         _LOGGER.warning(
@@ -156,9 +168,7 @@ class LlmChain:
                     await (backend.ping() if backend.loaded else backend.start())
             except (LlmError, TimeoutError) as err:
                 state.failures += 1
-                state.retry_at = time.monotonic() + min(
-                    COOL_DOWN_FIRST_S * 2 ** (state.failures - 1), COOL_DOWN_MAX_S
-                )
+                state.retry_at = time.monotonic() + self._cool_down(state.failures)
                 _LOGGER.debug("LLM backend %s still unavailable: %r", backend.name, err)
                 continue
             state.retry_at = 0.0

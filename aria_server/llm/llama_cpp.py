@@ -52,6 +52,7 @@ class LlamaCppBackend:
         threads: int,
     ) -> None:
         self._path = path
+        self._bundled = path is None
         self._data_dir = data_dir
         self._style_setting = prompt_style
         self.system_prompt = system_prompt
@@ -90,12 +91,12 @@ class LlamaCppBackend:
 
     def _resolve(self) -> Path:
         """The GGUF path, assembling the bundled one on first use (blocking file work)."""
-        bundled = self._path is None
-        path = bundled_gguf(self._data_dir) if self._path is None else self._path
+        path = bundled_gguf(self._data_dir) if self._bundled else self._path
+        assert path is not None
         if not path.is_file():
             raise ConfigError(f"GGUF model {path} not found", code="model-not-found")
         if self._style_setting == "auto":
-            self.style = "completion" if bundled else "chat"
+            self.style = "completion" if self._bundled else "chat"
         return path
 
     def _warm_request(self) -> Message:

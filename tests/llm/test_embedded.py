@@ -14,7 +14,6 @@ from aria_server.llm.base import ChatMessage
 from aria_server.llm.gguf import bundled_gguf
 from aria_server.llm.llama_cpp import LlamaCppBackend
 
-from .conftest import embedded_backend
 
 
 def ask(question: str) -> list[ChatMessage]:
@@ -47,22 +46,18 @@ async def test_closing_the_stream_cancels_and_the_next_turn_is_answered(embedded
     assert "".join([delta async for delta in embedded.stream(ask("Who are you?"))]).strip()
 
 
-async def test_a_crashed_worker_is_unavailable_until_started_again(llm_data_dir: Path, gguf: Path) -> None:
-    backend = embedded_backend(llm_data_dir)
-    await backend.start()
-    try:
-        pid = backend._worker.pid
-        assert pid is not None
-        os.kill(pid, signal.SIGKILL)
-        with pytest.raises(LlmUnavailable):
-            [delta async for delta in backend.stream(ask("Hello?"))]
-        assert not backend.loaded
-        with pytest.raises(LlmUnavailable):
-            await backend.ping()
-        await backend.start()  # what the chain's probe does
-        assert [delta async for delta in backend.stream(ask("Hello?"))]
-    finally:
-        await backend.aclose()
+async def test_a_crashed_worker_is_unavailable_until_started_again(embedded: LlamaCppBackend) -> None:
+    pid = embedded._worker.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(LlmUnavailable):
+        [delta async for delta in embedded.stream(ask("Hello?"))]
+    assert not embedded.loaded
+    with pytest.raises(LlmUnavailable):
+        await embedded.ping()
+    await embedded.start()  # what the chain's probe does; the session's backend is whole again
+    assert embedded._worker.pid != pid and embedded.style == "completion"
+    assert [delta async for delta in embedded.stream(ask("Hello?"))]
 
 
 def test_the_bundled_model_is_assembled_once(llm_data_dir: Path, gguf: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 
@@ -15,46 +15,13 @@ from aria_server.llm.fallback import LlmChain
 from aria_server.llm.llama_cpp import LlamaCppBackend
 from aria_server.llm.openai_compat import OpenAICompatBackend
 
+from .borrowed import Borrowed
 from .servers import RunningServer, wait_until
 
 MESSAGES: list[ChatMessage] = [
     {"role": "system", "content": "You are Aria, a helpful voice assistant."},
     {"role": "user", "content": "What colour is the sky?"},
 ]
-
-
-class Borrowed:
-    """The session's embedded backend in a chain that must not close it (not a fake: every
-    call goes to the real backend except ``aclose``)."""
-
-    def __init__(self, backend: LlamaCppBackend) -> None:
-        self._backend = backend
-        self.name = backend.name
-        self.context_size = backend.context_size
-        self.max_tokens = backend.max_tokens
-
-    @property
-    def model(self) -> str | None:
-        return self._backend.model
-
-    @property
-    def loaded(self) -> bool:
-        return self._backend.loaded
-
-    async def start(self) -> None:
-        """Already started by the fixture."""
-
-    async def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return await self._backend.count_tokens(texts)
-
-    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
-        return self._backend.stream(messages)
-
-    async def ping(self) -> None:
-        await self._backend.ping()
-
-    async def aclose(self) -> None:
-        """Left open for the other tests."""
 
 
 def openai_at(port: int) -> OpenAICompatBackend:
@@ -87,7 +54,8 @@ async def test_a_dead_server_falls_back_to_the_embedded_model(
     embedded: LlamaCppBackend, refused_port: socket.socket
 ) -> None:
     primary = openai_at(refused_port.getsockname()[1])
-    chain = LlmChain([primary, Borrowed(embedded)], first_token_timeout_s=5.0)
+    # A long cool-down, so the second turn surely falls inside it however slow the machine is.
+    chain = LlmChain([primary, Borrowed(embedded)], first_token_timeout_s=5.0, cool_down_s=(600.0, 600.0))
     try:
         await chain.start()  # the dead server is noted at start-up, not fatal
         deltas, backend = await answer(chain)

@@ -1,0 +1,110 @@
+"""Wyoming ``handle`` over a real socket: transcript in; handled-start, handled-chunk...,
+handled-stop and handled (or not-handled) out, with the conversation id in the context."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from wyoming.asr import Transcript
+from wyoming.client import AsyncTcpClient
+from wyoming.event import Event
+from wyoming.handle import Handled, HandledChunk, HandledStart, HandledStop, NotHandled
+from wyoming.info import Describe, Info
+
+from aria_server.app import create_wyoming_server
+from aria_server.config import validate_tree
+from aria_server.conversation import Agent
+from aria_server.wyoming.handler import Services
+from aria_server.wyoming.info import build_info
+from aria_server.wyoming.server import WyomingServer
+
+
+@pytest.fixture(scope="module")
+async def server(embedded_agent: Agent, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WyomingServer]:
+    """A Wyoming server whose only service is the conversation agent (no STT/TTS to load)."""
+    settings = validate_tree({"data_dir": str(tmp_path_factory.mktemp("handle")), "wyoming": {"port": 0}})
+    services = Services(info=build_info(None, None, embedded_agent), stt=None, tts=None, agent=embedded_agent)
+    wyoming = create_wyoming_server(settings, services)
+    await wyoming.start()
+    yield wyoming
+    await wyoming.stop()
+
+
+async def exchange(client: AsyncTcpClient, transcript: Transcript) -> list[Event]:
+    """Send a transcript; every event until handled / not-handled."""
+    await client.write_event(transcript.event())
+    events = []
+    while True:
+        event = await client.read_event()
+        assert event is not None, "the server closed the connection"
+        events.append(event)
+        if Handled.is_type(event.type) or NotHandled.is_type(event.type):
+            return events
+
+
+def client(server: WyomingServer) -> AsyncTcpClient:
+    return AsyncTcpClient("127.0.0.1", server.port, read_timeout=60)
+
+
+async def test_describe_lists_a_streaming_handle_program(server: WyomingServer) -> None:
+    async with client(server) as wyoming:
+        await wyoming.write_event(Describe().event())
+        event = await wyoming.read_event()
+    assert event is not None and Info.is_type(event.type)
+    (program,) = Info.from_event(event).handle
+    assert program.supports_handled_streaming and program.installed
+    assert program.models[0].languages == ["en"] and program.models[0].name.startswith("embedded/")
+
+
+async def test_a_local_intent_is_streamed_and_handled(server: WyomingServer) -> None:
+    async with client(server) as wyoming:
+        events = await exchange(wyoming, Transcript(text="What time is it?", language="en"))
+    types = [event.type for event in events]
+    assert types[0] == "handled-start" and types[-2:] == ["handled-stop", "handled"]
+    assert set(types[1:-2]) == {"handled-chunk"}
+    chunks = "".join(HandledChunk.from_event(e).text for e in events[1:-2])
+    handled = Handled.from_event(events[-1])
+    assert handled.text == chunks and handled.text.startswith("It's ")
+    assert handled.context and handled.context["conversation_id"] == HandledStart.from_event(events[0]).context[
+        "conversation_id"
+    ]
+
+
+async def test_the_conversation_id_in_the_context_carries_a_follow_up(
+    server: WyomingServer, embedded_agent: Agent
+) -> None:
+    context = {"conversation_id": "ha-conversation-1", "device_id": "kitchen"}
+    async with client(server) as wyoming:  # Home Assistant opens a connection per request
+        first = await exchange(wyoming, Transcript(text="What is the capital of France?", language="en", context=context))
+    async with client(server) as wyoming:
+        second = await exchange(wyoming, Transcript(text="And of Italy?", language="en", context=context))
+    for events in (first, second):
+        handled = Handled.from_event(events[-1])
+        assert handled.text and handled.context == context  # the client's context comes back whole
+        assert HandledStop.is_type(events[-2].type)
+    turns = await embedded_agent.store.recent_turns("ha-conversation-1")
+    assert [t.user_text for t in turns] == ["What is the capital of France?", "And of Italy?"]
+
+
+async def test_without_an_id_each_connection_is_its_own_conversation(server: WyomingServer) -> None:
+    async def conversation_ids(texts: list[str]) -> list[str]:
+        async with client(server) as wyoming:
+            return [
+                Handled.from_event((await exchange(wyoming, Transcript(text=text, language="en")))[-1]).context[
+                    "conversation_id"
+                ]
+                for text in texts
+            ]
+
+    first, again = await conversation_ids(["Hello", "Thank you"])
+    (other,) = await conversation_ids(["Hello"])
+    assert first == again and other != first
+
+
+async def test_an_unsupported_language_is_not_handled(server: WyomingServer) -> None:
+    async with client(server) as wyoming:
+        events = await exchange(wyoming, Transcript(text="Wie spät ist es?", language="de"))
+    assert [event.type for event in events] == ["not-handled"]
+    assert "de" in (NotHandled.from_event(events[0]).text or "")
