@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 from ..errors import LlmError
@@ -95,7 +95,9 @@ class Agent:
             }
         return {**base, **self.chain.health()}
 
-    async def reply(self, conversation_id: str, text: str, *, language: str | None = None) -> AsyncIterator[str]:
+    async def reply(
+        self, conversation_id: str, text: str, *, language: str | None = None
+    ) -> AsyncGenerator[str, None]:
         """Text deltas of the answer; the turn is stored once the answer is complete.
 
         Never raises for a failing model (the user hears a short apology instead); cancellation

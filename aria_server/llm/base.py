@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 from typing import Literal, Protocol, TypedDict
 
@@ -32,10 +32,16 @@ class LanguageModel(Protocol):
 
     name: str
     """Backend name as in the settings (``ollama``, ``openai``, ``embedded``)."""
-    context_size: int
-    """Tokens the model sees at once; the history is trimmed to fit with room for the reply."""
-    max_tokens: int
-    """Longest reply, tokens."""
+
+    @property
+    def context_size(self) -> int:
+        """Tokens the model sees at once; the history is trimmed to fit with room for the reply."""
+        ...
+
+    @property
+    def max_tokens(self) -> int:
+        """Longest reply, tokens."""
+        ...
 
     @property
     def model(self) -> str | None:
@@ -59,10 +65,10 @@ class LanguageModel(Protocol):
         """Tokens of each text: exact where the backend has a tokenizer, else an estimate."""
         ...
 
-    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
+    def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
         """Text deltas of the answer to ``messages`` (system first, the user's text last).
 
-        Raises LlmUnavailable / LlmError; closing the iterator cancels the generation.
+        Raises LlmUnavailable / LlmError; ``aclose()`` cancels the generation (barge-in).
         """
         ...
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -154,7 +154,7 @@ class LlamaCppBackend:
                     "max_sentences": MAX_SENTENCES}
         return {**request, "mode": "chat", "messages": [dict(m) for m in messages]}
 
-    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
+    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
         """Text deltas as the worker produces them; closing the iterator cancels the generation."""
         rid, queue = await self._request(self._generate_request(messages))
         finished = False

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import ollama
@@ -128,10 +128,11 @@ class OllamaBackend:
         """An estimate: the Ollama API has no tokenizer endpoint."""
         return [estimate_tokens(text) for text in texts]
 
-    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
+    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
         """Streamed chat; LlmUnavailable / LlmError on failure."""
         if self._model is None:
             await self.start()
+        assert self._model is not None
         with _typed_errors(self.url):
             parts = await self._client.chat(
                 model=self._model,
@@ -142,7 +143,7 @@ class OllamaBackend:
             )
             # Closing the stream closes the HTTP response, which stops the generation on the
             # server at once (barge-in) instead of whenever the garbage collector gets to it.
-            async with contextlib.aclosing(parts):
+            async with contextlib.aclosing(cast(AsyncGenerator[ollama.ChatResponse, None], parts)):
                 async for part in parts:
                     if part.message.content:
                         yield part.message.content

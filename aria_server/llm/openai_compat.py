@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from pathlib import Path
+from typing import cast
 
-import httpx
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from ..errors import LlmError, LlmUnavailable
 from ..settings import LlmSettings
@@ -35,7 +36,7 @@ def _typed_errors(url: str) -> Iterator[None]:
     except openai.APIStatusError as err:
         code = "llm-model-missing" if err.status_code == 404 else "llm-failed"
         raise LlmError(f"the server at {url} answered {err.status_code}: {err.message}", code=code) from err
-    except (openai.OpenAIError, httpx.HTTPError) as err:
+    except openai.OpenAIError as err:
         raise LlmError(f"the server at {url} failed: {err!r}") from err
 
 
@@ -65,7 +66,7 @@ class OpenAICompatBackend:
             base_url=url,
             api_key=api_key or "sk-no-key",
             max_retries=0,
-            timeout=httpx.Timeout(None, connect=connect_timeout_s),
+            timeout=openai.Timeout(None, connect=connect_timeout_s),
         )
         self._loaded = False
 
@@ -114,7 +115,7 @@ class OpenAICompatBackend:
         """An estimate: tokenizer endpoints are not part of the OpenAI API."""
         return [estimate_tokens(text) for text in texts]
 
-    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
+    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
         """Streamed chat completion; LlmUnavailable / LlmError on failure."""
         if self._model is None:
             await self.start()
@@ -122,7 +123,7 @@ class OpenAICompatBackend:
         with _typed_errors(self.url):
             chunks = await self._client.chat.completions.create(
                 model=self._model,
-                messages=[{"role": m["role"], "content": m["content"]} for m in messages],
+                messages=[cast(ChatCompletionMessageParam, dict(m)) for m in messages],
                 stream=True,
                 max_tokens=self.max_tokens,
                 temperature=self.temperature,

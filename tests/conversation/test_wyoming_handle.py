@@ -66,10 +66,10 @@ async def test_a_local_intent_is_streamed_and_handled(server: WyomingServer) -> 
     assert set(types[1:-2]) == {"handled-chunk"}
     chunks = "".join(HandledChunk.from_event(e).text for e in events[1:-2])
     handled = Handled.from_event(events[-1])
+    started = HandledStart.from_event(events[0])
     assert handled.text == chunks and handled.text.startswith("It's ")
-    assert handled.context and handled.context["conversation_id"] == HandledStart.from_event(events[0]).context[
-        "conversation_id"
-    ]
+    assert handled.context and started.context
+    assert handled.context["conversation_id"] == started.context["conversation_id"]
 
 
 async def test_the_conversation_id_in_the_context_carries_a_follow_up(
@@ -90,13 +90,13 @@ async def test_the_conversation_id_in_the_context_carries_a_follow_up(
 
 async def test_without_an_id_each_connection_is_its_own_conversation(server: WyomingServer) -> None:
     async def conversation_ids(texts: list[str]) -> list[str]:
+        ids = []
         async with client(server) as wyoming:
-            return [
-                Handled.from_event((await exchange(wyoming, Transcript(text=text, language="en")))[-1]).context[
-                    "conversation_id"
-                ]
-                for text in texts
-            ]
+            for text in texts:
+                context = Handled.from_event((await exchange(wyoming, Transcript(text=text, language="en")))[-1]).context
+                assert context is not None
+                ids.append(context["conversation_id"])
+        return ids
 
     first, again = await conversation_ids(["Hello", "Thank you"])
     (other,) = await conversation_ids(["Hello"])

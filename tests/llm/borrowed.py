@@ -3,7 +3,7 @@ the real backend: this is not a fake)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 
 from aria_server.llm.base import ChatMessage, LanguageModel
 
@@ -31,7 +31,7 @@ class Borrowed:
     async def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return await self._backend.count_tokens(texts)
 
-    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]:
+    def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
         return self._backend.stream(messages)
 
     async def ping(self) -> None:

@@ -58,6 +58,7 @@ LANGUAGE = LanguageData(
             rf"(?:set|start|create|make|put on) {_THE}{_TIMER} (?:for|of) {_DURATION} for (?:the )?{_NAME}",
             rf"(?:set|start|create|make|put on) {_THE}{_DURATION} {_TIMER}(?: for (?:the )?{_NAME})?",
             rf"(?:set|start|create|make|put on) {_THE}{_NAME} {_TIMER} for {_DURATION}",
+            rf"(?:set|start|create|make|put on) {_THE}{_DURATION} (?P<name>[a-z]+) {_TIMER}",
             rf"{_TIMER} (?:for )?{_DURATION}",
             rf"{_DURATION} {_TIMER}",
             # No duration understood: the handler asks for one instead of the LLM guessing.
