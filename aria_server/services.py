@@ -34,8 +34,9 @@ def _load_tts_engine(name: str, settings: ServerSettings) -> TtsEngine:
     if name == "coqui":
         from .tts.coqui import CoquiEngine
 
-        return CoquiEngine(settings.tts)
-    engine = PiperEngine(resolve_voice(settings.tts.voice, voice_dirs(settings)), settings.tts.length_scale)
+        engine: CoquiEngine | PiperEngine = CoquiEngine(settings.tts)
+    else:
+        engine = PiperEngine(resolve_voice(settings.tts.voice, voice_dirs(settings)), settings.tts.length_scale)
     engine.warm_up()
     return engine
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from aria_server.app import create_wyoming_server
+from aria_server.bench.numbers import spell_numbers
 from aria_server.config import validate_tree
 from aria_server.services import close_services, load_services
 from aria_server.settings import ServerSettings
@@ -25,8 +26,9 @@ def read_wav(name: str) -> tuple[bytes, int, int, int]:
 
 
 def normalise(text: str) -> str:
-    """Lower case, letters and spaces only: transcripts are compared on words."""
-    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+    """Lower case, numbers spelled out, letters and spaces only: transcripts are compared on words
+    (Whisper writes "5 minutes" or "five minutes" depending on the audio before it)."""
+    return " ".join("".join(c if c.isalnum() else " " for c in spell_numbers(text).lower()).split())
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,10 @@ from ..tts.service import SpeechSynthesis
 
 ARIA = Attribution(name="Aria", url="https://pypi.org/project/aria-voice/")
 WHISPER = Attribution(name="OpenAI Whisper via faster-whisper", url="https://github.com/SYSTRAN/faster-whisper")
-PIPER = Attribution(name="Piper (rhasspy)", url="https://github.com/rhasspy/piper")
+ENGINE_ATTRIBUTION = {
+    "piper": Attribution(name="Piper (rhasspy)", url="https://github.com/rhasspy/piper"),
+    "coqui": Attribution(name="Coqui TTS (idiap fork)", url="https://github.com/idiap/coqui-ai-TTS"),
+}
 
 
 def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Agent | None = None) -> Info:
@@ -40,10 +43,11 @@ def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Ag
         )
     tts_programs = []
     if tts is not None:
+        engine = tts.engines[0].name
         tts_programs.append(
             TtsProgram(
                 name="aria-tts",
-                description="Aria text-to-speech (Piper), streaming by clause",
+                description=f"Aria text-to-speech ({engine.capitalize()}), streaming by clause",
                 attribution=ARIA,
                 installed=True,
                 version=__version__,
@@ -52,7 +56,7 @@ def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Ag
                     TtsVoice(
                         name=voice.name,
                         description=voice.description,
-                        attribution=PIPER,
+                        attribution=ENGINE_ATTRIBUTION.get(engine, ARIA),
                         installed=True,
                         version=None,
                         languages=list(voice.languages),
