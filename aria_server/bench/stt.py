@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -99,8 +100,13 @@ class SttResult:
     retries: int
 
 
-async def send_audio(client: AsyncClient, pcm: bytes, realtime: bool) -> None:
-    """``pcm`` (16 kHz mono int16) in 32 ms chunks; in realtime each goes out once it was 'captured'."""
+async def send_audio(
+    client: AsyncClient, pcm: bytes, realtime: bool, on_sent: Callable[[int], None] | None = None
+) -> None:
+    """``pcm`` (16 kHz mono int16) in 32 ms chunks; in realtime each goes out once it was 'captured'.
+
+    ``on_sent(index)`` is called right after chunk ``index`` was written (to stamp a moment).
+    """
     chunk_bytes = int(RATE * CHUNK_SECONDS) * WIDTH * CHANNELS
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -115,14 +121,18 @@ async def send_audio(client: AsyncClient, pcm: bytes, realtime: bool) -> None:
             audio=pcm[offset : offset + chunk_bytes], timestamp=round(index * CHUNK_SECONDS * 1000),
         )
         await client.write_event(chunk.event())
+        if on_sent is not None:
+            on_sent(index)
 
 
-async def transcribe_once(options: SttOptions, pcm: bytes, realtime: bool) -> tuple[str, float]:
+async def transcribe_once(
+    options: SttOptions, pcm: bytes, realtime: bool, on_sent: Callable[[int], None] | None = None
+) -> tuple[str, float]:
     """(transcript, seconds from sending audio-stop to receiving the final transcript)."""
     async with connect(options.uri, options.timeout) as client:
         await client.write_event(Transcribe(language=options.language).event())
         await client.write_event(AudioStart(rate=RATE, width=WIDTH, channels=CHANNELS, timestamp=0).event())
-        await send_audio(client, pcm, realtime)
+        await send_audio(client, pcm, realtime, on_sent)
         await client.write_event(AudioStop().event())
         stopped = time.perf_counter()
         while True:
