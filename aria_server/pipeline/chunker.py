@@ -7,6 +7,9 @@ Exact rules (see ``split_ready``):
 - a piece ends after ``.``, ``!``, ``?`` or a newline followed by whitespace, or at the end;
 - the *first* piece may also end after ``,``, ``;``, ``:`` or a dash when it has at least
   ``MIN_CLAUSE_WORDS`` words, because its audio is what the user waits for;
+- the *first* piece may also end before a conjunction ("and", "but", "because", ...) when it
+  has at least ``MIN_PHRASE_WORDS`` words: a long first sentence is spoken phrase by phrase,
+  and the pause a speaker makes there anyway hides the seam;
 - common abbreviations ("Mr.", "e.g.") and decimals ("3.5") do not end a piece.
 """
 
@@ -16,9 +19,12 @@ import re
 from collections.abc import AsyncIterable, AsyncIterator
 
 MIN_CLAUSE_WORDS = 3
+MIN_PHRASE_WORDS = 5
 
 _SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")
 _CLAUSE_END = re.compile(r"[,;:]\s+|\s[-–—]\s+")
+# Whitespace before a whole conjunction word (the lookahead needs the space after it).
+_PHRASE_END = re.compile(r"\s+(?=(?:and|but|or|so|because|while|then|which|when|until)\s)", re.IGNORECASE)
 _ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "e.g.", "i.e.", "etc.", "vs.", "no.", "approx."})
 
 
@@ -34,10 +40,11 @@ def split_ready(buffer: str, first: bool) -> tuple[list[str], str]:
     while True:
         candidates = [m for m in (_SENTENCE_END.search(buffer, start),) if m]
         if first and not pieces:
-            for clause in _CLAUSE_END.finditer(buffer, start):
-                if len(buffer[start : clause.start()].split()) >= MIN_CLAUSE_WORDS:
-                    candidates.append(clause)
-                    break
+            for pattern, min_words in ((_CLAUSE_END, MIN_CLAUSE_WORDS), (_PHRASE_END, MIN_PHRASE_WORDS)):
+                for clause in pattern.finditer(buffer, start):
+                    if len(buffer[start : clause.start()].split()) >= min_words:
+                        candidates.append(clause)
+                        break
         match = min(candidates, key=lambda m: m.start(), default=None)
         if match is None:
             return pieces, buffer[start:]

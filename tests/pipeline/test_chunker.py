@@ -22,8 +22,24 @@ def test_short_first_clause_waits_for_the_sentence() -> None:
     assert split_ready("Sure, the lamp", first=True) == ([], "Sure, the lamp")
 
 
+def test_long_first_sentence_splits_before_a_conjunction() -> None:
+    pieces, rest = split_ready("I turned off all the lights in the living room and set the", first=True)
+    assert pieces == ["I turned off all the lights in the living room"]
+    assert rest == "and set the"
+
+
+def test_conjunction_needs_a_long_enough_phrase_and_a_whole_word() -> None:
+    assert split_ready("Rock and roll is", first=True) == ([], "Rock and roll is")
+    assert split_ready("I turned on the android phone", first=True) == ([], "I turned on the android phone")
+    # Not yet known to be the word "and": it may go on as "android".
+    assert split_ready("I turned on the kitchen light and", first=True) == ([], "I turned on the kitchen light and")
+
+
 def test_after_the_first_piece_only_sentences_split() -> None:
     assert split_ready("and it will ring, I promise. Then", first=False) == (["and it will ring, I promise."], "Then")
+    assert split_ready("The lights in the living room and the hall", first=False) == (
+        [], "The lights in the living room and the hall"
+    )
 
 
 def test_abbreviations_and_decimals_do_not_split() -> None:
