@@ -46,6 +46,13 @@ class VadSettings(_Section):
         200, ge=32, le=5000, description="ms of silence after speech before a speculative decode starts"
     )
     end_of_speech_ms: int = Field(600, ge=64, le=10000, description="ms of silence that end a spoken turn (endpointing)")
+    complete_request_end_ms: int = Field(
+        250,
+        ge=0,
+        le=10000,
+        description="ms of silence that end a turn early when the speculative transcript is already a whole "
+        "local request such as 'what time is it' (0: always wait end_of_speech_ms)",
+    )
     speech_pad_ms: int = Field(250, ge=0, le=2000, description="ms of audio kept around detected speech when trimming")
     min_speech_ms: int = Field(90, ge=0, le=2000, description="speech shorter than this (ms) is treated as noise")
 

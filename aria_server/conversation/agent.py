@@ -61,6 +61,10 @@ class Agent:
         """Languages this agent accepts (others are not handled)."""
         return list(self.settings.languages)
 
+    def is_complete_request(self, text: str, language: str | None = None) -> bool:
+        """Whether ``text`` is already a whole request (a local intent matches it)."""
+        return self.intents.matches(text, language)
+
     def supports_language(self, language: str | None) -> bool:
         """Whether a request in ``language`` (``en-US`` counts as ``en``; None as the default) is served."""
         if not language:

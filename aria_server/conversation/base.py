@@ -18,3 +18,11 @@ class ConversationAgent(Protocol):
         with something to say; only cancellation propagates.
         """
         ...
+
+    def is_complete_request(self, text: str, language: str | None = None) -> bool:
+        """Whether ``text`` is a whole request already (the pipeline may stop listening early).
+
+        Cheap and side-effect free: it is asked about speculative transcripts while the user
+        may still be speaking.
+        """
+        ...

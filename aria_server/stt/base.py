@@ -45,6 +45,11 @@ class SttSession(Protocol):
         """End of audio: the transcript, from a speculative decode when it is still valid."""
         ...
 
+    async def early_transcript(self, min_silence_ms: int) -> str | None:
+        """The speculative transcript when at least ``min_silence_ms`` of silence followed the
+        speech it decoded (waiting for that decode); None before that or when speech resumed."""
+        ...
+
     async def aclose(self) -> None:
         """Drop the session (client gone): stop any speculative work and free VAD state."""
         ...

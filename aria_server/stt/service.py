@@ -22,6 +22,11 @@ class SpeechService:
         self._decode_executor = model_executor("stt", 1)
         self._vad_executor = model_executor("vad", 2)
 
+    @property
+    def vad_settings(self) -> VadSettings:
+        """The endpointing settings every session uses."""
+        return self._vad_settings
+
     def start(self, fmt: PcmFormat, language: str | None = None) -> StreamingSession:
         """A new streaming session for audio in ``fmt``."""
         return StreamingSession(

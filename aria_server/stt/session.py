@@ -94,6 +94,26 @@ class StreamingSession:
         )
         self._speculation.add_done_callback(_log_failure)
 
+    async def early_transcript(self, min_silence_ms: int) -> str | None:
+        """The speculative transcript when at least ``min_silence_ms`` of silence followed the
+        speech it decoded; None before that or when speech resumed.
+
+        Waits for a decode still in flight: ``finish`` would need it anyway, and the audio that
+        arrives meanwhile stays queued upstream.
+        """
+        speculation = self._speculation
+        if (
+            speculation is None
+            or self._speculated_last_frame != self.endpointer.last_speech_frame
+            or self.endpointer.silence_ms() < min_silence_ms
+        ):
+            return None
+        try:
+            texts, _, _ = await asyncio.shield(speculation)
+        except Exception:  # a failed decode: finish() reports it
+            return None
+        return " ".join(texts)
+
     async def finish(self) -> Transcript:
         """The transcript; empty without running Whisper when the VAD heard no speech."""
         stop_time = time.perf_counter()

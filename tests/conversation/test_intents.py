@@ -105,3 +105,13 @@ def test_small_talk_and_stop() -> None:
 
 def test_a_language_without_data_is_not_answered_locally() -> None:
     assert say(handler(), "Wie spät ist es?", "de") is None
+
+
+def test_matching_tells_a_whole_request_without_answering_it() -> None:
+    intents = handler()
+    assert intents.matches("Set a timer for five minutes.", "en")
+    assert intents.matches("What time is it", None)
+    assert not intents.matches("Set a timer for", "en")  # the user is still speaking
+    assert not intents.matches("Turn on the lamp in the living room", "en")
+    assert not intents.matches("What time is it?", "xx")
+    assert intents.timers.active(session=None) == []  # matching set no timer

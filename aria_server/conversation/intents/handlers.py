@@ -73,6 +73,11 @@ class IntentHandler:
         data = self.language(code) or self.languages["en"]
         return data.responses[key].format(**fields)
 
+    def matches(self, text: str, language: str | None) -> bool:
+        """Whether ``text`` is a whole request a local intent answers (nothing is done)."""
+        data = self.language(language)
+        return data is not None and match_intent(text, data) is not None
+
     def handle(
         self, text: str, language: str | None, *, conversation_id: str | None = None, session: str | None = None
     ) -> IntentReply | None:
