@@ -61,7 +61,11 @@ class TurnSpans:
         elif event.type is EventType.STT_END:
             self.mark("stt_done", event.t_ns)
             self.info["transcript"] = event.data.get("text", "")
-            self.info["stt"] = dict(event.data.get("timings_ms", {}), speculative=event.data.get("speculative"))
+            self.info["stt"] = dict(
+                event.data.get("timings_ms", {}),
+                speculative=event.data.get("speculative"),
+                first_pass=event.data.get("first_pass", False),
+            )
         elif event.type is EventType.LLM_DELTA:
             self.mark("first_token", event.t_ns)
         elif event.type is EventType.LLM_END:

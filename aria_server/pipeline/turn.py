@@ -110,8 +110,9 @@ class _Turn:
         stt = self.pipeline.stt
         if stt is None or self.request.audio is None or self.request.audio_format is None:
             raise AriaError("this turn has neither text nor audio with a format", code="bad-turn")
-        session = stt.start(self.request.audio_format, self.request.language)
         early_end_ms = stt.vad_settings.complete_request_end_ms if self.request.end_on_silence else 0
+        session = stt.start(self.request.audio_format, self.request.language, quick_first_pass=early_end_ms > 0)
+        early_text: str | None = None
         try:
             async for pcm in self.request.audio:
                 ended = False
@@ -121,14 +122,16 @@ class _Turn:
                     elif vad.type is VadEventType.SPEECH_END:
                         self.emit(EventType.VAD_END, frame=vad.frame)
                         ended = self.request.end_on_silence
-                if not ended and early_end_ms and self._is_complete(await session.early_transcript(early_end_ms)):
-                    # "What time is it" needs no more listening: answer after a short pause
-                    # instead of the full end-of-speech silence.
-                    self.emit(EventType.VAD_END, frame=session.endpointer.frames_seen - 1, early=True)
-                    ended = True
+                if not ended and early_end_ms:
+                    candidate = await session.early_transcript(early_end_ms)
+                    if candidate and self.pipeline.agent.is_complete_request(candidate, self.request.language):
+                        # "What time is it" needs no more listening: answer after a short pause
+                        # instead of the full end-of-speech silence.
+                        self.emit(EventType.VAD_END, frame=session.endpointer.frames_seen - 1, early=True)
+                        early_text, ended = candidate, True
                 if ended:
                     break
-            transcript = await session.finish()
+            transcript = await (session.finish_early(early_text) if early_text else session.finish())
         finally:
             await session.aclose()
         self.emit(
@@ -136,12 +139,10 @@ class _Turn:
             text=transcript.text,
             language=transcript.language,
             speculative=transcript.speculative,
+            first_pass=transcript.first_pass,
             timings_ms=dict(transcript.timings_ms),
         )
         return transcript.text
-
-    def _is_complete(self, transcript: str | None) -> bool:
-        return bool(transcript) and self.pipeline.agent.is_complete_request(transcript or "", self.request.language)
 
     async def _answer(self, text: str) -> None:
         deltas: asyncio.Queue[str | None] = asyncio.Queue()

@@ -19,6 +19,8 @@ class Transcript:
     language: str | None = None
     speculative: bool = False
     """True when the answer came from a decode started before the audio ended."""
+    first_pass: bool = False
+    """True when it came from the quick first pass (a whole local request heard early)."""
     timings_ms: dict[str, float] = field(default_factory=dict)
     """Stage timings of this utterance, milliseconds (e.g. ``decode``, ``wait_after_stop``)."""
 
@@ -31,6 +33,10 @@ class Decoder(Protocol):
 
     def decode(self, samples: np.ndarray, language: str | None) -> tuple[list[str], str | None]:
         """16 kHz mono int16 -> (segment texts, detected language)."""
+        ...
+
+    def decode_quick(self, samples: np.ndarray, language: str | None) -> str | None:
+        """A faster, slightly less accurate first pass (None when the model cannot make one)."""
         ...
 
 

@@ -27,8 +27,8 @@ class SpeechService:
         """The endpointing settings every session uses."""
         return self._vad_settings
 
-    def start(self, fmt: PcmFormat, language: str | None = None) -> StreamingSession:
-        """A new streaming session for audio in ``fmt``."""
+    def start(self, fmt: PcmFormat, language: str | None = None, *, quick_first_pass: bool = False) -> StreamingSession:
+        """A new streaming session for audio in ``fmt`` (see ``StreamingSession`` for the first pass)."""
         return StreamingSession(
             decoder=self.decoder,
             vad=self.vad,
@@ -38,6 +38,7 @@ class SpeechService:
             decode_executor=self._decode_executor,
             vad_executor=self._vad_executor,
             max_seconds=self._max_seconds,
+            quick_first_pass=quick_first_pass,
         )
 
     def close(self) -> None:

@@ -3,6 +3,10 @@
 When the endpointer sees a pause (``vad.speculate_after_ms`` of silence), decoding starts on
 the audio so far. If no speech follows before the audio ends, ``finish`` answers with that
 result at once; speech after the pause makes it stale and ``finish`` decodes again.
+
+With ``quick_first_pass`` a faster, rougher decode runs first at each pause: the voice
+pipeline asks it (``early_transcript``) whether the user already made a whole local request,
+and if so stops listening without waiting for the full decode (``finish_early``).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import asyncio
 import logging
 import time
 from concurrent.futures import Executor
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +44,7 @@ class StreamingSession:
         decode_executor: Executor,
         vad_executor: Executor,
         max_seconds: float,
+        quick_first_pass: bool = False,
     ) -> None:
         self._decoder = decoder
         self._vad = vad.session()
@@ -53,6 +59,8 @@ class StreamingSession:
         self.endpointer = Endpointer(vad_settings)
         self._speculation: asyncio.Task[tuple[list[str], str | None, float]] | None = None
         self._speculated_last_frame: int | None = None
+        self._quick_first_pass = quick_first_pass
+        self._first_pass: asyncio.Task[tuple[str | None, float]] | None = None
 
     async def feed(self, pcm: bytes) -> list[VadEvent]:
         """Add audio; returns the endpointer events it caused (speech start, pause, end)."""
@@ -85,9 +93,20 @@ class StreamingSession:
         texts, language = self._decoder.decode(samples, self._language)
         return texts, language, (time.perf_counter() - started) * 1000
 
+    def _quick_call(self, samples: np.ndarray) -> tuple[str | None, float]:
+        started = time.perf_counter()
+        text = self._decoder.decode_quick(samples, self._language)
+        return text, (time.perf_counter() - started) * 1000
+
     def _speculate(self) -> None:
         self._speculated_last_frame = self.endpointer.last_speech_frame
         window = self._speech_window()
+        if self._quick_first_pass:
+            # Submitted first: the STT executor has one thread, so it also finishes first.
+            self._first_pass = asyncio.create_task(
+                run_blocking(self._decode_executor, self._quick_call, window), name="stt-first-pass"
+            )
+            self._first_pass.add_done_callback(_log_failure)
         # A stale speculation still runs to completion in its thread; we only stop waiting for it.
         self._speculation = asyncio.create_task(
             run_blocking(self._decode_executor, self._decode_call, window), name="stt-speculative-decode"
@@ -95,24 +114,38 @@ class StreamingSession:
         self._speculation.add_done_callback(_log_failure)
 
     async def early_transcript(self, min_silence_ms: int) -> str | None:
-        """The speculative transcript when at least ``min_silence_ms`` of silence followed the
-        speech it decoded; None before that or when speech resumed.
+        """The first pass's transcript (the speculative one without a first pass) when at least
+        ``min_silence_ms`` of silence followed the speech it decoded; None before that, when
+        speech resumed, or when there is none.
 
-        Waits for a decode still in flight: ``finish`` would need it anyway, and the audio that
-        arrives meanwhile stays queued upstream.
+        Waits for a decode still in flight: the audio that arrives meanwhile stays queued
+        upstream, and the first pass takes a fraction of the endpointing silence.
         """
-        speculation = self._speculation
         if (
-            speculation is None
+            self._speculation is None
             or self._speculated_last_frame != self.endpointer.last_speech_frame
             or self.endpointer.silence_ms() < min_silence_ms
         ):
             return None
         try:
-            texts, _, _ = await asyncio.shield(speculation)
+            if self._first_pass is not None:
+                text, _ = await asyncio.shield(self._first_pass)
+                return text
+            texts, _, _ = await asyncio.shield(self._speculation)
         except Exception:  # a failed decode: finish() reports it
             return None
         return " ".join(texts)
+
+    async def finish_early(self, text: str) -> Transcript:
+        """End with ``text`` from ``early_transcript``; the full decode is dropped."""
+        decode_ms = 0.0
+        if self._first_pass is not None and self._first_pass.done() and not self._first_pass.cancelled():
+            _, decode_ms = self._first_pass.result()
+        await self.aclose()
+        return Transcript(
+            text=text, segments=(text,), language=self._language, speculative=True, first_pass=True,
+            timings_ms={"decode": decode_ms, "wait_after_stop": 0.0},
+        )
 
     async def finish(self) -> Transcript:
         """The transcript; empty without running Whisper when the VAD heard no speech."""
@@ -150,12 +183,13 @@ class StreamingSession:
 
     async def aclose(self) -> None:
         """Release VAD state; a stale speculation is left to finish on its own thread."""
-        if self._speculation is not None and not self._speculation.done():
-            self._speculation.cancel()
-        self._speculation = None
+        for task in (self._first_pass, self._speculation):
+            if task is not None and not task.done():
+                task.cancel()
+        self._speculation = self._first_pass = None
         self._vad.close()
 
 
-def _log_failure(task: asyncio.Task[tuple[list[str], str | None, float]]) -> None:
+def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         _LOGGER.warning("speculative decode failed", exc_info=task.exception())

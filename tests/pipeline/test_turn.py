@@ -56,7 +56,7 @@ async def test_a_whole_local_request_stops_listening_after_a_short_pause(service
 
     assert only(events, EventType.VAD_END).data.get("early") is True
     stt_end = only(events, EventType.STT_END)
-    assert stt_end.data["speculative"]
+    assert stt_end.data["speculative"] and stt_end.data["first_pass"]
     assert "timer" in normalise(stt_end.data["text"])
     # Far less silence was listened to than the full end-of-speech wait needs.
     full_wait_chunks = services.stt.vad_settings.end_of_speech_ms // CHUNK_MS
@@ -73,6 +73,7 @@ async def test_a_request_no_intent_answers_waits_for_the_full_silence(services: 
 
     vad_end = only(events, EventType.VAD_END)
     assert "early" not in vad_end.data
+    assert not only(events, EventType.STT_END).data["first_pass"]  # the transcript is the full decode
     last_speech_ms = vad_end.data["frame"] * FRAME_MS - services.stt.vad_settings.end_of_speech_ms
     assert last_speech_ms > 0  # the VAD end is a full end-of-speech silence after speech
     assert microphone.pulled < len(microphone.chunks)  # but it did not wait for the stream to end

@@ -61,3 +61,11 @@ async def test_audio_ending_right_after_speech_is_still_transcribed(services: Se
     pcm, rate, width, channels = read_wav("set_a_timer")
     transcript = await _transcribe(services, pcm, PcmFormat(rate, width, channels))
     assert "five minutes" in normalise(transcript.text)
+
+
+async def test_the_quick_first_pass_hears_a_short_command(services: Services) -> None:
+    assert services.stt is not None
+    pcm, rate, _, _ = read_wav("set_a_timer")
+    assert rate == 16_000
+    text = services.stt.decoder.decode_quick(np.frombuffer(pcm, dtype=np.int16), "en")
+    assert text is not None and "timer" in normalise(text)
