@@ -4,7 +4,6 @@ handled-stop and handled (or not-handled) out, with the conversation id in the c
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from wyoming.asr import Transcript
