@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ..audio import PcmFormat
@@ -111,8 +112,12 @@ class _Turn:
         if stt is None or self.request.audio is None or self.request.audio_format is None:
             raise AriaError("this turn has neither text nor audio with a format", code="bad-turn")
         early_end_ms = stt.vad_settings.complete_request_end_ms if self.request.end_on_silence else 0
-        session = stt.start(self.request.audio_format, self.request.language, quick_first_pass=early_end_ms > 0)
-        early_text: str | None = None
+        language = self.request.language
+        session = stt.start(
+            self.request.audio_format,
+            language,
+            is_complete=partial(self.pipeline.agent.is_complete_request, language=language) if early_end_ms else None,
+        )
         try:
             async for pcm in self.request.audio:
                 ended = False
@@ -122,16 +127,14 @@ class _Turn:
                     elif vad.type is VadEventType.SPEECH_END:
                         self.emit(EventType.VAD_END, frame=vad.frame)
                         ended = self.request.end_on_silence
-                if not ended and early_end_ms:
-                    candidate = await session.early_transcript(early_end_ms)
-                    if candidate and self.pipeline.agent.is_complete_request(candidate, self.request.language):
-                        # "What time is it" needs no more listening: answer after a short pause
-                        # instead of the full end-of-speech silence.
-                        self.emit(EventType.VAD_END, frame=session.endpointer.frames_seen - 1, early=True)
-                        early_text, ended = candidate, True
+                if not ended and early_end_ms and await session.early_transcript(early_end_ms):
+                    # "What time is it" needs no more listening: answer after a short pause
+                    # instead of the full end-of-speech silence.
+                    self.emit(EventType.VAD_END, frame=session.endpointer.frames_seen - 1, early=True)
+                    ended = True
                 if ended:
                     break
-            transcript = await (session.finish_early(early_text) if early_text else session.finish())
+            transcript = await session.finish()
         finally:
             await session.aclose()
         self.emit(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..audio import PcmFormat
 from ..concurrency import model_executor
 from ..settings import VadSettings
@@ -27,7 +29,9 @@ class SpeechService:
         """The endpointing settings every session uses."""
         return self._vad_settings
 
-    def start(self, fmt: PcmFormat, language: str | None = None, *, quick_first_pass: bool = False) -> StreamingSession:
+    def start(
+        self, fmt: PcmFormat, language: str | None = None, *, is_complete: Callable[[str], bool] | None = None
+    ) -> StreamingSession:
         """A new streaming session for audio in ``fmt`` (see ``StreamingSession`` for the first pass)."""
         return StreamingSession(
             decoder=self.decoder,
@@ -38,7 +42,7 @@ class SpeechService:
             decode_executor=self._decode_executor,
             vad_executor=self._vad_executor,
             max_seconds=self._max_seconds,
-            quick_first_pass=quick_first_pass,
+            is_complete=is_complete,
         )
 
     def close(self) -> None:

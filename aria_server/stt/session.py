@@ -4,16 +4,19 @@ When the endpointer sees a pause (``vad.speculate_after_ms`` of silence), decodi
 the audio so far. If no speech follows before the audio ends, ``finish`` answers with that
 result at once; speech after the pause makes it stale and ``finish`` decodes again.
 
-With ``quick_first_pass`` a faster, rougher decode runs first at each pause: the voice
-pipeline asks it (``early_transcript``) whether the user already made a whole local request,
-and if so stops listening without waiting for the full decode (``finish_early``).
+Given ``is_complete`` (the voice pipeline's "is this a whole local request?"), the pause first
+runs a quick, rougher decode (``Decoder.decode_quick``). When its text is a whole request the
+full decode is skipped: the pipeline can stop listening at once (``early_transcript``) and the
+TTS gets the cores; otherwise the full decode follows as usual.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import contextlib
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -28,6 +31,9 @@ from ..vad.endpointer import Endpointer, VadEvent, VadEventType
 from .base import Decoder, Transcript
 
 _LOGGER = logging.getLogger(__name__)
+
+_Decoded = tuple[list[str], str | None, float]
+"""A full decode: segment texts, language, milliseconds."""
 
 
 class StreamingSession:
@@ -44,7 +50,7 @@ class StreamingSession:
         decode_executor: Executor,
         vad_executor: Executor,
         max_seconds: float,
-        quick_first_pass: bool = False,
+        is_complete: Callable[[str], bool] | None = None,
     ) -> None:
         self._decoder = decoder
         self._vad = vad.session()
@@ -57,10 +63,11 @@ class StreamingSession:
         self._chunks: list[np.ndarray] = []
         self._samples = 0
         self.endpointer = Endpointer(vad_settings)
-        self._speculation: asyncio.Task[tuple[list[str], str | None, float]] | None = None
+        self._speculation: asyncio.Task[_Decoded | None] | None = None
+        """The decode started at the last pause; None as its result: the first pass was enough."""
         self._speculated_last_frame: int | None = None
-        self._quick_first_pass = quick_first_pass
-        self._first_pass: asyncio.Task[tuple[str | None, float]] | None = None
+        self._is_complete = is_complete
+        self._first_pass: tuple[str, float] | None = None
 
     async def feed(self, pcm: bytes) -> list[VadEvent]:
         """Add audio; returns the endpointer events it caused (speech start, pause, end)."""
@@ -100,52 +107,35 @@ class StreamingSession:
 
     def _speculate(self) -> None:
         self._speculated_last_frame = self.endpointer.last_speech_frame
-        window = self._speech_window()
-        if self._quick_first_pass:
-            # Submitted first: the STT executor has one thread, so it also finishes first.
-            self._first_pass = asyncio.create_task(
-                run_blocking(self._decode_executor, self._quick_call, window), name="stt-first-pass"
-            )
-            self._first_pass.add_done_callback(_log_failure)
+        self._first_pass = None
         # A stale speculation still runs to completion in its thread; we only stop waiting for it.
-        self._speculation = asyncio.create_task(
-            run_blocking(self._decode_executor, self._decode_call, window), name="stt-speculative-decode"
-        )
+        self._speculation = asyncio.create_task(self._speculative_decode(self._speech_window()), name="stt-speculation")
         self._speculation.add_done_callback(_log_failure)
 
+    async def _speculative_decode(self, window: np.ndarray) -> _Decoded | None:
+        if self._is_complete is not None:
+            text, quick_ms = await run_blocking(self._decode_executor, self._quick_call, window)
+            if text and self._is_complete(text):
+                self._first_pass = (text, quick_ms)
+                return None
+        return await run_blocking(self._decode_executor, self._decode_call, window)
+
+    def _speculation_valid(self) -> bool:
+        return self._speculation is not None and self._speculated_last_frame == self.endpointer.last_speech_frame
+
     async def early_transcript(self, min_silence_ms: int) -> str | None:
-        """The first pass's transcript (the speculative one without a first pass) when at least
-        ``min_silence_ms`` of silence followed the speech it decoded; None before that, when
-        speech resumed, or when there is none.
+        """The whole local request heard at the last pause, once at least ``min_silence_ms`` of
+        silence followed it; None before that, when speech resumed, or when it was not one.
 
-        Waits for a decode still in flight: the audio that arrives meanwhile stays queued
-        upstream, and the first pass takes a fraction of the endpointing silence.
+        Waits for the first pass when it is still running: the audio that arrives meanwhile
+        stays queued upstream, and the pass takes a fraction of the endpointing silence.
         """
-        if (
-            self._speculation is None
-            or self._speculated_last_frame != self.endpointer.last_speech_frame
-            or self.endpointer.silence_ms() < min_silence_ms
-        ):
+        if not self._speculation_valid() or self.endpointer.silence_ms() < min_silence_ms:
             return None
-        try:
-            if self._first_pass is not None:
-                text, _ = await asyncio.shield(self._first_pass)
-                return text
-            texts, _, _ = await asyncio.shield(self._speculation)
-        except Exception:  # a failed decode: finish() reports it
-            return None
-        return " ".join(texts)
-
-    async def finish_early(self, text: str) -> Transcript:
-        """End with ``text`` from ``early_transcript``; the full decode is dropped."""
-        decode_ms = 0.0
-        if self._first_pass is not None and self._first_pass.done() and not self._first_pass.cancelled():
-            _, decode_ms = self._first_pass.result()
-        await self.aclose()
-        return Transcript(
-            text=text, segments=(text,), language=self._language, speculative=True, first_pass=True,
-            timings_ms={"decode": decode_ms, "wait_after_stop": 0.0},
-        )
+        assert self._speculation is not None
+        with contextlib.suppress(Exception):  # a failed decode: finish() reports it
+            await asyncio.shield(self._speculation)
+        return self._first_pass[0] if self._first_pass is not None else None
 
     async def finish(self) -> Transcript:
         """The transcript; empty without running Whisper when the VAD heard no speech."""
@@ -156,13 +146,19 @@ class StreamingSession:
         if not self.endpointer.has_speech:
             await self.aclose()
             return Transcript(text="", language=self._language)
-        speculative = (
-            self._speculation is not None and self._speculated_last_frame == self.endpointer.last_speech_frame
-        )
+        speculative = self._speculation_valid()
         try:
             if speculative:
                 assert self._speculation is not None
-                texts, language, decode_ms = await self._speculation
+                decoded = await self._speculation
+                if decoded is None:
+                    assert self._first_pass is not None
+                    text, quick_ms = self._first_pass
+                    return Transcript(
+                        text=text, segments=(text,), language=self._language, speculative=True, first_pass=True,
+                        timings_ms={"decode": quick_ms, "wait_after_stop": (time.perf_counter() - stop_time) * 1000},
+                    )
+                texts, language, decode_ms = decoded
             else:
                 texts, language, decode_ms = await run_blocking(
                     self._decode_executor, self._decode_call, self._speech_window()
@@ -183,10 +179,9 @@ class StreamingSession:
 
     async def aclose(self) -> None:
         """Release VAD state; a stale speculation is left to finish on its own thread."""
-        for task in (self._first_pass, self._speculation):
-            if task is not None and not task.done():
-                task.cancel()
-        self._speculation = self._first_pass = None
+        if self._speculation is not None and not self._speculation.done():
+            self._speculation.cancel()
+        self._speculation = None
         self._vad.close()
 
 
