@@ -106,8 +106,16 @@ class WhisperDecoder:
         )
         encoded = self._model.model.encode(StorageView.from_array(padded[np.newaxis]), to_cpu=False)
         prompt = self._model.get_prompt(tokenizer, [], without_timestamps=True)
+        # A fitted window makes Whisper prone to repeating itself ("What time is it? What time is
+        # it?"): no 3-word sequence may come twice, and a command is short.
         result = self._model.model.generate(
-            encoded, [prompt], beam_size=self.settings.beam_size, max_length=224, suppress_blank=True, suppress_tokens=[-1]
+            encoded,
+            [prompt],
+            beam_size=self.settings.beam_size,
+            max_length=224,
+            no_repeat_ngram_size=3,
+            suppress_blank=True,
+            suppress_tokens=[-1],
         )
         return tokenizer.decode([t for t in result[0].sequences_ids[0] if t < tokenizer.eot]).strip()
 
