@@ -43,11 +43,11 @@ class VadSettings(_Section):
 
     threshold: float = Field(0.5, gt=0.0, lt=1.0, description="speech probability above which a 32 ms frame is speech")
     speculate_after_ms: int = Field(
-        200, ge=32, le=5000, description="ms of silence after speech before a speculative decode starts"
+        160, ge=32, le=5000, description="ms of silence after speech before a speculative decode starts"
     )
     end_of_speech_ms: int = Field(600, ge=64, le=10000, description="ms of silence that end a spoken turn (endpointing)")
     complete_request_end_ms: int = Field(
-        250,
+        200,
         ge=0,
         le=10000,
         description="ms of silence that end a turn early when the speculative transcript is already a whole "

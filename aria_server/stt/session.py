@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import contextlib
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -34,6 +33,8 @@ _LOGGER = logging.getLogger(__name__)
 
 _Decoded = tuple[list[str], str | None, float]
 """A full decode: segment texts, language, milliseconds."""
+_FirstPass = tuple[str, float]
+"""A whole request heard by the quick first pass: its text, milliseconds."""
 
 
 class StreamingSession:
@@ -67,7 +68,8 @@ class StreamingSession:
         """The decode started at the last pause; None as its result: the first pass was enough."""
         self._speculated_last_frame: int | None = None
         self._is_complete = is_complete
-        self._first_pass: tuple[str, float] | None = None
+        self._quick: asyncio.Future[_FirstPass | None] | None = None
+        """The first pass's verdict at the last pause: the whole request heard, or None."""
 
     async def feed(self, pcm: bytes) -> list[VadEvent]:
         """Add audio; returns the endpointer events it caused (speech start, pause, end)."""
@@ -107,16 +109,27 @@ class StreamingSession:
 
     def _speculate(self) -> None:
         self._speculated_last_frame = self.endpointer.last_speech_frame
-        self._first_pass = None
+        self._quick = asyncio.get_running_loop().create_future() if self._is_complete is not None else None
         # A stale speculation still runs to completion in its thread; we only stop waiting for it.
-        self._speculation = asyncio.create_task(self._speculative_decode(self._speech_window()), name="stt-speculation")
+        self._speculation = asyncio.create_task(
+            self._speculative_decode(self._speech_window(), self._quick), name="stt-speculation"
+        )
         self._speculation.add_done_callback(_log_failure)
 
-    async def _speculative_decode(self, window: np.ndarray) -> _Decoded | None:
-        if self._is_complete is not None:
-            text, quick_ms = await run_blocking(self._decode_executor, self._quick_call, window)
-            if text and self._is_complete(text):
-                self._first_pass = (text, quick_ms)
+    async def _speculative_decode(
+        self, window: np.ndarray, quick: asyncio.Future[_FirstPass | None] | None
+    ) -> _Decoded | None:
+        """The full decode, or None when the first pass heard a whole request (its text in ``quick``)."""
+        if quick is not None and self._is_complete is not None:
+            try:
+                text, quick_ms = await run_blocking(self._decode_executor, self._quick_call, window)
+            except BaseException:
+                if not quick.done():
+                    quick.set_result(None)  # failed or cancelled: no early verdict
+                raise
+            whole = text if text and self._is_complete(text) else None
+            quick.set_result((whole, quick_ms) if whole else None)
+            if whole:
                 return None
         return await run_blocking(self._decode_executor, self._decode_call, window)
 
@@ -130,12 +143,10 @@ class StreamingSession:
         Waits for the first pass when it is still running: the audio that arrives meanwhile
         stays queued upstream, and the pass takes a fraction of the endpointing silence.
         """
-        if not self._speculation_valid() or self.endpointer.silence_ms() < min_silence_ms:
+        if self._quick is None or not self._speculation_valid() or self.endpointer.silence_ms() < min_silence_ms:
             return None
-        assert self._speculation is not None
-        with contextlib.suppress(Exception):  # a failed decode: finish() reports it
-            await asyncio.shield(self._speculation)
-        return self._first_pass[0] if self._first_pass is not None else None
+        heard = await asyncio.shield(self._quick)
+        return heard[0] if heard is not None else None
 
     async def finish(self) -> Transcript:
         """The transcript; empty without running Whisper when the VAD heard no speech."""
@@ -152,8 +163,8 @@ class StreamingSession:
                 assert self._speculation is not None
                 decoded = await self._speculation
                 if decoded is None:
-                    assert self._first_pass is not None
-                    text, quick_ms = self._first_pass
+                    assert self._quick is not None and (heard := self._quick.result()) is not None
+                    text, quick_ms = heard
                     return Transcript(
                         text=text, segments=(text,), language=self._language, speculative=True, first_pass=True,
                         timings_ms={"decode": quick_ms, "wait_after_stop": (time.perf_counter() - stop_time) * 1000},
@@ -181,7 +192,9 @@ class StreamingSession:
         """Release VAD state; a stale speculation is left to finish on its own thread."""
         if self._speculation is not None and not self._speculation.done():
             self._speculation.cancel()
-        self._speculation = None
+        if self._quick is not None and not self._quick.done():
+            self._quick.cancel()
+        self._speculation = self._quick = None
         self._vad.close()
 
 
