@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,32 @@ def resolve_device(device: str) -> str:
     import ctranslate2
 
     return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+
+
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+_WORD = re.compile(r"[\w']+")
+
+
+def without_echoes(text: str) -> str:
+    """``text`` without the sentences after the first that only repeat its words.
+
+    Whisper on a short window tends to say a short command again ("What time is it? What time?
+    Is it?"); a real second request has words of its own and is kept.
+
+        >>> without_echoes("What time is it? What time? Is it?")
+        'What time is it?'
+        >>> without_echoes("What time is it? Set a timer.")
+        'What time is it? Set a timer.'
+    """
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    if not sentences:
+        return text
+    first_words = {w.lower() for w in _WORD.findall(sentences[0])}
+    kept = [sentences[0]]
+    for sentence in sentences[1:]:
+        if not {w.lower() for w in _WORD.findall(sentence)} <= first_words:
+            kept.append(sentence)
+    return " ".join(kept)
 
 
 class WhisperDecoder:
@@ -117,7 +144,7 @@ class WhisperDecoder:
             suppress_blank=True,
             suppress_tokens=[-1],
         )
-        return tokenizer.decode([t for t in result[0].sequences_ids[0] if t < tokenizer.eot]).strip()
+        return without_echoes(tokenizer.decode([t for t in result[0].sequences_ids[0] if t < tokenizer.eot]).strip())
 
     def decode(self, samples: np.ndarray, language: str | None) -> tuple[list[str], str | None]:
         """Transcribe 16 kHz int16 audio; VAD trimming was already done by the session."""

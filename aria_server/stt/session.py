@@ -128,6 +128,7 @@ class StreamingSession:
                     quick.set_result(None)  # failed or cancelled: no early verdict
                 raise
             whole = text if text and self._is_complete(text) else None
+            _LOGGER.debug("first pass heard %r in %.0f ms (a whole request: %s)", text, quick_ms, whole is not None)
             quick.set_result((whole, quick_ms) if whole else None)
             if whole:
                 return None
