@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from aria_server.app import create_wyoming_server
+from aria_server.llm.gguf import bundled_gguf
 from aria_server.bench.numbers import spell_numbers
 from aria_server.config import validate_tree
 from aria_server.services import close_services, load_services
 from aria_server.settings import ServerSettings
 from aria_server.wyoming.handler import Services
 from aria_server.wyoming.server import WyomingServer
+from tests.llm.servers import RunningServer, llama_cpp_server, ollama_proxy
 
 AUDIO = Path(__file__).parent / "fixtures" / "audio"
 
@@ -62,3 +64,33 @@ async def wyoming_server(settings: ServerSettings, services: Services) -> AsyncI
 @pytest.fixture(scope="session")
 def wyoming_uri(wyoming_server: WyomingServer) -> str:
     return f"tcp://127.0.0.1:{wyoming_server.port}"
+
+
+# -- real language-model servers, started once per session for every test that needs one --
+
+
+@pytest.fixture(scope="session")
+def llm_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the assembled bundled model (assembled once per session)."""
+    return tmp_path_factory.getbasetemp() / "llm-data"
+
+
+@pytest.fixture(scope="session")
+def gguf(llm_data_dir: Path) -> Path:
+    """The bundled Gemma 3 270M GGUF, assembled from its package."""
+    return bundled_gguf(llm_data_dir)
+
+
+@pytest.fixture(scope="session")
+async def llama_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningServer]:
+    """A real llama.cpp OpenAI-compatible server (``python -m llama_cpp.server``)."""
+    async with llama_cpp_server(gguf, tmp_path_factory.getbasetemp() / "llama-server.log") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+async def ollama_server(llama_server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningServer]:
+    """The Ollama API served by ollama-proxy-plus in front of ``llama_server``."""
+    workdir = tmp_path_factory.mktemp("ollama-proxy")
+    async with ollama_proxy(llama_server.url, workdir, workdir / "proxy.log") as server:
+        yield server

@@ -11,29 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 
 from aria_server.bench.__main__ import build_parser
 from aria_server.bench.chain import STAGES
-from aria_server.llm.gguf import bundled_gguf
 
 from ..conftest import normalise
-from ..llm.servers import RunningServer, llama_cpp_server
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("bench-chain-llm")
-
-
-@pytest.fixture(scope="module")
-async def llama_server(model_dir: Path) -> AsyncIterator[tuple[RunningServer, Path]]:
-    gguf = bundled_gguf(model_dir)
-    async with llama_cpp_server(gguf, model_dir / "llama-server.log") as server:
-        yield server, gguf
+from ..llm.servers import RunningServer
 
 
 async def _bench(*args: str) -> tuple[int, str, str]:
@@ -48,9 +33,9 @@ async def _bench(*args: str) -> tuple[int, str, str]:
 
 
 async def test_chain_times_each_clip_through_stt_llm_and_tts(
-    wyoming_uri: str, llama_server: tuple[RunningServer, Path], tmp_path: Path
+    wyoming_uri: str, llama_server: RunningServer, gguf: Path, tmp_path: Path
 ) -> None:
-    server, gguf = llama_server
+    server = llama_server
     figures = tmp_path / "chain.json"
     status, stdout, stderr = await _bench(
         "chain", "--uri", wyoming_uri, "--tts-uri", wyoming_uri, "--llm-url", f"{server.url}/v1",

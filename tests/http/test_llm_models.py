@@ -3,29 +3,13 @@ llama.cpp's OpenAI-compatible server, the Ollama API in front of it, and the emb
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
-from aria_server.llm.gguf import bundled_gguf
-
-from ..llm.servers import OLLAMA_MODEL, RunningServer, llama_cpp_server, ollama_proxy
+from ..llm.servers import OLLAMA_MODEL, RunningServer
 from .server_process import running_server
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("aria-llm-models")
-
-
-@pytest.fixture(scope="module")
-async def openai_server(model_dir: Path) -> AsyncIterator[tuple[RunningServer, Path]]:
-    gguf = bundled_gguf(model_dir)
-    async with llama_cpp_server(gguf, model_dir / "llama-server.log") as server:
-        yield server, gguf
 
 
 async def models_of(url: str) -> dict[str, Any]:
@@ -36,9 +20,9 @@ async def models_of(url: str) -> dict[str, Any]:
 
 
 async def test_an_openai_compatible_servers_models_are_listed_and_one_can_be_chosen(
-    openai_server: tuple[RunningServer, Path], tmp_path: Path
+    llama_server: RunningServer, gguf: Path, tmp_path: Path
 ) -> None:
-    server, gguf = openai_server
+    server = llama_server
     async with running_server(tmp_path, "--llm-backend", "openai", "--llm-url", f"{server.url}/v1") as aria:
         llm = await models_of(aria.url)
         assert llm["backend"] == "openai" and llm["error"] is None
@@ -51,14 +35,12 @@ async def test_an_openai_compatible_servers_models_are_listed_and_one_can_be_cho
 
 
 async def test_the_ollama_servers_models_are_listed(
-    openai_server: tuple[RunningServer, Path], model_dir: Path, tmp_path: Path
+    ollama_server: RunningServer, tmp_path: Path
 ) -> None:
-    server, _ = openai_server
-    async with ollama_proxy(server.url, model_dir, model_dir / "proxy.log") as proxy:
-        # The context must fit llama.cpp server's --n_ctx 2048: asked for more, its warm-up never answers.
-        args = ("--llm-backend", "ollama", "--llm-url", proxy.url, "--llm-model", OLLAMA_MODEL, "--llm-context-size", "2048")
-        async with running_server(tmp_path, *args) as aria:
-            llm = await models_of(aria.url)
+    # The context must fit llama.cpp server's --n_ctx 2048: asked for more, its warm-up never answers.
+    args = ("--llm-backend", "ollama", "--llm-url", ollama_server.url, "--llm-model", OLLAMA_MODEL, "--llm-context-size", "2048")
+    async with running_server(tmp_path, *args) as aria:
+        llm = await models_of(aria.url)
     assert llm["backend"] == "ollama" and llm["active"] == OLLAMA_MODEL
     assert OLLAMA_MODEL in [m["name"] for m in llm["models"]]
 
