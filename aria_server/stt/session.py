@@ -112,14 +112,16 @@ class StreamingSession:
         self._quick = asyncio.get_running_loop().create_future() if self._is_complete is not None else None
         # A stale speculation still runs to completion in its thread; we only stop waiting for it.
         self._speculation = asyncio.create_task(
-            self._speculative_decode(self._speech_window(), self._quick), name="stt-speculation"
+            self._speculative_decode(self._speech_window(), self._quick, self._speculated_last_frame),
+            name="stt-speculation",
         )
         self._speculation.add_done_callback(_log_failure)
 
     async def _speculative_decode(
-        self, window: np.ndarray, quick: asyncio.Future[_FirstPass | None] | None
+        self, window: np.ndarray, quick: asyncio.Future[_FirstPass | None] | None, last_frame: int | None
     ) -> _Decoded | None:
-        """The full decode, or None when the first pass heard a whole request (its text in ``quick``)."""
+        """The full decode, or None when the first pass heard a whole request (its text in ``quick``)
+        or when speech resumed meanwhile (the next pause decodes again; nobody reads this one)."""
         if quick is not None and self._is_complete is not None:
             try:
                 text, quick_ms = await run_blocking(self._decode_executor, self._quick_call, window)
@@ -130,7 +132,7 @@ class StreamingSession:
             whole = text if text and self._is_complete(text) else None
             _LOGGER.debug("first pass heard %r in %.0f ms (a whole request: %s)", text, quick_ms, whole is not None)
             quick.set_result((whole, quick_ms) if whole else None)
-            if whole:
+            if whole or self.endpointer.last_speech_frame != last_frame:
                 return None
         return await run_blocking(self._decode_executor, self._decode_call, window)
 
