@@ -47,7 +47,12 @@ class ClipMaker:
         """The voice saying ``text``, 16 kHz int16."""
         import soxr
 
-        audio = np.concatenate([chunk.audio_float_array for chunk in self._voice.synthesize(text)])
+        from piper import SynthesisConfig
+
+        # Without VITS's sampling noise every run speaks the same audio: with it, the wake-word
+        # score of "Okay, Nabu." was above 0.85 in 17 runs of 18 and 0.48 in one.
+        steady = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+        audio = np.concatenate([chunk.audio_float_array for chunk in self._voice.synthesize(text, syn_config=steady)])
         audio = soxr.resample(audio, self._voice.config.sample_rate, 16_000)
         return (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
 
