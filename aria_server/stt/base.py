@@ -52,8 +52,8 @@ class SttSession(Protocol):
         ...
 
     async def early_transcript(self, min_silence_ms: int) -> str | None:
-        """The speculative transcript when at least ``min_silence_ms`` of silence followed the
-        speech it decoded (waiting for that decode); None before that or when speech resumed."""
+        """The whole request a first pass heard at the last pause, once ``min_silence_ms`` of
+        silence followed it; None before that, when speech resumed, or when it was not one."""
         ...
 
     async def aclose(self) -> None:

@@ -134,7 +134,7 @@ class WhisperDecoder:
         encoded = self._model.model.encode(StorageView.from_array(padded[np.newaxis]), to_cpu=False)
         prompt = self._model.get_prompt(tokenizer, [], without_timestamps=True)
         # A fitted window makes Whisper prone to repeating itself ("What time is it? What time is
-        # it?"): no 3-word sequence may come twice, and a command is short.
+        # it?"): no 3-word sequence may come twice, and echoes that slip through are dropped.
         result = self._model.model.generate(
             encoded,
             [prompt],

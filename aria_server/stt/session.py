@@ -97,7 +97,7 @@ class StreamingSession:
         end = min(len(audio), (self.endpointer.last_speech_frame + 1) * FRAME_SAMPLES + pad)
         return audio[start:end]
 
-    def _decode_call(self, samples: np.ndarray) -> tuple[list[str], str | None, float]:
+    def _decode_call(self, samples: np.ndarray) -> _Decoded:
         started = time.perf_counter()
         texts, language = self._decoder.decode(samples, self._language)
         return texts, language, (time.perf_counter() - started) * 1000
