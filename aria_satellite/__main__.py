@@ -10,9 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from aria_wire.wake import BUILTIN_MODELS
+
 from .app import run
 from .settings import MicSettings, SatelliteSettings, SndSettings, VadSettings, WakeSettings
-from .wake import BUILTIN_MODELS
 
 
 def build_parser() -> argparse.ArgumentParser:

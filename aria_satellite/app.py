@@ -10,15 +10,16 @@ import signal
 from wyoming.info import Attribution, Info
 from wyoming.info import Satellite as SatelliteInfo
 
+from aria_wire.wake import OpenWakeWordModel
+from aria_wire.zeroconf import WyomingAdvertisement
+
 from . import __version__
-from .discovery import SatelliteAdvertisement
-from .link import SatelliteServer
 from .mic import create_mic
 from .satellite import Satellite
+from .server import SatelliteServer
 from .settings import SatelliteSettings
 from .speaker import create_sink
 from .timing import TimingLog
-from .wake import OpenWakeWordModel
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,11 +48,13 @@ async def serve(settings: SatelliteSettings, stop: asyncio.Event, ready: asyncio
     mic = create_mic(settings.mic, on_file_start=lambda t0: timing.write("mic-file-start", t0, file=str(settings.mic.file)))
     server = SatelliteServer(settings.host, settings.port, build_info(settings))
     satellite = Satellite(settings, mic=mic, speaker=create_sink(settings.snd), wake=wake, link=server, timing=timing)
-    advertisement: SatelliteAdvertisement | None = None
+    advertisement: WyomingAdvertisement | None = None
     try:
         await server.start(satellite)
         if settings.zeroconf:
-            advertisement = SatelliteAdvertisement(settings.name, settings.host, server.port)
+            advertisement = WyomingAdvertisement(
+                settings.name, settings.host, server.port, {"program": "aria-satellite", "satellite": settings.name}
+            )
             await advertisement.start()
         _LOGGER.info("satellite %s ready on tcp://%s:%d", settings.name, settings.host, server.port)
         timing.write("ready", port=server.port)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import wave
 from pathlib import Path
 
 import numpy as np
 import soxr
 
-from aria_server.audio import PcmFormat, ToModelFormat
+from aria_wire.audio import PcmFormat, ToModelFormat
 
 from .settings import MIC_RATE
 
@@ -38,15 +37,6 @@ class Resampler:
         if self._stream is None:
             return samples.tobytes()
         return np.asarray(self._stream.resample_chunk(samples, last=last), dtype=np.int16).tobytes()
-
-
-def loudness_dbfs(pcm: bytes) -> float:
-    """RMS level of 16-bit PCM in dB relative to full scale (-120 for silence)."""
-    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype=np.int16).astype(np.float32)
-    if not len(samples):
-        return -120.0
-    rms = float(np.sqrt(np.mean(samples * samples))) / 32768.0
-    return 20.0 * math.log10(rms) if rms > 1e-6 else -120.0
 
 
 def tone(rate: int, notes: list[tuple[float, float]], volume: float = 0.3) -> bytes:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from aria_server.audio import PcmFormat, ToModelFormat
+from aria_wire.audio import PcmFormat, ToModelFormat
 
 from .audio import read_wav_16k
 from .settings import FRAME_BYTES, FRAME_SAMPLES, MIC_RATE, MicSettings

@@ -30,9 +30,11 @@ from wyoming.snd import Played
 from wyoming.tts import Synthesize
 from wyoming.wake import Detection
 
-from aria_server.satellites.reconnect import Backoff, reconnecting
+from aria_wire.audio import loudness_dbfs
+from aria_wire.reconnect import Backoff, reconnecting
+from aria_wire.wake import WakeGate, WakeHit, WakeModel
 
-from .audio import awake_chime, loudness_dbfs, timer_ring
+from .audio import awake_chime, timer_ring
 from .echo import EchoCanceller
 from .mic import MicFrame, Microphone
 from .playback import Player
@@ -43,7 +45,6 @@ from .state import State, StateMachine
 from .timers import Timers
 from .timing import TimingLog
 from .vad import SileroSpeech, SpeechOnset
-from .wake import WakeGate, WakeHit, WakeModel
 
 _LOGGER = logging.getLogger(__name__)
 

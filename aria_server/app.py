@@ -9,14 +9,15 @@ import logging
 import signal
 import socket
 
+from aria_wire.framing import FrameLimits
+from aria_wire.zeroconf import WyomingAdvertisement
+
 from .http.app import HttpServer, start_http
 from .http.prometheus import TurnMetrics
 from .satellites.factory import create_manager
 from .satellites.manager import SatelliteManager
 from .services import aclose_services, load_services
 from .settings import ServerSettings
-from .wyoming.discovery import WyomingAdvertisement
-from .wyoming.framing import FrameLimits
 from .wyoming.handler import AriaEventHandler, Services
 from .wyoming.server import WyomingServer
 

@@ -11,48 +11,24 @@
     ├── TtsError
     └── SatelliteGone
 
-Faces (Wyoming, HTTP, WebSocket) translate these into wire errors; tests assert on ``code``.
+The wire errors (protocol, framing, audio format) live in ``aria_wire.errors`` and are
+re-exported here, so the server has one catalogue. Faces (Wyoming, HTTP, WebSocket) translate these into wire errors; tests assert on ``code``.
 """
 
 from __future__ import annotations
 
+from aria_wire.errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError
 
-class AriaError(Exception):
-    """Base of every error Aria reports to a client."""
-
-    default_code = "aria-error"
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code or self.default_code
-        self.message = message
-
-    def __str__(self) -> str:
-        return f"{self.message} [{self.code}]"
+__all__ = [
+    "AriaError", "AudioFormatError", "ConfigError", "FrameTooLarge", "LlmError", "LlmUnavailable",
+    "ProtocolError", "SatelliteGone", "SttError", "TtsError",
+]
 
 
 class ConfigError(AriaError):
     """A setting has a bad value, or a configured model cannot be found."""
 
     default_code = "bad-config"
-
-
-class ProtocolError(AriaError):
-    """A frame could not be parsed; the stream can resync at the next line."""
-
-    default_code = "bad-frame"
-
-
-class FrameTooLarge(ProtocolError):
-    """A frame exceeds the size limits; its payload is not read and the connection closes."""
-
-    default_code = "frame-too-large"
-
-
-class AudioFormatError(AriaError):
-    """Audio in a format Aria does not accept, or audio outside audio-start/stop."""
-
-    default_code = "bad-audio-format"
 
 
 class SttError(AriaError):

@@ -18,7 +18,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:-/tmp/aria-bench}"
 REPEATS="${REPEATS:-5}"
 ARIA_PYTHON="${ARIA_PYTHON:-$ROOT/.venv/bin/python}"
-bench=("$ARIA_PYTHON" -m aria_server.bench)
+bench=("$ARIA_PYTHON" -m aria_bench)
 mkdir -p "$OUT"
 
 # 2 cores: wait (up to 5 min) until the CPUs are mostly idle, measured over 3 s from /proc/stat.

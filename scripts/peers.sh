@@ -134,7 +134,7 @@ wait_quiet() {
 bench_all() {
     local label="$1" stt_uri="$2" stt_pid="$3" tts_uri="$4" tts_pid="$5"
     # Requests during which other processes used more than MAX_OTHER_CPU cores are re-run.
-    local bench=("$ARIA_PYTHON" -m aria_server.bench)
+    local bench=("$ARIA_PYTHON" -m aria_bench)
     local disturb=(--max-other-cpu "${MAX_OTHER_CPU:-0.25}")
     wait_quiet
     "${bench[@]}" stt --uri "$stt_uri" --repeats "$REPEATS" --pid "$stt_pid" "${disturb[@]}" --json "$OUT/$label-stt.json" | tee "$OUT/$label-stt.txt"

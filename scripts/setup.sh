@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Creates .venv and installs Aria with the extras named in $ARIA_EXTRAS (default: embedded-llm),
+# Creates .venv and installs Aria with the extras named in $ARIA_EXTRAS (default: all, the server
+# with the embedded LLM; `satellite` alone for a room device),
 # plus the Debian packages it needs (and Chromium when ARIA_WITH_BROWSER=1).
 # llama-cpp-python is source-only on PyPI: it is built once (about 5 minutes on 2 cores) with
 # GGML_NATIVE=OFF, so the wheel runs on any x86-64 CPU, and the wheel is reused afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras="${ARIA_EXTRAS:-embedded-llm}"
+extras="${ARIA_EXTRAS:-all}"
 wheels="${ARIA_WHEEL_CACHE:-$HOME/.cache/aria/wheels}"
 llama_version="0.3.36"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from aria_bench.numbers import spell_numbers
 from aria_server.app import create_wyoming_server
-from aria_server.llm.gguf import bundled_gguf
-from aria_server.bench.numbers import spell_numbers
 from aria_server.config import validate_tree
+from aria_server.llm.gguf import bundled_gguf
 from aria_server.services import close_services, load_services
 from aria_server.settings import ServerSettings
 from aria_server.wyoming.handler import Services

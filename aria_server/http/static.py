@@ -6,8 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
-"""The dashboard in a source checkout (``web/`` next to the package)."""
+WEB_DIR = Path(__file__).resolve().parents[1] / "web"
+"""The dashboard, shipped inside the package (``aria_server/web``) so an installed wheel serves it."""
 
 
 def setup(app: web.Application, web_dir: Path) -> None:

@@ -28,7 +28,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..audio import MODEL_FORMAT
+from aria_wire.audio import MODEL_FORMAT
+
 from ..errors import ProtocolError
 
 SAMPLES_PER_FRAME = 512

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ..audio import PcmFormat
+from aria_wire.audio import PcmFormat
+
 from ..conversation.base import ConversationAgent
 from ..errors import AriaError
 from ..events import EventType, PipelineEvent

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from zeroconf import IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from ..wyoming.discovery import SERVICE_TYPE
+from aria_wire.zeroconf import SERVICE_TYPE
 
 _LOGGER = logging.getLogger(__name__)
 

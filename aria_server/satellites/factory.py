@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from aria_wire.framing import FrameLimits
+
 from ..pipeline.turn import VoicePipeline
 from ..settings import ServerSettings
-from ..wyoming.framing import FrameLimits
 from .manager import SatelliteManager, TurnSink
 from .session import SessionOptions
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from ..audio import PcmFormat
+from aria_wire.audio import PcmFormat
 
 
 class AudioInbox:

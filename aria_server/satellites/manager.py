@@ -16,16 +16,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
+from aria_wire.framing import FrameLimits
+from aria_wire.reconnect import reconnecting
+
 from ..concurrency import model_executor
 from ..errors import AriaError
 from ..pipeline.metrics import TurnSpans
 from ..pipeline.turn import VoicePipeline
 from ..tts.service import SpeechSynthesis
-from ..wyoming.framing import FrameLimits
 from .arbitration import Arbiter, Candidate
+from .client import SatelliteLink, parse_address
 from .discovery import SatelliteBrowser, is_local
-from .link import SatelliteLink, parse_address
-from .reconnect import reconnecting
 from .session import SatelliteSession, SessionOptions
 from .state import SatelliteStatus
 from .timers import relay_timers

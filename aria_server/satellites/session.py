@@ -25,15 +25,16 @@ from wyoming.satellite import RunSatellite
 from wyoming.snd import Played
 from wyoming.wake import Detection
 
-from ..audio import PcmFormat
+from aria_wire.audio import PcmFormat
+from aria_wire.framing import FrameLimits
+from aria_wire.reconnect import Backoff
+
 from ..errors import SatelliteGone
 from ..pipeline.metrics import TurnSpans
-from ..wyoming.framing import FrameLimits
 from .arbitration import Candidate
+from .client import SatelliteLink
 from .inbox import AudioInbox
 from .jobs import Job, announcement, voice_turn
-from .link import SatelliteLink
-from .reconnect import Backoff
 from .state import SatelliteState, SatelliteStatus
 from .wake import StreamWake
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import time
 from concurrent.futures import Executor
 
-from aria_satellite.audio import loudness_dbfs
-from aria_satellite.wake import OpenWakeWordModel, WakeGate, WakeHit
+from aria_wire.audio import PcmFormat, ToModelFormat, loudness_dbfs
+from aria_wire.wake import OpenWakeWordModel, WakeGate, WakeHit
 
-from ..audio import PcmFormat, ToModelFormat
 from ..concurrency import run_blocking
 
 

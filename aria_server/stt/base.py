@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..audio import PcmFormat
+from aria_wire.audio import PcmFormat
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..audio import PcmFormat
+from aria_wire.audio import PcmFormat
+
 from ..concurrency import model_executor
 from ..settings import VadSettings
 from ..vad.base import VoiceActivityDetector

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ..audio import MODEL_RATE, PcmFormat, ToModelFormat
+from aria_wire.audio import MODEL_RATE, PcmFormat, ToModelFormat
+
 from ..concurrency import run_blocking
 from ..errors import AriaError, AudioFormatError, SttError
 from ..settings import VadSettings

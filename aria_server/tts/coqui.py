@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..audio import float_to_int16
+from aria_wire.audio import float_to_int16
+
 from ..errors import ConfigError, TtsError
 from ..settings import TtsSettings
 from .base import VoiceInfo

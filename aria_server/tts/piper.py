@@ -6,7 +6,8 @@ import logging
 
 import numpy as np
 
-from ..audio import float_to_int16
+from aria_wire.audio import float_to_int16
+
 from .base import VoiceInfo
 
 _LOGGER = logging.getLogger(__name__)

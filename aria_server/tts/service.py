@@ -12,7 +12,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Sequence
 
 import numpy as np
 
-from ..audio import resample_int16
+from aria_wire.audio import resample_int16
+
 from ..concurrency import model_executor, run_blocking
 from ..errors import AriaError, TtsError
 from ..pipeline.chunker import speakable_pieces

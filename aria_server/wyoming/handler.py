@@ -23,13 +23,14 @@ from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStopped
 
-from ..audio import PcmFormat
+from aria_wire.audio import PcmFormat
+from aria_wire.framing import FrameLimits, read_frame
+
 from ..conversation.agent import Agent
 from ..errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError
 from ..stt.service import SpeechService
 from ..stt.session import StreamingSession
 from ..tts.service import SpeechSynthesis
-from .framing import FrameLimits, read_frame
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The Wyoming TCP server: one handler task per connection, owned and cancelled on stop."""
+"""The Wyoming TCP server: one handler per connection, on the shared accept loop."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from .framing import FrameLimits
+from aria_wire.accept import AcceptLoop
+from aria_wire.framing import FrameLimits
+
 from .handler import AriaEventHandler
 
 _LOGGER = logging.getLogger(__name__)
@@ -19,42 +21,23 @@ class WyomingServer:
 
     def __init__(self, host: str, port: int, limits: FrameLimits, handler_factory: HandlerFactory) -> None:
         self.host = host
-        self.requested_port = port
         self.limits = limits
         self._factory = handler_factory
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop = AcceptLoop(host, port, self._serve, line_limit=limits.max_line_bytes, name="wyoming")
 
     @property
     def port(self) -> int:
         """The bound port."""
-        assert self._server is not None and self._server.sockets, "server not started"
-        return int(self._server.sockets[0].getsockname()[1])
+        return self._loop.port
 
     async def start(self) -> None:
         """Bind and start accepting."""
-        self._server = await asyncio.start_server(
-            self._on_connect, self.host, self.requested_port, limit=self.limits.max_line_bytes
-        )
+        await self._loop.start()
         _LOGGER.info("Wyoming server listening on tcp://%s:%d", self.host, self.port)
 
-    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        handler = self._factory(reader, writer)
-        task = asyncio.create_task(handler.run(), name=f"wyoming-connection {handler.peer}")
-        self._tasks.add(task)
-        task.add_done_callback(self._on_handler_done)
-
-    def _on_handler_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (err := task.exception()) is not None:
-            _LOGGER.error("%s ended with an error", task.get_name(), exc_info=err)
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._factory(reader, writer).run()
 
     async def stop(self) -> None:
         """Stop accepting, then cancel and await every connection."""
-        if self._server is not None:
-            self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
+        await self._loop.stop()

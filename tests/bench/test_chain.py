@@ -13,18 +13,17 @@ import json
 import sys
 from pathlib import Path
 
-
-from aria_server.bench.__main__ import build_parser
-from aria_server.bench.chain import STAGES
+from aria_bench.__main__ import build_parser
+from aria_bench.chain import STAGES
 
 from ..conftest import normalise
 from ..llm.servers import RunningServer
 
 
 async def _bench(*args: str) -> tuple[int, str, str]:
-    """``python -m aria_server.bench ARGS``: (exit status, stdout, stderr)."""
+    """``python -m aria_bench ARGS``: (exit status, stdout, stderr)."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "aria_server.bench", *args,
+        sys.executable, "-m", "aria_bench", *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), 240)

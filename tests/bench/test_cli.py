@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from aria_server.bench import __main__ as bench_main
-from aria_server.bench.__main__ import build_parser, main
+from aria_bench import __main__ as bench_main
+from aria_bench.__main__ import build_parser, main
 
 READY = re.compile(rb"Aria is ready: Wyoming (tcp://127\.0\.0\.1:\d+)")
 
@@ -72,9 +72,9 @@ async def aria_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
 
 
 async def _bench(*args: str) -> str:
-    """Run ``python -m aria_server.bench ARGS``; its stdout, after asserting exit status 0."""
+    """Run ``python -m aria_bench ARGS``; its stdout, after asserting exit status 0."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "aria_server.bench", *args,
+        sys.executable, "-m", "aria_bench", *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), 280)

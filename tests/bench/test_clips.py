@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aria_server.bench.clips import BUNDLED_MANIFEST, ClipError, duration, load_manifest, read_pcm16k, silence
+from aria_bench.clips import BUNDLED_MANIFEST, ClipError, duration, load_manifest, read_pcm16k, silence
 
 
 def test_bundled_clips_are_16k_mono_speech_with_references() -> None:

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from aria_server.bench.cpu import CpuSnapshot, CpuWatch, describe, measured
+from aria_bench.cpu import CpuSnapshot, CpuWatch, describe, measured
 
 
 def test_other_cores_subtracts_the_server_and_the_bench() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aria_server.bench.stats import median, p95, percentile, summarize
+from aria_bench.stats import median, p95, percentile, summarize
 
 
 def test_median_of_odd_and_even_samples() -> None:

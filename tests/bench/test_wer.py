@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aria_server.bench.numbers import cardinal, ordinal
-from aria_server.bench.wer import WordErrors, corpus_wer, edit_distance, normalise, score
+from aria_bench.numbers import cardinal, ordinal
+from aria_bench.wer import WordErrors, corpus_wer, edit_distance, normalise, score
 
 
 @pytest.mark.parametrize(

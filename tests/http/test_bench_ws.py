@@ -13,7 +13,7 @@ from .server_process import AriaProcess
 async def test_aria_bench_ws_times_typed_and_spoken_turns(aria: AriaProcess, tmp_path: Path) -> None:
     out = tmp_path / "ws.json"
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "aria_server.bench", "ws", "--uri", aria.url, "--repeats", "1", "--warmup", "0",
+        sys.executable, "-m", "aria_bench", "ws", "--uri", aria.url, "--repeats", "1", "--warmup", "0",
         "--fast", "--json", str(out),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )

@@ -15,7 +15,6 @@ from aria_server.llm.gguf import bundled_gguf
 from aria_server.llm.llama_cpp import LlamaCppBackend
 
 
-
 def ask(question: str) -> list[ChatMessage]:
     return [
         {"role": "system", "content": "You are Aria, a helpful voice assistant."},

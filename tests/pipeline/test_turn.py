@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from aria_server.audio import PcmFormat
 from aria_server.events import EventType, PipelineEvent
 from aria_server.pipeline.turn import TurnRequest, VoicePipeline
 from aria_server.vad.base import FRAME_MS
 from aria_server.wyoming.handler import Services
+from aria_wire.audio import PcmFormat
 from tests.conftest import normalise, read_wav
 
 CHUNK_MS = 32

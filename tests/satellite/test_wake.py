@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aria_satellite.wake import OpenWakeWordModel, WakeGate
+from aria_wire.wake import OpenWakeWordModel, WakeGate
 from tests.satellites.harness import ClipMaker
 
 

@@ -10,8 +10,8 @@ import pytest
 from aria_server.pipeline.turn import VoicePipeline
 from aria_server.satellites.manager import SatelliteManager
 from aria_server.satellites.session import SessionOptions
-from aria_server.wyoming.framing import FrameLimits
 from aria_server.wyoming.handler import Services
+from aria_wire.framing import FrameLimits
 
 from .harness import ClipMaker, SatelliteProcess
 

@@ -21,8 +21,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from aria_server.audio import PcmFormat
 from aria_server.stt.service import SpeechService
+from aria_wire.audio import PcmFormat
 
 REPO = Path(__file__).resolve().parents[2]
 FEEDER = [sys.executable, "-m", "tests.satellites.feeder"]
@@ -46,7 +46,6 @@ class ClipMaker:
     def speech(self, text: str) -> np.ndarray:
         """The voice saying ``text``, 16 kHz int16."""
         import soxr
-
         from piper import SynthesisConfig
 
         # Without VITS's sampling noise every run speaks the same audio: with it, the wake-word

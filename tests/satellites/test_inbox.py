@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from aria_server.audio import PcmFormat
 from aria_server.satellites.inbox import AudioInbox
+from aria_wire.audio import PcmFormat
 
 FMT = PcmFormat(16_000, 2, 1)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from aria_server.audio import PcmFormat
 from aria_server.wyoming.handler import Services
+from aria_wire.audio import PcmFormat
 
 from .conftest import StartManager
 from .harness import ClipMaker, Feeder, Process, normalise, spawn, transcribe_pcm, wait_until

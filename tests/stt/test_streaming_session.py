@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from aria_server.audio import PcmFormat
 from aria_server.wyoming.handler import Services
+from aria_wire.audio import PcmFormat
 from tests.conftest import normalise, read_wav
 
 CHUNK_SECONDS = 0.032

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,3 +94,12 @@ def resample_int16(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndar
         return samples
     out = soxr.resample(samples.astype(np.float32) / 32768.0, from_rate, to_rate, quality="HQ")
     return float_to_int16(out)
+
+
+def loudness_dbfs(pcm: bytes) -> float:
+    """RMS level of 16-bit PCM in dB relative to full scale (-120 for silence)."""
+    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype=np.int16).astype(np.float32)
+    if not len(samples):
+        return -120.0
+    rms = float(np.sqrt(np.mean(samples * samples))) / 32768.0
+    return 20.0 * math.log10(rms) if rms > 1e-6 else -120.0

@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator
 from wyoming.event import Event, async_write_event
 from wyoming.info import Describe, Info
 
+from aria_wire.framing import FrameLimits, read_frame
+
 from ..errors import ProtocolError, SatelliteGone
-from ..wyoming.framing import FrameLimits, read_frame
 
 CONNECT_TIMEOUT_S = 5.0
 """Seconds allowed for connecting and for the ``info`` answer."""

@@ -15,14 +15,25 @@ from __future__ import annotations
 import asyncio
 import wave
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from .clips import RATE, read_pcm16k
+from .children import Child, wait_record
+from .children import records as read_records
+from .clips import RATE, last_voiced_s, read_pcm16k
 
-if TYPE_CHECKING:
-    from .turn import TurnBench
+
+class TurnBench(Protocol):
+    """What a scenario needs of the turn benchmark that runs it (``turn.TurnBench``)."""
+
+    work: Path
+    args: Any
+    server: Child | None
+
+    async def start_server(self, ports: Any = ()) -> None: ...
+
+    async def start_satellite(self, wav: Path, name: str, port: int | None = None) -> tuple[Child, Path, Path]: ...
 
 
 def speak(*parts: str | float) -> tuple[bytes, list[float]]:
@@ -67,7 +78,6 @@ def write_wav(path: Path, pcm: bytes) -> None:
 
 async def barge_in(bench: TurnBench, trials: int, gap_s: float = 3.0) -> list[dict[str, Any]]:
     """Trials of speaking over the reply; each says how long the satellite took to stop it."""
-    from .turn import _records, _wait_record
 
     pcm, starts = speak(0.3, "What can you do?", gap_s, "What time is it?")
     onset_s = first_voiced_s(pcm, starts[3])
@@ -80,11 +90,11 @@ async def barge_in(bench: TurnBench, trials: int, gap_s: float = 3.0) -> list[di
         try:
             if bench.server is None:
                 await bench.start_server()
-            await _wait_record(log, child, "transcript", bench.args.timeout)
+            await wait_record(log, child, "transcript", bench.args.timeout)
             second = await _wait_second_transcript(log, child, bench.args.timeout)
         finally:
             await child.stop()
-        records = _records(log)
+        records = read_records(log)
         t0 = next(r["t_ns"] for r in records if r["event"] == "mic-file-start")
         stopped = next((r for r in records if r["event"] == "played" and r["completed"] is False), None)
         onset_ns = t0 + int(onset_s * 1e9)
@@ -99,11 +109,10 @@ async def barge_in(bench: TurnBench, trials: int, gap_s: float = 3.0) -> list[di
 
 
 async def _wait_second_transcript(log: Path, child: Any, timeout: float) -> dict[str, Any]:
-    from .turn import _records
 
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
-        transcripts = [r for r in _records(log) if r["event"] == "transcript"]
+        transcripts = [r for r in read_records(log) if r["event"] == "transcript"]
         if len(transcripts) >= 2:
             return transcripts[1]
         if child.proc.returncode is not None:
@@ -114,7 +123,6 @@ async def _wait_second_transcript(log: Path, child: Any, timeout: float) -> dict
 
 async def load(bench: TurnBench, idle: int, talking: int, question: Path) -> dict[str, Any]:
     """``idle`` + ``talking`` satellites on one fresh server; the talking ones ask at once."""
-    from .turn import _records, _wait_record, last_voiced_s
 
     silent = bench.work / "silence.wav"
     write_wav(silent, bytes(RATE * 2))
@@ -130,19 +138,19 @@ async def load(bench: TurnBench, idle: int, talking: int, question: Path) -> dic
             children.append((await bench.start_satellite(silent, f"idle-{index}", port=0), False))
         for index in range(talking):
             children.append((await bench.start_satellite(asked, f"talk-{index}", port=0), True))
-        ports = [int(next(r["port"] for r in _records(log) if r["event"] == "ready")) for (_, log, _), _ in children]
+        ports = [int(next(r["port"] for r in read_records(log) if r["event"] == "ready")) for (_, log, _), _ in children]
         await bench.start_server(ports)
         latencies, failures = [], []
         for (child, log, _), talks in children:
             if not talks:
-                await _wait_record(log, child, "mic-start", bench.args.timeout)
+                await wait_record(log, child, "mic-start", bench.args.timeout)
                 continue
             try:
-                played = await _wait_record(log, child, "played", bench.args.timeout)
+                played = await wait_record(log, child, "played", bench.args.timeout)
             except Exception as err:  # a failed turn is a result of this scenario, not a crash
                 failures.append(str(err))
                 continue
-            records = _records(log)
+            records = read_records(log)
             t0 = next(r["t_ns"] for r in records if r["event"] == "mic-file-start")
             first = next(r["t_ns"] for r in records if r["event"] == "playback-started")
             latencies.append({"first_audio_ms": (first - t0) / 1e6 - end_s * 1000, "reply_end_ms": (played["t_ns"] - t0) / 1e6 - end_s * 1000})

@@ -26,11 +26,11 @@ from wyoming.tts import (
     SynthesizeVoice,
 )
 
-from .report import BenchReport
-from .stats import summarize
 from .cpu import CpuWatch, measured
 from .cpu import describe as describe_cpu
 from .errors import BenchError
+from .report import BenchReport
+from .stats import summarize
 from .wire import connect, describe, read_event
 
 HELP = "text-to-speech: time to first audio, synthesis time, real-time factor"

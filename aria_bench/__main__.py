@@ -1,4 +1,4 @@
-"""``aria-bench`` / ``python -m aria_server.bench``: argv -> subcommand -> table (+ JSON).
+"""``aria-bench`` / ``python -m aria_bench``: argv -> subcommand -> table (+ JSON).
 
 A subcommand is a module of this package that provides ``HELP: str``,
 ``add_arguments(parser)`` and ``async run(args) -> BenchReport``; adding one is writing that
@@ -35,7 +35,7 @@ _NOT_SUBCOMMANDS = frozenset({"clips", "cpu", "errors", "make_clips", "numbers",
 
 def _module(name: str) -> ModuleType | None:
     """The subcommand's module, or None while it is only reserved (or is not a subcommand)."""
-    path = f"aria_server.bench.{name}"
+    path = f"aria_bench.{name}"
     if importlib.util.find_spec(path) is None:
         return None
     module = importlib.import_module(path)

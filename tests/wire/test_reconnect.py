@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from aria_server.satellites.reconnect import Backoff, reconnecting
+from aria_wire.reconnect import Backoff, reconnecting
 
 
 def test_backoff_doubles_up_to_the_maximum_and_resets_after_a_healthy_run() -> None:

@@ -20,8 +20,9 @@ from wyoming.info import Info
 from wyoming.ping import Ping, Pong
 from wyoming.satellite import RunSatellite
 
-from aria_server.errors import FrameTooLarge, ProtocolError
-from aria_server.wyoming.framing import FrameLimits, read_frame
+from aria_wire.accept import AcceptLoop
+from aria_wire.errors import FrameTooLarge, ProtocolError
+from aria_wire.framing import FrameLimits, read_frame
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -68,14 +69,12 @@ class SatelliteServer:
         self.handler: ServerEvents | None = None
         self.current: _Connection | None = None
         self._numbers = itertools.count(1)
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop = AcceptLoop(host, port, self._accept, line_limit=LIMITS.max_line_bytes, name="satellite")
 
     @property
     def port(self) -> int:
         """The bound port."""
-        assert self._server is not None and self._server.sockets, "not started"
-        return int(self._server.sockets[0].getsockname()[1])
+        return self._loop.port
 
     @property
     def connected(self) -> bool:
@@ -85,18 +84,12 @@ class SatelliteServer:
     async def start(self, handler: ServerEvents) -> None:
         """Bind and accept."""
         self.handler = handler
-        self._server = await asyncio.start_server(self._accept, self.host, self.requested_port, limit=LIMITS.max_line_bytes)
+        await self._loop.start()
         _LOGGER.info("satellite listening on tcp://%s:%d", self.host, self.port)
 
     async def stop(self) -> None:
         """Close every connection and the listening socket."""
-        if self._server is not None:
-            self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
+        await self._loop.stop()
 
     async def send(self, event: Event) -> bool:
         """Write to the current server; False when none (or it just failed, which drops it)."""
@@ -112,15 +105,7 @@ class SatelliteServer:
         return True
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connection = _Connection(next(self._numbers), reader, writer)
-        task = asyncio.create_task(self._serve(connection), name=f"satellite-connection {connection.peer}")
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (err := task.exception()) is not None:
-            _LOGGER.error("%s failed", task.get_name(), exc_info=err)
+        await self._serve(_Connection(next(self._numbers), reader, writer))
 
     async def _serve(self, connection: _Connection) -> None:
         _LOGGER.info("server connected from %s", connection.peer)

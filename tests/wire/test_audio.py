@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aria_server.audio import PcmFormat, ToModelFormat
 from aria_server.errors import AudioFormatError
+from aria_wire.audio import PcmFormat, ToModelFormat
 
 
 def _tone(rate: int, seconds: float, channels: int) -> bytes:

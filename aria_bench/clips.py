@@ -83,3 +83,15 @@ def silence(seconds: float) -> bytes:
 def duration(pcm: bytes) -> float:
     """Seconds of clip-format PCM."""
     return len(pcm) / (RATE * WIDTH * CHANNELS)
+
+
+def last_voiced_s(pcm: bytes, rate: int = 16_000) -> float:
+    """End of the last 10 ms window louder than -40 dBFS: where the speech in a clip ends."""
+    samples = np.frombuffer(pcm, np.int16).astype(np.float32) / 32768.0
+    window = rate // 100
+    count = len(samples) // window
+    rms = np.sqrt(np.mean(samples[: count * window].reshape(count, window) ** 2, axis=1))
+    voiced = np.nonzero(rms > 0.01)[0]
+    if not len(voiced):
+        raise BenchError("a clip has no speech")
+    return float((voiced[-1] + 1) * window / rate)

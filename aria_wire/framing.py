@@ -16,7 +16,7 @@ from typing import Any
 
 from wyoming.event import Event
 
-from ..errors import FrameTooLarge, ProtocolError
+from .errors import FrameTooLarge, ProtocolError
 
 
 @dataclass(frozen=True)

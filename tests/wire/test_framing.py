@@ -8,7 +8,7 @@ import json
 import pytest
 
 from aria_server.errors import FrameTooLarge, ProtocolError
-from aria_server.wyoming.framing import FrameLimits, read_frame
+from aria_wire.framing import FrameLimits, read_frame
 
 LIMITS = FrameLimits(max_line_bytes=1024, max_data_bytes=2048, max_payload_bytes=4096)
 

@@ -1,9 +1,16 @@
-"""Zeroconf advertisement of the Wyoming server (``_wyoming._tcp.local.``) for Home Assistant."""
+"""Zeroconf advertisement of a Wyoming service (``_wyoming._tcp.local.``), for the server and the
+satellite alike: registered on start, withdrawn on stop.
+
+zeroconf's ``async_register_service`` / ``async_unregister_service`` return a task that ends when
+the probe/announce (or the goodbye) has been sent; both are awaited, so a stop right after a start
+still withdraws the record instead of cutting the broadcast off.
+"""
 
 from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Mapping
 
 from zeroconf import IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
@@ -26,32 +33,42 @@ def advertised_address(host: str) -> str:
             return "127.0.0.1"
 
 
-class WyomingAdvertisement:
-    """Registers on start and unregisters on stop (the wyoming helper never unregisters)."""
+def service_label(name: str) -> str:
+    """``name`` as a DNS-SD instance label (letters, digits, ``-`` and ``_``)."""
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name) or "aria"
 
-    def __init__(self, name: str, host: str, port: int) -> None:
+
+class WyomingAdvertisement:
+    """Publishes one Wyoming service under ``name`` with TXT ``properties``."""
+
+    def __init__(self, name: str, host: str, port: int, properties: Mapping[str, str] | None = None) -> None:
         self.name = name
         self.address = advertised_address(host)
         self.port = port
+        self.properties = dict(properties or {"program": "aria"})
         self._zeroconf: AsyncZeroconf | None = None
         self._info: AsyncServiceInfo | None = None
+
+    @property
+    def service_name(self) -> str | None:
+        """The registered instance name (zeroconf may have renamed it on a conflict)."""
+        return None if self._info is None else self._info.name
 
     async def start(self) -> None:
         """Publish the service; failures (no multicast) are logged, not fatal."""
         self._info = AsyncServiceInfo(
             SERVICE_TYPE,
-            f"{self.name}.{SERVICE_TYPE}",
+            f"{service_label(self.name)}.{SERVICE_TYPE}",
             addresses=[socket.inet_aton(self.address)],
             port=self.port,
-            properties={"program": "aria"},
+            properties=self.properties,
         )
         try:
             self._zeroconf = AsyncZeroconf(ip_version=IPVersion.V4Only)
-            # The call returns a task that finishes once the probing/announcing is done.
-            await (await self._zeroconf.async_register_service(self._info))
+            await (await self._zeroconf.async_register_service(self._info, allow_name_change=True))
             _LOGGER.info("zeroconf: advertising %s at %s:%d", self._info.name, self.address, self.port)
         except OSError as err:
-            _LOGGER.warning("zeroconf advertisement failed (%s); add Aria to Home Assistant by host and port", err)
+            _LOGGER.warning("zeroconf advertisement failed (%s); add %s by host and port", err, self.name)
             await self.stop()
 
     async def stop(self) -> None:
@@ -61,7 +78,6 @@ class WyomingAdvertisement:
         zeroconf, self._zeroconf = self._zeroconf, None
         if self._info is not None:
             try:
-                # Await the goodbye broadcast itself, or closing would cut it off.
                 await (await zeroconf.async_unregister_service(self._info))
             except Exception:  # shutting down anyway; the record expires on its own
                 _LOGGER.debug("zeroconf unregister failed", exc_info=True)

@@ -8,7 +8,7 @@ import uuid
 from zeroconf import IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from aria_server.wyoming.discovery import SERVICE_TYPE, WyomingAdvertisement
+from aria_wire.zeroconf import SERVICE_TYPE, WyomingAdvertisement
 
 
 async def test_advertised_then_withdrawn() -> None:

@@ -14,7 +14,7 @@ each waiting for the previous one to finish. Per clip:
    at the first ``audio-chunk`` (the rest is read, unclocked, so the server finishes cleanly).
 
 The clock starts at the end of speech: the moment the chunk holding the clip's last voiced
-sample (``turn.last_voiced_s``, -40 dBFS in 10 ms windows) was sent, as ``aria-bench ws``
+sample (``clips.last_voiced_s``, -40 dBFS in 10 ms windows) was sent, as ``aria-bench ws``
 starts it. Stages: endpoint (end of speech -> ``audio-stop`` sent: the trailing silence),
 stt (``audio-stop`` -> transcript), llm (request -> whole reply), tts (request -> first audio,
 connection included). Each clip is a fresh conversation. ``--uri`` is the STT server, so the
@@ -37,17 +37,17 @@ import aiohttp
 from wyoming.audio import AudioChunk, AudioStop
 from wyoming.tts import Synthesize, SynthesizeVoice
 
-from ..llm.base import ChatMessage
-from ..llm.completion import MAX_TOKENS, STOP, completion_prompt
-from ..settings import LlmSettings
-from .clips import BUNDLED_MANIFEST, RATE, Clip, duration, load_manifest, read_pcm16k, silence
+from aria_server.llm.base import ChatMessage
+from aria_server.llm.completion import MAX_TOKENS, STOP, completion_prompt
+from aria_server.settings import LlmSettings
+
+from .clips import BUNDLED_MANIFEST, RATE, Clip, duration, last_voiced_s, load_manifest, read_pcm16k, silence
 from .cpu import CpuWatch, measured
 from .cpu import describe as describe_cpu
 from .errors import BenchError
 from .report import BenchReport
 from .stats import Summary, summarize
 from .stt import CHUNK_SECONDS, SttOptions, transcribe_once
-from .turn import last_voiced_s
 from .wer import score
 from .wire import connect, describe, read_event
 

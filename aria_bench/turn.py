@@ -16,8 +16,6 @@ have been started with ``--satellite tcp://127.0.0.1:SATELLITE_PORT`` and ``--ht
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import re
 import sys
@@ -32,10 +30,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
-import numpy as np
 
 from . import turn_scenarios
-from .clips import BUNDLED_MANIFEST, Clip, load_manifest, read_pcm16k
+from .children import Child, records, wait_record
+from .clips import BUNDLED_MANIFEST, Clip, last_voiced_s, load_manifest, read_pcm16k
 from .cpu import CpuWatch, describe, measured
 from .errors import BenchError
 from .report import BenchReport
@@ -92,87 +90,12 @@ class ClipRun:
     error: str | None = None
 
 
-def last_voiced_s(pcm: bytes, rate: int = 16_000) -> float:
-    """End of the last 10 ms window louder than -40 dBFS: where the speech in a clip ends."""
-    samples = np.frombuffer(pcm, np.int16).astype(np.float32) / 32768.0
-    window = rate // 100
-    count = len(samples) // window
-    rms = np.sqrt(np.mean(samples[: count * window].reshape(count, window) ** 2, axis=1))
-    voiced = np.nonzero(rms > 0.01)[0]
-    if not len(voiced):
-        raise BenchError("a clip has no speech")
-    return float((voiced[-1] + 1) * window / rate)
-
-
 def _write_wav(path: Path, pcm: bytes) -> None:
     with wave.open(str(path), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(16_000)
         wav.writeframes(pcm)
-
-
-class _Child:
-    """A child process with its stderr kept (the last lines explain a failure)."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.lines: list[str] = []
-        self.reader = asyncio.get_running_loop().create_task(self._read(), name="bench child stderr")
-
-    async def _read(self) -> None:
-        assert self.proc.stderr is not None
-        while line := await self.proc.stderr.readline():
-            self.lines.append(line.decode(errors="replace").rstrip())
-
-    @classmethod
-    async def start(cls, *args: str) -> _Child:
-        proc = await asyncio.create_subprocess_exec(
-            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        return cls(proc)
-
-    async def wait_line(self, pattern: str, timeout: float) -> re.Match[str]:
-        regex = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        while True:
-            for line in self.lines:
-                if match := regex.search(line):
-                    return match
-            if self.proc.returncode is not None or time.monotonic() > deadline:
-                raise BenchError(f"no {pattern!r} from {self.proc.pid}:\n" + "\n".join(self.lines[-20:]))
-            await asyncio.sleep(0.05)
-
-    async def stop(self) -> None:
-        if self.proc.returncode is None:
-            self.proc.terminate()
-            try:
-                async with asyncio.timeout(20):
-                    await self.proc.wait()
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-        await asyncio.gather(self.reader, return_exceptions=True)
-
-
-def _records(log: Path) -> list[dict[str, Any]]:
-    if not log.exists():
-        return []
-    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-
-
-async def _wait_record(log: Path, child: _Child, event: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        for record in _records(log):
-            if record["event"] == event and record.get("completed", True):
-                return record
-        if child.proc.returncode is not None:
-            raise BenchError("the satellite exited:\n" + "\n".join(child.lines[-20:]))
-        if time.monotonic() > deadline:
-            raise BenchError(f"no {event!r} from the satellite within {timeout:.0f} s")
-        await asyncio.sleep(0.05)
 
 
 class TurnBench:
@@ -183,20 +106,20 @@ class TurnBench:
         self.work = work
         self.port = args.satellite_port
         self.http: str | None = args.http
-        self.server: _Child | None = None
+        self.server: Child | None = None
         self.count = 0
 
     async def start_satellite(
         self, clip_wav: Path, name: str, port: int | None = None, wake: str = "none"
-    ) -> tuple[_Child, Path, Path]:
+    ) -> tuple[Child, Path, Path]:
         """A satellite hearing ``clip_wav``; without ``port``, the clips' satellite port (kept)."""
         log, out = self.work / f"{name}.jsonl", self.work / f"{name}.wav"
-        child = await _Child.start(
+        child = await Child.start(
             sys.executable, "-m", "aria_satellite", "--name", name, "--host", "127.0.0.1",
             "--port", str(self.port if port is None else port), "--no-zeroconf", "--wake-word", wake,
             "--mic-file", str(clip_wav), "--snd-file", str(out), "--timing-log", str(log),
         )
-        ready = await _wait_record(log, child, "ready", 60)
+        ready = await wait_record(log, child, "ready", 60)
         if port is None:
             self.port = int(ready["port"])
         return child, log, out
@@ -206,7 +129,7 @@ class TurnBench:
         port = urlsplit(self.args.uri).port or 0
         data = self.work / f"server-data-{time.monotonic_ns()}"
         satellites = [f"--satellite=tcp://127.0.0.1:{p}" for p in (ports or [self.port])]
-        self.server = await _Child.start(
+        self.server = await Child.start(
             sys.executable, "-m", "aria_server", "--data-dir", str(data), "--no-zeroconf", "--wyoming-port", str(port),
             "--http-port", "0", *satellites, *self.args.server_arg,
         )
@@ -226,14 +149,14 @@ class TurnBench:
         try:
             if self.args.start_server and self.server is None:
                 await self.start_server()
-            played = await _wait_record(log, child, "played", self.args.timeout)
+            played = await wait_record(log, child, "played", self.args.timeout)
         finally:
             await child.stop()
-        records = {record["event"]: record for record in reversed(_records(log))}
-        end_ns = records["mic-file-start"]["t_ns"] + int(result.end_of_speech_s * 1e9)
-        result.transcript = records.get("transcript", {}).get("text", "")
-        if "playback-started" in records:
-            result.first_audio_ms = (records["playback-started"]["t_ns"] - end_ns) / 1e6
+        by_event = {record["event"]: record for record in reversed(records(log))}
+        end_ns = by_event["mic-file-start"]["t_ns"] + int(result.end_of_speech_s * 1e9)
+        result.transcript = by_event.get("transcript", {}).get("text", "")
+        if "playback-started" in by_event:
+            result.first_audio_ms = (by_event["playback-started"]["t_ns"] - end_ns) / 1e6
         result.reply_end_ms = (played["t_ns"] - end_ns) / 1e6
         await self._server_side(result, name, end_ns)
         return result

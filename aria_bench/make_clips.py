@@ -1,4 +1,4 @@
-"""Regenerates the bundled clip set: ``python -m aria_server.bench.make_clips``.
+"""Regenerates the bundled clip set: ``python -m aria_bench.make_clips``.
 
 Each request is spoken by the bundled Piper voice, resampled to 16 kHz mono 16-bit and given
 0.3 s of leading silence (a wake-word or VAD pre-roll); the benchmark adds the trailing silence

@@ -20,9 +20,9 @@ from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncClient
 
+from .clips import BUNDLED_MANIFEST, CHANNELS, RATE, WIDTH, Clip, duration, load_manifest, read_pcm16k, silence
 from .cpu import CpuWatch, measured
 from .cpu import describe as describe_cpu
-from .clips import BUNDLED_MANIFEST, CHANNELS, RATE, WIDTH, Clip, duration, load_manifest, read_pcm16k, silence
 from .errors import BenchError
 from .report import BenchReport
 from .stats import summarize

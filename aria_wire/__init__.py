@@ -1,0 +1,9 @@
+"""The Wyoming wire that the server and the satellite share.
+
+audio      PCM formats, conversion to 16 kHz mono, loudness
+errors     the wire's typed exceptions (stable codes)
+framing    reading frames with size limits (a guarded ``read_event``)
+reconnect  the one reconnect loop with backoff
+wake       wake word models and the threshold/refractory gate
+zeroconf   advertising a Wyoming service on the local network
+"""

@@ -1,0 +1,44 @@
+"""The wire's typed exceptions, each with a stable machine-readable code.
+
+    AriaError(code, message)
+    ├── ProtocolError        malformed or oversize Wyoming frame
+    │   └── FrameTooLarge    a header announced more bytes than allowed: close the connection
+    └── AudioFormatError     unsupported rate/width/channels, or audio outside a stream
+
+The server adds its stage errors (``aria_server.errors``) under the same base; faces translate
+them into wire errors and tests assert on ``code``.
+"""
+
+from __future__ import annotations
+
+
+class AriaError(Exception):
+    """Base of every error Aria reports to a client."""
+
+    default_code = "aria-error"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code or self.default_code
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.message} [{self.code}]"
+
+
+class ProtocolError(AriaError):
+    """A frame could not be parsed; the stream can resync at the next line."""
+
+    default_code = "bad-frame"
+
+
+class FrameTooLarge(ProtocolError):
+    """A frame exceeds the size limits; its payload is not read and the connection closes."""
+
+    default_code = "frame-too-large"
+
+
+class AudioFormatError(AriaError):
+    """Audio in a format Aria does not accept, or audio outside audio-start/stop."""
+
+    default_code = "bad-audio-format"
