@@ -15,7 +15,7 @@ from wyoming.info import Describe, Info
 from aria_server.app import create_wyoming_server
 from aria_server.config import validate_tree
 from aria_server.conversation import Agent
-from aria_server.wyoming.handler import Services
+from aria_server.services import Services
 from aria_server.wyoming.info import build_info
 from aria_server.wyoming.server import WyomingServer
 

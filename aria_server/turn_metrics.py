@@ -1,7 +1,8 @@
 """The turn registry behind ``GET /metrics``: counters and histograms in Prometheus text format.
 
-Turns reach the registry as the plain records of ``pipeline.metrics.TurnSpans.as_dict`` (from
-``/ws`` and from the satellites alike), so every face is counted the same way. Written by hand
+Turns reach the registry as the plain records of ``pipeline.metrics.TurnSpans.as_dict``, from
+the one turn runner (``pipeline/runner.py``) that every face uses, so every face is counted the
+same way. Built once by the composition root (``services.py``); ``GET /metrics`` renders it. Written by hand
 in the text format (version 0.0.4): four metric families do not justify a dependency.
 """
 
@@ -66,10 +67,6 @@ class TurnMetrics:
             begin, finish = marks.get(start), marks.get(end)
             if begin is not None and finish is not None and finish >= begin:
                 self.latency.setdefault((face, stage), Histogram()).observe((finish - begin) / 1000)
-
-    async def satellite_turn(self, record: Mapping[str, Any]) -> None:
-        """The satellite manager's turn sink."""
-        self.observe(record, "satellite")
 
     def render(self, gauges: Mapping[str, tuple[str, float]]) -> str:
         """The exposition text; ``gauges`` adds name -> (help, value) point-in-time values."""
