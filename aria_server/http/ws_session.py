@@ -110,13 +110,13 @@ class WsSession:
             request = TurnRequest(self.conversation_id, audio=microphone, audio_format=INPUT_FORMAT, end_on_silence=True)
             await self._start_turn(request, microphone)
         elif command is Command.STOP:
-            turn, microphone = self.runner.current, self.runner.listening()
-            if turn is not None and microphone is not None and self._reporter is not None:
+            turn, listening = self.runner.current, self.runner.listening()
+            if turn is not None and listening is not None and self._reporter is not None:
                 # Push-to-talk: the release is the end of speech, for the timeline and the spans.
                 now = time.monotonic_ns()
                 self._reporter.mark("speechEnd", now)
                 turn.spans.mark("vad_end", now)
-                microphone.end()
+                listening.end()
         elif command is Command.CANCEL:
             await self.cancel_turn(report=True)
         elif command is Command.NEW_CONVERSATION:

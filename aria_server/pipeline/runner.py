@@ -54,7 +54,7 @@ class TurnObserver(Protocol):
 class SpansStore(Protocol):
     """Where a completed turn's spans are kept with the turn the agent stored."""
 
-    async def attach_spans(self, conversation_id: str, spans: dict[str, Any]) -> None:
+    async def attach_spans(self, conversation_id: str, spans: Mapping[str, Any]) -> object:
         """Attach ``spans`` to the conversation's latest turn."""
         ...
 

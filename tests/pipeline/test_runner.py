@@ -61,7 +61,8 @@ async def test_a_typed_turn_is_translated_recorded_once_and_its_spans_stored(ser
     (record,) = seen
     assert record["outcome"] == "done" and record["face"] == "test" and record["reply"].startswith("It's")
     assert metrics.turns[("test", "done")] == 1
-    (stored,) = await services.agent.store.recent_turns(conversation_id)  # type: ignore[union-attr]
+    assert services.agent is not None
+    (stored,) = await services.agent.store.recent_turns(conversation_id)
     assert stored.spans is not None and stored.spans["pipeline"]["turn_id"] == record["turn_id"]
     assert runner.current is None
 
