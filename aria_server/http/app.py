@@ -17,7 +17,7 @@ from ..settings import ServerSettings
 from .appliers import APPLIERS
 from .auth import AccessPolicy, access_middleware, load_or_create_token, token_required
 from .errors import error_middleware
-from .keys import AGENT, CONFIG, METRICS, PIPELINE, SATELLITES, SERVICES, SOCKETS
+from .keys import AGENT, CONFIG, METRICS, SATELLITES, SERVICES, SOCKETS
 from .live_config import LiveConfig
 from .models import check_stt_model, check_tts_voice
 from .routes import setup_routes
@@ -57,8 +57,6 @@ def create_app(
     app[CONFIG] = config
     app[SERVICES] = services
     app[AGENT] = agent
-    if services.pipeline is not None:
-        app[PIPELINE] = services.pipeline
     app[METRICS] = services.metrics
     if satellites is not None:
         app[SATELLITES] = satellites
