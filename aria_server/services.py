@@ -30,6 +30,7 @@ from .tts.piper import PiperEngine
 from .tts.service import SpeechSynthesis
 from .tts.voices import resolve_voice
 from .turn_metrics import TurnMetrics
+from .vad.end_of_turn import SmartTurn, resolve_turn_model
 from .vad.silero import SileroVad
 from .wyoming.info import build_info
 
@@ -90,7 +91,11 @@ def _load_tts_engine(name: str, settings: ServerSettings) -> TtsEngine:
 def _load_stt(settings: ServerSettings) -> SpeechService:
     decoder = WhisperDecoder(settings.stt)
     decoder.warm_up()
-    return SpeechService(decoder, SileroVad(), settings.vad, settings.wyoming.max_audio_seconds)
+    end_of_turn = None
+    if (turn_model := resolve_turn_model(settings.vad.end_of_turn_model)) is not None:
+        end_of_turn = SmartTurn(turn_model)
+        end_of_turn.warm_up()
+    return SpeechService(decoder, SileroVad(), settings.vad, settings.wyoming.max_audio_seconds, end_of_turn)
 
 
 def _load_tts(settings: ServerSettings) -> SpeechSynthesis:
