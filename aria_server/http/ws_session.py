@@ -27,10 +27,6 @@ from .ws_turn import TurnReporter
 
 _LOGGER = logging.getLogger(__name__)
 
-AUDIO_QUEUE_FRAMES = 64
-"""Microphone frames buffered for the pipeline (about 2 s of 32 ms frames)."""
-
-
 class WsSession:
     """Conversation state of one socket; ``close`` cancels whatever is still running."""
 
@@ -106,7 +102,7 @@ class WsSession:
 
     async def _on_command(self, command: Command) -> None:
         if command is Command.START:
-            microphone = Microphone(AUDIO_QUEUE_FRAMES, INPUT_FORMAT)
+            microphone = Microphone(fmt=INPUT_FORMAT)  # the default bound: about 2 s of 32 ms frames
             request = TurnRequest(self.conversation_id, audio=microphone, audio_format=INPUT_FORMAT, end_on_silence=True)
             await self._start_turn(request, microphone)
         elif command is Command.STOP:
