@@ -9,6 +9,8 @@
     ├── LlmError
     │   └── LlmUnavailable   connection failure: retryable
     ├── TtsError
+    ├── RemoteUnavailable    a remote Wyoming STT/TTS cannot be reached: the fallback runs
+    ├── RemoteFailed         a remote Wyoming STT/TTS answered with an error
     └── SatelliteGone
 
 The wire errors (protocol, framing, audio format) live in ``aria_wire.errors`` and are
@@ -21,7 +23,7 @@ from aria_wire.errors import AriaError, AudioFormatError, FrameTooLarge, Protoco
 
 __all__ = [
     "AriaError", "AudioFormatError", "ConfigError", "FrameTooLarge", "LlmError", "LlmUnavailable",
-    "ProtocolError", "SatelliteGone", "SttError", "TtsError",
+    "ProtocolError", "RemoteFailed", "RemoteUnavailable", "SatelliteGone", "SttError", "TtsError",
 ]
 
 
@@ -59,3 +61,15 @@ class SatelliteGone(AriaError):
     """A satellite disconnected while a turn was in flight."""
 
     default_code = "satellite-gone"
+
+
+class RemoteUnavailable(AriaError):
+    """A remote Wyoming service cannot be reached, or it stopped answering (retryable)."""
+
+    default_code = "remote-unavailable"
+
+
+class RemoteFailed(AriaError):
+    """A remote Wyoming service answered with an error event."""
+
+    default_code = "remote-failed"

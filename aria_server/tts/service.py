@@ -33,6 +33,8 @@ class SpeechSynthesis:
         self.max_text_chars = max_text_chars
         self.sample_rate = engines[0].sample_rate
         self.last_error: str | None = None
+        self.active: TtsEngine = self.engines[0]
+        """The engine that synthesized the last piece (``/health`` says which runs)."""
         # VITS inference uses all cores per call: one thread serialises pieces fairly.
         self._executor = model_executor("tts", 1)
 
@@ -50,8 +52,11 @@ class SpeechSynthesis:
                 _LOGGER.warning("TTS engine %s failed on %r", engine.name, text[:60], exc_info=True)
                 errors.append(f"{engine.name}: {err}")
                 continue
+            self.active = engine
             if errors:
                 self.last_error = "; ".join(errors)
+            elif engine is self.engines[0]:
+                self.last_error = None  # the first engine answers again
             return resample_int16(samples, engine.sample_rate, self.sample_rate)
         self.last_error = "; ".join(errors)
         raise TtsError(f"every TTS engine failed ({self.last_error})")

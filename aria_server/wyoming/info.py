@@ -6,6 +6,8 @@ from wyoming.info import AsrModel, AsrProgram, Attribution, HandleModel, HandleP
 
 from .. import __version__
 from ..conversation.agent import Agent
+from ..stt.chain import DecoderChain
+from ..stt.remote import RemoteAsr, WyomingDecoder
 from ..stt.service import SpeechService
 from ..tts.service import SpeechSynthesis
 
@@ -20,7 +22,28 @@ ENGINE_ATTRIBUTION = {
 def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Agent | None = None) -> Info:
     """Info listing the loaded STT model, the installed voices and the conversation agent."""
     asr = []
-    if stt is not None:
+    if stt is not None and (remote := _remote_asr(stt)) is not None:
+        asr.append(
+            AsrProgram(
+                name="aria-stt",
+                description=f"Aria speech-to-text (Silero VAD, speculative decoding) on {remote.description}",
+                attribution=ARIA,
+                installed=True,
+                version=__version__,
+                supports_transcript_streaming=True,
+                models=[
+                    AsrModel(
+                        name=remote.model,
+                        description=remote.description,
+                        attribution=remote.attribution,
+                        installed=True,
+                        version=None,
+                        languages=list(remote.languages),
+                    )
+                ],
+            )
+        )
+    elif stt is not None:
         asr.append(
             AsrProgram(
                 name="aria-stt",
@@ -43,11 +66,15 @@ def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Ag
         )
     tts_programs = []
     if tts is not None:
-        engine = tts.engines[0].name
+        first = tts.engines[0]
+        engine = first.name
+        remote_tts = getattr(first, "remote", None)
+        attribution = remote_tts.attribution if remote_tts is not None else ENGINE_ATTRIBUTION.get(engine, ARIA)
+        label = f"remote {remote_tts.program}" if remote_tts is not None else engine.capitalize()
         tts_programs.append(
             TtsProgram(
                 name="aria-tts",
-                description=f"Aria text-to-speech ({engine.capitalize()}), streaming by clause",
+                description=f"Aria text-to-speech ({label}), streaming by clause",
                 attribution=ARIA,
                 installed=True,
                 version=__version__,
@@ -56,7 +83,7 @@ def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Ag
                     TtsVoice(
                         name=voice.name,
                         description=voice.description,
-                        attribution=ENGINE_ATTRIBUTION.get(engine, ARIA),
+                        attribution=attribution,
                         installed=True,
                         version=None,
                         languages=list(voice.languages),
@@ -66,6 +93,12 @@ def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Ag
             )
         )
     return Info(asr=asr, tts=tts_programs, handle=[_handle_program(agent)] if agent is not None else [])
+
+
+def _remote_asr(stt: SpeechService) -> RemoteAsr | None:
+    """What the remote said it runs, when the first decoder is a remote one."""
+    first = stt.decoder.decoders[0] if isinstance(stt.decoder, DecoderChain) else stt.decoder
+    return first.remote if isinstance(first, WyomingDecoder) else None
 
 
 def _handle_program(agent: Agent) -> HandleProgram:
