@@ -107,7 +107,11 @@ def _load_tts_engine(name: str, settings: ServerSettings) -> TtsEngine:
     if name == "coqui":
         from .tts.coqui import CoquiEngine
 
-        engine: CoquiEngine | PiperEngine = CoquiEngine(settings.tts)
+        engine: TtsEngine = CoquiEngine(settings.tts)
+    elif name == "kokoro":
+        from .tts.kokoro import KokoroEngine
+
+        engine = KokoroEngine(settings.tts)
     else:
         engine = PiperEngine(resolve_voice(settings.tts.voice, voice_dirs(settings)), settings.tts.length_scale)
     engine.warm_up()

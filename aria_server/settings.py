@@ -28,7 +28,7 @@ class _Section(BaseModel):
 
 
 SttBackend = Literal["faster-whisper", "wyoming"]
-TtsBackend = Literal["piper", "coqui", "wyoming"]
+TtsBackend = Literal["piper", "coqui", "kokoro", "wyoming"]
 
 
 def _check_remote(section: str, backend: str, fallback: list[str], url: str | None) -> None:
@@ -118,6 +118,10 @@ class TtsSettings(_Section):
     voices_dir: Path | None = Field(None, description="extra directory searched for <voice>.onnx (default: <data-dir>/voices)")
     coqui_model: Path | None = Field(None, description="Coqui model checkpoint path (with coqui_config)")
     coqui_config: Path | None = Field(None, description="Coqui config.json path")
+    kokoro_voice: str = Field("jf_alpha", description="Kokoro voice in the voices file (bundled: jf_alpha, jf_gongitsune, "
+                              "jf_nezumi, jf_tebukuro, jm_kumo; Japanese)")
+    kokoro_model: Path | None = Field(None, description="Kokoro ONNX model path (default: the kokoro extra's int8 model)")
+    kokoro_voices: Path | None = Field(None, description="Kokoro voices .npz (default: the kokoro extra's Japanese voices)")
     length_scale: float | None = Field(None, gt=0.1, lt=5.0, description="speaking rate (1.0 normal, >1 slower)")
     max_text_chars: int = Field(10_000, ge=1, le=1_000_000, description="longest text accepted for one synthesis")
 

@@ -6,6 +6,9 @@
 #   scripts/peers.sh start     # start both in the background; prints their pids and URIs
 #   scripts/peers.sh stop      # stop the processes this script started (by pid file)
 #   scripts/peers.sh status
+#   scripts/peers.sh compare-remote [OUT]  # the peers, and Aria with --stt-backend/--tts-backend
+#                                   # wyoming on them: aria-bench through Aria (remote engines), then
+#                                   # the same peers directly; the difference is Aria's orchestration.
 #   scripts/peers.sh compare [OUT]  # fresh Aria, then fresh peers, one after the other: aria-bench
 #                                   # stt, tts and tts --streaming with --repeats $REPEATS (5) and
 #                                   # --pid; tables and JSON in OUT (default $PEERS_RUN/compare).
@@ -150,7 +153,7 @@ compare() {
     REPEATS="${REPEATS:-5}"
     mkdir -p "$OUT" "$PEERS_RUN/aria-data"
     # Aria alone first (2 cores: never measure two servers at once).
-    "$ARIA_PYTHON" -m aria_server --no-zeroconf --wyoming-port 0 --http-port 0 --llm-backend none \
+    env -u ARIA_PYTHON "$ARIA_PYTHON" -m aria_server --no-zeroconf --wyoming-port 0 --http-port 0 --llm-backend none \
         --data-dir "$PEERS_RUN/aria-data" >"$PEERS_RUN/aria.log" 2>&1 &
     local aria_pid=$! uri=""
     for _ in $(seq 1 180); do
@@ -171,11 +174,41 @@ compare() {
     echo "tables and JSON in $OUT"
 }
 
+compare_remote() {
+    OUT="${1:-$PEERS_RUN/compare-remote}"
+    REPEATS="${REPEATS:-5}"
+    mkdir -p "$OUT" "$PEERS_RUN/aria-remote-data"
+    start
+    local stt_pid tts_pid
+    stt_pid="$(cat "$PEERS_RUN/wyoming-faster-whisper.pid")"
+    tts_pid="$(cat "$PEERS_RUN/wyoming-piper.pid")"
+    env -u ARIA_PYTHON "$ARIA_PYTHON" -m aria_server --no-zeroconf --wyoming-port 0 --http-port 0 --llm-backend none \
+        --stt-backend wyoming --stt-url "tcp://127.0.0.1:$STT_PORT" \
+        --tts-backend wyoming --tts-url "tcp://127.0.0.1:$TTS_PORT" --tts-remote-voice en_US-joe-medium \
+        --data-dir "$PEERS_RUN/aria-remote-data" >"$PEERS_RUN/aria-remote.log" 2>&1 &
+    local aria_pid=$! uri=""
+    for _ in $(seq 1 180); do
+        uri="$(grep -o 'Aria is ready: Wyoming tcp://[0-9.:]*' "$PEERS_RUN/aria-remote.log" | grep -o 'tcp://.*' || true)"
+        [[ -n "$uri" ]] && break
+        kill -0 "$aria_pid" 2>/dev/null || { tail -n 20 "$PEERS_RUN/aria-remote.log" >&2; stop; return 1; }
+        sleep 1
+    done
+    [[ -n "$uri" ]] || { echo "Aria did not become ready" >&2; kill "$aria_pid"; stop; return 1; }
+    # --pid: the peer does the work in both runs; its CPU is what is counted as "ours".
+    bench_all aria-remote "$uri" "$stt_pid" "$uri" "$tts_pid" || { kill "$aria_pid"; stop; return 1; }
+    kill "$aria_pid"
+    wait "$aria_pid" || true
+    bench_all peers-direct "tcp://127.0.0.1:$STT_PORT" "$stt_pid" "tcp://127.0.0.1:$TTS_PORT" "$tts_pid" || { stop; return 1; }
+    stop
+    echo "tables and JSON in $OUT"
+}
+
 case "${1:-}" in
     install) install ;;
     start) start ;;
     stop) stop ;;
     status) status ;;
     compare) compare "${2:-}" ;;
-    *) echo "usage: $0 install|start|stop|status|compare [OUT]" >&2; exit 2 ;;
+    compare-remote) compare_remote "${2:-}" ;;
+    *) echo "usage: $0 install|start|stop|status|compare|compare-remote [OUT]" >&2; exit 2 ;;
 esac

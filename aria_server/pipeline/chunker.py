@@ -10,7 +10,9 @@ Exact rules (see ``split_ready``):
 - the *first* piece may also end before a conjunction ("and", "but", "because", ...) when it
   has at least ``MIN_PHRASE_WORDS`` words: a long first sentence is spoken phrase by phrase,
   and the pause a speaker makes there anyway hides the seam;
-- common abbreviations ("Mr.", "e.g.") and decimals ("3.5") do not end a piece.
+- common abbreviations ("Mr.", "e.g.") and decimals ("3.5") do not end a piece;
+- Japanese and Chinese text has no spaces: ``。！？`` end a piece without whitespace after them,
+  ``、`` and ``，`` end a first clause, and two of its characters count as one word.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from collections.abc import AsyncIterable, AsyncIterator
 MIN_CLAUSE_WORDS = 3
 MIN_PHRASE_WORDS = 5
 
-_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|\n+")
-_CLAUSE_END = re.compile(r"[,;:]\s+|\s[-–—]\s+")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]]*\s+|[。！？]+[」』）]*\s*|\n+")
+_CLAUSE_END = re.compile(r"[,;:]\s+|\s[-–—]\s+|[、，；：]\s*")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 # Whitespace before a whole conjunction word (the lookahead needs the space after it).
 _PHRASE_END = re.compile(r"\s+(?=(?:and|but|or|so|because|while|then|which|when|until)\s)", re.IGNORECASE)
 _ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "e.g.", "i.e.", "etc.", "vs.", "no.", "approx."})
@@ -31,6 +34,12 @@ _ABBREVIATIONS = frozenset({"mr.", "mrs.", "ms.", "dr.", "st.", "e.g.", "i.e.", 
 def _ends_with_abbreviation(text: str) -> bool:
     last_word = text.rstrip().rsplit(maxsplit=1)[-1].lower() if text.strip() else ""
     return last_word in _ABBREVIATIONS
+
+
+def _words(text: str) -> int:
+    """Words of ``text``; CJK characters count two to a word (the languages write no spaces)."""
+    cjk = len(_CJK.findall(text))
+    return len(_CJK.sub("", text).split()) + cjk // 2
 
 
 def split_ready(buffer: str, first: bool) -> tuple[list[str], str]:
@@ -42,7 +51,7 @@ def split_ready(buffer: str, first: bool) -> tuple[list[str], str]:
         if first and not pieces:
             for pattern, min_words in ((_CLAUSE_END, MIN_CLAUSE_WORDS), (_PHRASE_END, MIN_PHRASE_WORDS)):
                 for clause in pattern.finditer(buffer, start):
-                    if len(buffer[start : clause.start()].split()) >= min_words:
+                    if _words(buffer[start : clause.start()]) >= min_words:
                         candidates.append(clause)
                         break
         match = min(candidates, key=lambda m: m.start(), default=None)

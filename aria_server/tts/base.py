@@ -44,3 +44,7 @@ class TtsEngine(Protocol):
     def synthesize_piece(self, text: str) -> np.ndarray:
         """One clause or sentence -> mono int16 samples at ``sample_rate``."""
         ...
+
+    def warm_up(self) -> None:
+        """Called once at load, so the first real request does not pay for lazy initialisation."""
+        ...

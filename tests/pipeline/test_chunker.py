@@ -51,3 +51,16 @@ def test_abbreviations_and_decimals_do_not_split() -> None:
 async def test_streamed_deltas_become_pieces_as_soon_as_complete() -> None:
     pieces = [p async for p in speakable_pieces(_deltas("It is ", "ten past five. ", "Anything", " else"))]
     assert pieces == ["It is ten past five.", "Anything else"]
+
+
+def test_japanese_sentences_end_without_a_space() -> None:
+    pieces, rest = split_ready("今日はいい天気ですね。明日も晴れるでしょう。雨", first=False)
+    assert pieces == ["今日はいい天気ですね。", "明日も晴れるでしょう。"]
+    assert rest == "雨"
+
+
+def test_a_long_enough_japanese_first_clause_is_released_at_the_comma() -> None:
+    assert split_ready("今日は、とても", first=True) == ([], "今日は、とても")  # 3 characters: too short
+    pieces, rest = split_ready("タイマーを五分にセットしました、それから", first=True)
+    assert pieces == ["タイマーを五分にセットしました、"]
+    assert rest == "それから"
