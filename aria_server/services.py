@@ -112,6 +112,10 @@ def _load_tts_engine(name: str, settings: ServerSettings) -> TtsEngine:
         from .tts.kokoro import KokoroEngine
 
         engine = KokoroEngine(settings.tts)
+    elif name == "edge":
+        from .tts.edge import EdgeEngine
+
+        engine = EdgeEngine(settings.tts)
     else:
         engine = PiperEngine(resolve_voice(settings.tts.voice, voice_dirs(settings)), settings.tts.length_scale)
     engine.warm_up()

@@ -28,7 +28,9 @@ class _Section(BaseModel):
 
 
 SttBackend = Literal["faster-whisper", "wyoming"]
-TtsBackend = Literal["piper", "coqui", "kokoro", "wyoming"]
+TtsBackend = Literal["piper", "coqui", "kokoro", "wyoming", "edge"]
+LOCAL_TTS = ("piper", "coqui", "kokoro")
+"""Engines that run on this machine (edge and wyoming depend on another one)."""
 
 
 def _check_remote(section: str, backend: str, fallback: list[str], url: str | None) -> None:
@@ -118,6 +120,9 @@ class TtsSettings(_Section):
     voices_dir: Path | None = Field(None, description="extra directory searched for <voice>.onnx (default: <data-dir>/voices)")
     coqui_model: Path | None = Field(None, description="Coqui model checkpoint path (with coqui_config)")
     coqui_config: Path | None = Field(None, description="Coqui config.json path")
+    edge_voice: str = Field(
+        "en-US-AriaNeural", description="Edge-TTS voice (online: the text is sent to Microsoft's service)"
+    )
     kokoro_voice: str = Field("jf_alpha", description="Kokoro voice in the voices file (bundled: jf_alpha, jf_gongitsune, "
                               "jf_nezumi, jf_tebukuro, jm_kumo; Japanese)")
     kokoro_model: Path | None = Field(None, description="Kokoro ONNX model path (default: the kokoro extra's int8 model)")
@@ -128,6 +133,12 @@ class TtsSettings(_Section):
     @model_validator(mode="after")
     def _remote_has_url(self) -> TtsSettings:
         _check_remote("tts", self.backend, list(self.fallback), self.url)
+        chain = (self.backend, *self.fallback)
+        if "edge" in chain and not any(name in LOCAL_TTS for name in chain):
+            raise ValueError(
+                "the edge TTS backend sends text to Microsoft's online service: it needs a local engine "
+                "in the chain (--tts-fallback piper)"
+            )
         return self
 
 

@@ -2,7 +2,7 @@
 # Sets up (first time) and runs the whole test suite; extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ARIA_EXTRAS="${ARIA_EXTRAS:-all,kokoro,test}" ARIA_WITH_BROWSER=1 bash scripts/setup.sh
+ARIA_EXTRAS="${ARIA_EXTRAS:-all,kokoro,edge,test}" ARIA_WITH_BROWSER=1 bash scripts/setup.sh
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

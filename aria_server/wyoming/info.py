@@ -16,6 +16,7 @@ WHISPER = Attribution(name="OpenAI Whisper via faster-whisper", url="https://git
 ENGINE_ATTRIBUTION = {
     "piper": Attribution(name="Piper (rhasspy)", url="https://github.com/rhasspy/piper"),
     "coqui": Attribution(name="Coqui TTS (idiap fork)", url="https://github.com/idiap/coqui-ai-TTS"),
+    "edge": Attribution(name="Microsoft Edge online TTS via edge-tts", url="https://github.com/rany2/edge-tts"),
     "kokoro": Attribution(name="Kokoro-82M (hexgrad), int8 ONNX (kokoro-onnx)", url="https://huggingface.co/hexgrad/Kokoro-82M"),
 }
 
