@@ -167,7 +167,26 @@ def _load_tts(settings: ServerSettings) -> SpeechSynthesis:
     local = {name: _load_tts_engine(name, settings) for name in names if name != "wyoming"}
     engines = [local[name] if name != "wyoming" else _load_remote_tts(settings, list(local.values())) for name in names]
     voices = list(engines[0].remote.voices) if isinstance(engines[0], WyomingTtsEngine) else [engines[0].voice]
-    return SpeechSynthesis(engines, voices, settings.tts.max_text_chars)
+    return SpeechSynthesis(engines, voices, settings.tts.max_text_chars, _language_voices(settings, engines))
+
+
+def _language_voices(settings: ServerSettings, engines: list[TtsEngine]) -> dict[str, TtsEngine]:
+    """One engine per ``--tts-language-voice LANG=ENGINE[:VOICE]``; the chain's own engine when it
+    already is that engine and voice (a model is loaded once)."""
+    chosen: dict[str, TtsEngine] = {}
+    for entry in settings.tts.language_voices:
+        language, _, spec = entry.partition("=")
+        name, _, voice = spec.partition(":")
+        same = [e for e in engines if e.name == name and (not voice or e.voice.name == voice)]
+        if same:
+            chosen[language] = same[0]
+            continue
+        field = {"piper": "voice", "kokoro": "kokoro_voice", "edge": "edge_voice", "wyoming": "remote_voice"}.get(name)
+        tts = settings.tts.model_copy(update={field: voice}) if voice and field else settings.tts
+        local = settings.model_copy(update={"tts": tts})
+        chosen[language] = _load_remote_tts(local, engines) if name == "wyoming" else _load_tts_engine(name, local)
+        _LOGGER.info("voice for %s: %s %s", language, name, chosen[language].voice.name)
+    return chosen
 
 
 async def load_services(settings: ServerSettings) -> Services:

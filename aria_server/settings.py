@@ -120,6 +120,11 @@ class TtsSettings(_Section):
     voices_dir: Path | None = Field(None, description="extra directory searched for <voice>.onnx (default: <data-dir>/voices)")
     coqui_model: Path | None = Field(None, description="Coqui model checkpoint path (with coqui_config)")
     coqui_config: Path | None = Field(None, description="Coqui config.json path")
+    language_voices: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}=(piper|coqui|kokoro|wyoming|edge)(:[^:]+)?$")]] = Field(
+        default_factory=list,
+        description="a voice per language, LANG=ENGINE[:VOICE] (ja=kokoro:jf_alpha, de=piper:de_DE-thorsten-medium), "
+        "used when the transcript's language or the satellite's setting is LANG (repeatable)",
+    )
     edge_voice: str = Field(
         "en-US-AriaNeural", description="Edge-TTS voice (online: the text is sent to Microsoft's service)"
     )
@@ -232,12 +237,26 @@ class SatellitesSettings(_Section):
     arbitration_window_s: float = Field(
         0.2, ge=0.0, le=5.0, description="s to wait for other rooms hearing the same wake word; the best one answers"
     )
+    languages: list[Annotated[str, Field(pattern=r"^[^=]+=[a-z]{2,3}$")]] = Field(
+        default_factory=list,
+        description="the language spoken at a satellite, NAME=LANG (kitchen=ja): its turns are transcribed, "
+        "answered and spoken in it (repeatable; default: the STT language)",
+    )
     microphone_chunks: int = Field(
         64, ge=4, le=4096, description="audio chunks of a turn buffered for the pipeline (more slows the satellite down)"
     )
 
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+def satellite_language(settings: SatellitesSettings, name: str) -> str | None:
+    """The language set for satellite ``name`` (``--satellites-languages NAME=LANG``), or None."""
+    for entry in settings.languages:
+        satellite, _, language = entry.rpartition("=")
+        if satellite == name:
+            return language
+    return None
 
 
 class ServerSettings(_Section):

@@ -70,6 +70,8 @@ class _Turn:
         self.pipeline = pipeline
         self.request = request
         self.turn_id = uuid.uuid4().hex[:12]
+        self.heard_language: str | None = None
+        """The language the transcript was in (its voice speaks the answer unless the request sets one)."""
         self.queue: asyncio.Queue[PipelineEvent | None] = asyncio.Queue()
 
     def _event(self, type_: EventType, **data: Any) -> PipelineEvent:
@@ -149,6 +151,7 @@ class _Turn:
             first_pass=transcript.first_pass,
             timings_ms=dict(transcript.timings_ms),
         )
+        self.heard_language = transcript.language
         return transcript.text
 
     async def _answer(self, text: str) -> None:
@@ -180,7 +183,7 @@ class _Turn:
             async for piece in speakable_pieces(text_stream()):
                 clause_t_ns = time.monotonic_ns()
                 tts.check_text(piece)
-                audio = await tts.synthesize_piece(piece)
+                audio = await tts.synthesize_piece(piece, self.request.language or self.heard_language)
                 if audio.pcm:
                     self.emit(
                         EventType.TTS_CHUNK,

@@ -33,7 +33,7 @@ from ..errors import AriaError, SatelliteGone
 from ..events import EventType, PipelineEvent
 from ..pipeline.runner import RunningTurn
 from ..pipeline.turn import TurnRequest
-from ..settings import SatellitesSettings
+from ..settings import SatellitesSettings, satellite_language
 from ..tts.service import SpeechSynthesis
 from .arbitration import Candidate
 from .reply import ReplySender
@@ -126,7 +126,8 @@ async def voice_turn(turn: RunningTurn, channel: SatelliteChannel, plan: VoiceTu
             spans.info["outcome"] = "no-audio"
             return spans.as_dict()
         no_speech_s = plan.settings.follow_up_s if plan.kind == "follow-up" else plan.settings.no_speech_s
-        request = TurnRequest(conversation_id=conversation_id, audio=microphone, audio_format=fmt)
+        language = satellite_language(plan.settings, channel.name)
+        request = TurnRequest(conversation_id=conversation_id, audio=microphone, audio_format=fmt, language=language)
         await turn.run_pipeline(request, _Relay(channel, turn, reply).on_event, no_speech_s=no_speech_s)
         await reply.stop()
         await _wait_played(channel, reply)

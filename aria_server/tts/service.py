@@ -3,12 +3,15 @@
 Engines are tried in order for each piece; a failing engine is logged and skipped for that
 piece, and the audio of a fallback engine is resampled to the first engine's rate so that one
 stream keeps one format.
+
+A language may have its own voice (``--tts-language-voice ja=kokoro:jf_alpha``): a piece asked
+for in that language goes to that voice's engine first, then to the default chain.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 
 import numpy as np
 
@@ -25,11 +28,19 @@ _LOGGER = logging.getLogger(__name__)
 class SpeechSynthesis:
     """Shared by every face; ``synthesize`` is safe to call from many connections at once."""
 
-    def __init__(self, engines: Sequence[TtsEngine], voices: list[VoiceInfo], max_text_chars: int) -> None:
+    def __init__(
+        self,
+        engines: Sequence[TtsEngine],
+        voices: list[VoiceInfo],
+        max_text_chars: int,
+        by_language: Mapping[str, TtsEngine] | None = None,
+    ) -> None:
         if not engines:
             raise TtsError("no TTS engine configured", code="tts-unavailable")
         self.engines = list(engines)
-        self.voices = voices
+        self.by_language = dict(by_language or {})
+        """Language code (``ja``) -> the engine of that language's voice."""
+        self.voices = voices + [engine.voice for engine in self.by_language.values() if engine.voice not in voices]
         self.max_text_chars = max_text_chars
         self.sample_rate = engines[0].sample_rate
         self.last_error: str | None = None
@@ -43,9 +54,19 @@ class SpeechSynthesis:
         if len(text) > self.max_text_chars:
             raise TtsError(f"text of {len(text)} characters exceeds {self.max_text_chars}", code="text-too-long")
 
-    def _synthesize_with_fallback(self, text: str) -> np.ndarray:
+    def language_of_voice(self, name: str | None) -> str | None:
+        """The language whose voice is called ``name`` (a Wyoming client asks for a voice by name)."""
+        return next((code for code, engine in self.by_language.items() if engine.voice.name == name), None)
+
+    def chain_for(self, language: str | None) -> list[TtsEngine]:
+        """The engines tried for a piece in ``language`` (``ja-JP`` counts as ``ja``)."""
+        code = (language or "").replace("_", "-").split("-", 1)[0].lower()
+        voice = self.by_language.get(code)
+        return self.engines if voice is None else [voice, *[e for e in self.engines if e is not voice]]
+
+    def _synthesize_with_fallback(self, text: str, language: str | None = None) -> np.ndarray:
         errors = []
-        for engine in self.engines:
+        for engine in self.chain_for(language):
             try:
                 samples = engine.synthesize_piece(text)
             except Exception as err:  # any engine failure moves on to the next engine
@@ -61,21 +82,21 @@ class SpeechSynthesis:
         self.last_error = "; ".join(errors)
         raise TtsError(f"every TTS engine failed ({self.last_error})")
 
-    async def synthesize_piece(self, text: str) -> SpeechAudio:
-        """Audio of one piece of text."""
+    async def synthesize_piece(self, text: str, language: str | None = None) -> SpeechAudio:
+        """Audio of one piece of text, in the voice of ``language`` when it has one."""
         try:
-            samples = await run_blocking(self._executor, self._synthesize_with_fallback, text)
+            samples = await run_blocking(self._executor, self._synthesize_with_fallback, text, language)
         except AriaError:
             raise
         except Exception as err:
             raise TtsError(f"synthesis failed: {err}") from err
         return SpeechAudio(pcm=samples.tobytes(), rate=self.sample_rate, text=text)
 
-    async def synthesize(self, text: AsyncIterable[str]) -> AsyncIterator[SpeechAudio]:
+    async def synthesize(self, text: AsyncIterable[str], language: str | None = None) -> AsyncIterator[SpeechAudio]:
         """Audio for each clause/sentence as soon as that piece of text is complete."""
         async for piece in speakable_pieces(text):
             self.check_text(piece)
-            audio = await self.synthesize_piece(piece)
+            audio = await self.synthesize_piece(piece, language)
             if audio.pcm:
                 yield audio
 

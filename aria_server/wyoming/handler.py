@@ -207,9 +207,11 @@ class AriaEventHandler(AsyncEventHandler):
         if self._text_stream is not None:
             # Streaming clients also send a plain synthesize for old servers: already handled.
             return
-        text = Synthesize.from_event(event).text
-        tts.check_text(text)
-        await self._speak(tts, _single(text), streaming=False)
+        synthesize = Synthesize.from_event(event)
+        tts.check_text(synthesize.text)
+        voice = synthesize.voice
+        language = (voice.language or tts.language_of_voice(voice.name)) if voice is not None else None
+        await self._speak(tts, _single(synthesize.text), streaming=False, language=language)
 
     async def _on_synthesize_start(self, event: Event) -> None:
         tts = self._require_tts()
@@ -241,12 +243,14 @@ class AriaEventHandler(AsyncEventHandler):
         if not task.cancelled() and (err := task.exception()) is not None:
             _LOGGER.error("streaming synthesis for %s failed", self.peer, exc_info=err)
 
-    async def _speak(self, tts: SpeechSynthesis, text: AsyncIterator[str], *, streaming: bool) -> None:
+    async def _speak(
+        self, tts: SpeechSynthesis, text: AsyncIterator[str], *, streaming: bool, language: str | None = None
+    ) -> None:
         """Send audio-start, each piece's audio as soon as it exists, audio-stop (+ stopped)."""
         fmt = {"rate": tts.sample_rate, "width": 2, "channels": 1}
         started = False
         try:
-            async for audio in tts.synthesize(text):
+            async for audio in tts.synthesize(text, language):
                 if not started:
                     await self.write_event(AudioStart(**fmt).event())
                     started = True

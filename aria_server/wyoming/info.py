@@ -73,6 +73,8 @@ def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Ag
         remote_tts = getattr(first, "remote", None)
         attribution = remote_tts.attribution if remote_tts is not None else ENGINE_ATTRIBUTION.get(engine, ARIA)
         label = f"remote {remote_tts.program}" if remote_tts is not None else engine.capitalize()
+        first_voices = list(remote_tts.voices) if remote_tts is not None else [first.voice]
+        engine_of = {e.voice.name: e.name for e in [*tts.engines, *tts.by_language.values()]}
         tts_programs.append(
             TtsProgram(
                 name="aria-tts",
@@ -85,7 +87,9 @@ def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Ag
                     TtsVoice(
                         name=voice.name,
                         description=voice.description,
-                        attribution=attribution,
+                        attribution=attribution if voice in first_voices else ENGINE_ATTRIBUTION.get(
+                            engine_of.get(voice.name, ""), ARIA
+                        ),
                         installed=True,
                         version=None,
                         languages=list(voice.languages),
