@@ -117,7 +117,9 @@ def _load_tts_engine(name: str, settings: ServerSettings) -> TtsEngine:
 
         engine = EdgeEngine(settings.tts)
     else:
-        engine = PiperEngine(resolve_voice(settings.tts.voice, voice_dirs(settings)), settings.tts.length_scale)
+        engine = PiperEngine(
+            resolve_voice(settings.tts.voice, voice_dirs(settings)), settings.tts.length_scale, settings.tts.device
+        )
     engine.warm_up()
     return engine
 

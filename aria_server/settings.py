@@ -116,6 +116,9 @@ class TtsSettings(_Section):
     remote_timeout_s: float = Field(
         30.0, gt=0.0, le=600.0, description="s one remote synthesis of a piece may take before it counts as failed"
     )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="Piper/Kokoro: auto: CUDA when onnxruntime-gpu provides it, else CPU"
+    )
     voice: str = Field("en_US-joe-medium", description="Piper voice: a name (en_US-joe-medium is bundled) or an .onnx path")
     voices_dir: Path | None = Field(None, description="extra directory searched for <voice>.onnx (default: <data-dir>/voices)")
     coqui_model: Path | None = Field(None, description="Coqui model checkpoint path (with coqui_config)")

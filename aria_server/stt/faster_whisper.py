@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..devices import ctranslate2_placement
 from ..errors import ConfigError
 from ..settings import SttSettings
 from . import bundled
@@ -31,12 +32,8 @@ def resolve_model(name: str) -> str:
 
 
 def resolve_device(device: str) -> str:
-    """``auto`` becomes ``cuda`` when CTranslate2 sees a GPU, else ``cpu``."""
-    if device != "auto":
-        return device
-    import ctranslate2
-
-    return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    """``auto`` becomes ``cuda`` when CTranslate2 sees a GPU, else ``cpu`` (``cuda`` without one: ``cpu``)."""
+    return ctranslate2_placement(device).device
 
 
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
@@ -73,7 +70,9 @@ class WhisperDecoder:
 
         self.settings = settings
         self.name = settings.model
-        self.device = resolve_device(settings.device)
+        placement = ctranslate2_placement(settings.device)
+        self.device = placement.device
+        self.device_reason = placement.reason
         compute_type = settings.compute_type
         if compute_type == "default":
             compute_type = "float16" if self.device == "cuda" else "int8"

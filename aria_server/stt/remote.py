@@ -62,6 +62,7 @@ class WyomingDecoder:
     """Decoder protocol over a remote Wyoming ASR service (blocking calls, run in the STT executor)."""
 
     device = "remote"
+    device_reason = "a remote Wyoming service"
     compute_type = None
 
     def __init__(self, caller: RemoteCaller, remote: RemoteAsr) -> None:

@@ -37,6 +37,7 @@ class EdgeEngine:
     name = "edge"
     sample_rate = SAMPLE_RATE
     device = "online"
+    device_reason = "Microsoft's online service"
 
     def __init__(self, settings: TtsSettings, connector: Callable[[], Any] | None = None) -> None:
         """``connector`` makes the aiohttp connector of each request (None: edge-tts's own, to

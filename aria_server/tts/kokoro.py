@@ -24,6 +24,7 @@ import numpy as np
 
 from aria_wire.audio import float_to_int16
 
+from ..devices import onnx_placement
 from ..errors import ConfigError
 from ..model_files import assemble, models_dir
 from ..settings import TtsSettings
@@ -78,24 +79,13 @@ def load_voices(path: Path | None) -> dict[str, np.ndarray]:
         return {name: np.asarray(packs[name], dtype=np.float32) for name in packs.files}
 
 
-def _providers(device: str) -> list[str]:
-    import onnxruntime
-
-    available = onnxruntime.get_available_providers()
-    if device != "cpu" and "CUDAExecutionProvider" in available:
-        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    if device == "cuda":
-        _LOGGER.warning("Kokoro: CUDA asked for but onnxruntime has no CUDA provider (install onnxruntime-gpu): CPU")
-    return ["CPUExecutionProvider"]
-
-
 class KokoroEngine:
     """Loads the model, the voice packs and the G2P once (blocking: call from a worker thread)."""
 
     name = "kokoro"
     sample_rate = SAMPLE_RATE
 
-    def __init__(self, settings: TtsSettings, device: str = "auto") -> None:
+    def __init__(self, settings: TtsSettings) -> None:
         if not is_installed() and settings.kokoro_model is None:
             raise ConfigError(f"the kokoro TTS backend needs its extra: {EXTRA_HINT}", code="tts-kokoro-missing")
         import onnxruntime
@@ -114,9 +104,11 @@ class KokoroEngine:
         options = onnxruntime.SessionOptions()
         # One piece at a time on the TTS thread; the STT and LLM models share the cores.
         options.intra_op_num_threads = min(4, os.cpu_count() or 1)
-        providers = _providers(device)
+        placement = onnx_placement(settings.device, "Kokoro")
+        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if placement.device == "cuda" else ["CPUExecutionProvider"]
         self._session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=providers)
         self.device = "cuda" if self._session.get_providers()[0] == "CUDAExecutionProvider" else "cpu"
+        self.device_reason = placement.reason if self.device == placement.device else "CUDA provider failed to load: cpu"
         self._speed = 1.0 / settings.length_scale if settings.length_scale else 1.0
         self.voice = VoiceInfo(
             name=settings.kokoro_voice,

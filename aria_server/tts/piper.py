@@ -8,6 +8,7 @@ import numpy as np
 
 from aria_wire.audio import float_to_int16
 
+from ..devices import onnx_placement
 from .base import VoiceInfo
 
 _LOGGER = logging.getLogger(__name__)
@@ -18,11 +19,13 @@ class PiperEngine:
 
     name = "piper"
 
-    def __init__(self, voice: VoiceInfo, length_scale: float | None = None) -> None:
+    def __init__(self, voice: VoiceInfo, length_scale: float | None = None, device: str = "auto") -> None:
         from piper import PiperVoice, SynthesisConfig
 
+        placement = onnx_placement(device, "Piper")
+        self.device, self.device_reason = placement.device, placement.reason
         self.voice = voice
-        self._piper = PiperVoice.load(voice.path)
+        self._piper = PiperVoice.load(voice.path, use_cuda=self.device == "cuda")
         self._config = SynthesisConfig(length_scale=length_scale)
         self.sample_rate = int(self._piper.config.sample_rate)
         _LOGGER.info("Piper voice %s loaded (%d Hz)", voice.name, self.sample_rate)

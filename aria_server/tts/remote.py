@@ -71,6 +71,7 @@ class WyomingTtsEngine:
 
     name = "wyoming"
     device = "remote"
+    device_reason = "a remote Wyoming service"
 
     def __init__(self, caller: RemoteCaller, remote: RemoteTts, voice_name: str | None, sample_rate: int) -> None:
         self.caller = caller

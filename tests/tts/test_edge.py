@@ -33,10 +33,10 @@ from aria_server.tts.service import SpeechSynthesis
 edge_tts = pytest.importorskip("edge_tts", reason="the edge extra is not installed (pip install 'aria-voice[edge]')")
 soundfile = pytest.importorskip("soundfile", reason="the edge extra is not installed (pip install 'aria-voice[edge]')")
 aiohttp = pytest.importorskip("aiohttp")
-from aiohttp import web  # noqa: E402
-from aiohttp.abc import AbstractResolver  # noqa: E402
+from aiohttp import web
+from aiohttp.abc import AbstractResolver
 
-from aria_server.tts.edge import SAMPLE_RATE, EdgeEngine  # noqa: E402
+from aria_server.tts.edge import SAMPLE_RATE, EdgeEngine
 
 SERVICE_HOST = "speech.platform.bing.com"
 SECONDS_PER_CHAR = 0.05
@@ -138,7 +138,7 @@ async def stand_in(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPat
 
 
 def _engine(stand_in: StandIn) -> EdgeEngine:
-    connector: Callable[[], Any] = lambda: aiohttp.TCPConnector(resolver=_ToStandIn(stand_in.port))  # noqa: E731
+    connector: Callable[[], Any] = lambda: aiohttp.TCPConnector(resolver=_ToStandIn(stand_in.port))
     return EdgeEngine(TtsSettings(backend="edge", fallback=["piper"], remote_timeout_s=20), connector=connector)
 
 
