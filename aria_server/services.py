@@ -28,7 +28,7 @@ from .settings import ServerSettings, WyomingSettings
 from .stt.base import Decoder
 from .stt.chain import DecoderChain
 from .stt.faster_whisper import WhisperDecoder
-from .stt.remote import RemoteAsr, WyomingDecoder
+from .stt.remote import WyomingDecoder
 from .stt.service import SpeechService
 from .tts.base import TtsEngine, VoiceInfo
 from .tts.piper import PiperEngine
@@ -134,7 +134,7 @@ def _load_remote_tts(settings: ServerSettings, local: list[TtsEngine]) -> Wyomin
     # Not known until it answers: its voice by the configured name, its audio resampled to the
     # local engine's rate.
     voice = VoiceInfo(tts.remote_voice or "remote", (), f"remote voice at {caller.endpoint.url}", caller.endpoint.url)
-    remote = RemoteTts("unknown", (voice,), Attribution(name="remote Wyoming service", url=""), False)
+    remote = RemoteTts("", (voice,), Attribution(name="remote Wyoming service", url=""), False)  # "": not known yet
     return WyomingTtsEngine(caller, remote, tts.remote_voice, local[0].sample_rate)
 
 
@@ -148,8 +148,7 @@ def _load_stt_decoder(name: str, settings: ServerSettings, has_fallback: bool) -
         return WyomingDecoder.connect(caller)
     except RemoteUnavailable as err:
         _unreachable("stt", caller.endpoint.url, err, has_fallback)
-    unknown = RemoteAsr("unknown", caller.endpoint.url, f"remote STT at {caller.endpoint.url}", (), Attribution(name="remote Wyoming service", url=""), False)
-    return WyomingDecoder(caller, unknown)
+    return WyomingDecoder(caller, None)  # down: the fallback answers, and describes the stage
 
 
 def _load_stt(settings: ServerSettings) -> SpeechService:
@@ -168,7 +167,11 @@ def _load_tts(settings: ServerSettings) -> SpeechSynthesis:
     # Local engines first: a remote that is down at start-up takes the rate of the local one.
     local = {name: _load_tts_engine(name, settings) for name in names if name != "wyoming"}
     engines = [local[name] if name != "wyoming" else _load_remote_tts(settings, list(local.values())) for name in names]
-    voices = list(engines[0].remote.voices) if isinstance(engines[0], WyomingTtsEngine) else [engines[0].voice]
+    # A remote lists its own voices; one that was down at start-up lists none it is sure of, so the
+    # first local engine's voice is what describe offers.
+    known = [e for e in engines if not (isinstance(e, WyomingTtsEngine) and not e.remote.program)]
+    first = known[0] if known else engines[0]
+    voices = list(first.remote.voices) if isinstance(first, WyomingTtsEngine) else [first.voice]
     return SpeechSynthesis(engines, voices, settings.tts.max_text_chars, _language_voices(settings, engines))
 
 

@@ -57,7 +57,7 @@ def _decoder_entry(decoder: Any) -> dict[str, Any]:
         "device": getattr(decoder, "device", None),
         "device_reason": getattr(decoder, "device_reason", None),
         "url": getattr(decoder, "url", None),
-        "reachable": decoder.caller.reachable if remote is not None else None,
+        "reachable": decoder.caller.reachable if hasattr(decoder, "caller") else None,
         "program": remote.program if remote is not None else None,
     }
 
@@ -94,9 +94,9 @@ def _engine_entry(engine: Any) -> dict[str, Any]:
         "voice": engine.voice.name,
         "device": getattr(engine, "device", "cpu"),
         "device_reason": getattr(engine, "device_reason", None),
-        "url": engine.caller.endpoint.url if remote is not None else None,
-        "reachable": engine.caller.reachable if remote is not None else None,
-        "remote_streaming": remote.supports_synthesize_streaming if remote is not None else None,
+        "url": engine.caller.endpoint.url if hasattr(engine, "caller") else None,
+        "reachable": engine.caller.reachable if hasattr(engine, "caller") else None,
+        "remote_streaming": remote.supports_synthesize_streaming if remote is not None and remote.program else None,
     }
 
 

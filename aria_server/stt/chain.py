@@ -31,8 +31,10 @@ class DecoderChain:
         if not decoders:
             raise SttError("no STT decoder configured", code="stt-unavailable")
         self.decoders = list(decoders)
-        self.name = self.decoders[0].name
-        self.languages = list(self.decoders[0].languages)
+        # Described as the first decoder whose model is known (a remote down at start-up is not).
+        self.described = next((d for d in self.decoders if getattr(d, "remote", True) is not None), self.decoders[0])
+        self.name = self.described.name
+        self.languages = list(self.described.languages)
         self._lock = threading.Lock()
         self.active: Decoder = self.decoders[0]
         self.last_error: str | None = None

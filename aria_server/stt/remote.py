@@ -65,12 +65,13 @@ class WyomingDecoder:
     device_reason = "a remote Wyoming service"
     compute_type = None
 
-    def __init__(self, caller: RemoteCaller, remote: RemoteAsr) -> None:
+    def __init__(self, caller: RemoteCaller, remote: RemoteAsr | None) -> None:
+        """``remote`` None: the remote was down at start-up, so what it runs is not known yet."""
         self.caller = caller
         self.remote = remote
-        self.name = remote.model
-        self.languages = list(remote.languages)
         self.url = caller.endpoint.url
+        self.name = remote.model if remote is not None else self.url
+        self.languages = list(remote.languages) if remote is not None else []
 
     @classmethod
     def connect(cls, caller: RemoteCaller) -> WyomingDecoder:

@@ -74,6 +74,8 @@ def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Ag
         attribution = remote_tts.attribution if remote_tts is not None else ENGINE_ATTRIBUTION.get(engine, ARIA)
         label = f"remote {remote_tts.program}" if remote_tts is not None else engine.capitalize()
         first_voices = list(remote_tts.voices) if remote_tts is not None else [first.voice]
+        if remote_tts is not None and not remote_tts.program:  # down at start-up: the voices are the fallback's
+            attribution, label = ENGINE_ATTRIBUTION.get(engine_of_first_voice(tts), ARIA), "remote, down at start-up"
         engine_of = {e.voice.name: e.name for e in [*tts.engines, *tts.by_language.values()]}
         tts_programs.append(
             TtsProgram(
@@ -101,9 +103,15 @@ def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Ag
     return Info(asr=asr, tts=tts_programs, handle=[_handle_program(agent)] if agent is not None else [])
 
 
+def engine_of_first_voice(tts: SpeechSynthesis) -> str:
+    """The name of the engine whose voice is listed first."""
+    voice = tts.voices[0] if tts.voices else None
+    return next((e.name for e in tts.engines if e.voice == voice), "")
+
+
 def _remote_asr(stt: SpeechService) -> RemoteAsr | None:
     """What the remote said it runs, when the first decoder is a remote one."""
-    first = stt.decoder.decoders[0] if isinstance(stt.decoder, DecoderChain) else stt.decoder
+    first = stt.decoder.described if isinstance(stt.decoder, DecoderChain) else stt.decoder
     return first.remote if isinstance(first, WyomingDecoder) else None
 
 

@@ -79,6 +79,9 @@ async def test_remote_down_falls_back_to_the_local_model(fallback_settings: Serv
     assert health.backend == "wyoming" and health.details["active"]["backend"] == "faster-whisper"
     assert health.device == "cpu"
     assert health.last_error is not None and fallback_settings.stt.url in health.last_error
+    assert health.details["chain"][0]["reachable"] is False  # waited out before the next try
+    # What the remote runs is not known: describe offers the local model that answers meanwhile.
+    assert fallback_services.info.asr[0].models[0].name == "tiny.en"
 
 
 async def test_remote_down_without_a_fallback_refuses_to_start(settings: ServerSettings, dead_url: str) -> None:

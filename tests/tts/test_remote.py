@@ -13,11 +13,14 @@ from wyoming.client import AsyncTcpClient
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeVoice
 
+from aria_server.app import create_wyoming_server
 from aria_server.errors import ConfigError
 from aria_server.http.health import tts_health
 from aria_server.remote import RemoteCaller, RemoteEndpoint
 from aria_server.services import Services
+from aria_server.settings import ServerSettings
 from aria_server.tts.remote import WyomingTtsEngine
+from aria_server.tts.service import SpeechSynthesis
 from tests.peers import Peer
 
 TIMEOUT = 60
@@ -93,3 +96,28 @@ async def test_remote_down_falls_back_to_local_piper(fallback_services: Services
     assert health.status == "degraded" and health.fallback_in_use
     assert health.details["active"]["backend"] == "piper" and health.device == "cpu"
     assert health.last_error is not None and "wyoming" in health.last_error
+    assert [v.name for v in fallback_services.info.tts[0].voices] == ["en_US-joe-medium"]
+    assert fallback_services.info.tts[0].voices[0].attribution.name.startswith("Piper")
+
+
+async def test_another_aria_as_the_remote_and_its_going_away(settings: ServerSettings, services: Services) -> None:
+    """Aria's own Wyoming server is a remote like any other; when it stops, the local engine speaks."""
+    assert services.tts is not None
+    piper = services.tts.engines[0]
+    server = create_wyoming_server(settings, services)
+    await server.start()
+    try:
+        caller = RemoteCaller(RemoteEndpoint(f"tcp://127.0.0.1:{server.port}", connect_timeout_s=1))
+        remote = await asyncio.to_thread(WyomingTtsEngine.connect, caller, None)
+        assert remote.remote.program == "aria-tts" and remote.voice.name == "en_US-joe-medium"
+        chain = SpeechSynthesis([remote, piper], [remote.voice], 10_000)
+        audio = await chain.synthesize_piece("The lamp is on.")
+        assert chain.active is remote and audio.seconds > 0.3
+    finally:
+        await server.stop()
+    try:
+        audio = await chain.synthesize_piece("The lamp is on.")
+        assert chain.active is piper and audio.seconds > 0.3
+        assert not caller.reachable  # skipped for retry_after_s from now on
+    finally:
+        chain.close()
