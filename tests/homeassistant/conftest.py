@@ -153,6 +153,52 @@ async def ha_agent_pipeline(home_assistant: HomeAssistant, ha_ws: HomeAssistantW
     )
 
 
+@dataclass
+class Satellite:
+    """Aria's satellite in the namespace, added to Home Assistant: its log and what it played."""
+
+    process: LoggedProcess
+    played: Path
+    entry: dict[str, Any]
+    entities: list[str]
+
+    @property
+    def entity(self) -> str:
+        return next(e for e in self.entities if e.startswith("assist_satellite."))
+
+    def frames_played(self) -> int:
+        if not self.played.exists():
+            return 0
+        with wave.open(str(self.played), "rb") as wav:
+            return wav.getnframes()
+
+
+@pytest.fixture(scope="session")
+async def satellite(
+    namespace: Namespace, ha_workdir: Path, home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria_pipeline: str
+) -> AsyncIterator[Satellite]:
+    """``python -m aria_satellite`` (turn on speech, "What time is it?" as its microphone from the
+    first run-satellite, sound written to a WAV), added with the Wyoming config flow; Home
+    Assistant then runs it with the preferred (Aria) pipeline."""
+    played = ha_workdir / "satellite-played.wav"
+    process = await LoggedProcess.start(
+        "aria-satellite",
+        [
+            *namespace.prefix(), sys.executable, "-m", "aria_satellite", "--name", "kitchen-satellite", "--area", "Kitchen",
+            "--host", "127.0.0.1", "--port", str(SATELLITE_PORT), "--no-zeroconf", "--wake-word", "none",
+            "--mic-file", str(CLIPS / "what_time_is_it.wav"), "--snd-file", str(played), "--no-chimes",
+        ],
+        cwd=str(ROOT), env=_environ(),
+    )
+    try:
+        await process.wait_for_line(r"satellite \S+ ready on tcp://", 120)
+        entry = await home_assistant.add_wyoming(SATELLITE_PORT)
+        entities = await home_assistant.entities_of(ha_ws, entry["entry_id"])
+        yield Satellite(process, played, entry, entities)
+    finally:
+        await process.stop()
+
+
 @pytest.fixture(scope="session")
 def timings(ha_workdir: Path) -> Any:
     """Figures the tier measures (never asserted on): written to ha-timings.json and logged at the end."""

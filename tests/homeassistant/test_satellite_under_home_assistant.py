@@ -1,0 +1,28 @@
+"""Home Assistant drives Aria's satellite: a spoken turn with Aria's pipeline, and an announcement."""
+
+from __future__ import annotations
+
+from .conftest import Satellite
+from .harness import HomeAssistant
+
+TURN_TIMEOUT_S = 120
+
+
+async def test_home_assistant_runs_a_turn_on_arias_satellite_and_it_plays_the_reply(satellite: Satellite) -> None:
+    assert satellite.entity.startswith("assist_satellite."), satellite.entities
+    # The microphone file starts at Home Assistant's run-satellite; speech starts the turn.
+    await satellite.process.wait_for_line(r"-> streaming", TURN_TIMEOUT_S)
+    await satellite.process.wait_for_line(r"speaking -> waiting \(played\)", TURN_TIMEOUT_S)
+    assert satellite.frames_played() > 0
+
+
+async def test_an_announcement_from_home_assistant_is_played_on_the_satellite(
+    home_assistant: HomeAssistant, satellite: Satellite
+) -> None:
+    await satellite.process.wait_for_line(r"speaking -> waiting \(played\)", TURN_TIMEOUT_S)
+    before_frames, before_lines = satellite.frames_played(), len(satellite.process.lines)
+    await home_assistant.post(
+        "/api/services/assist_satellite/announce", {"entity_id": satellite.entity, "message": "Dinner is ready."}
+    )
+    await satellite.process.wait_for_line(r"-> waiting \(played\)", TURN_TIMEOUT_S, after=before_lines)
+    assert satellite.frames_played() > before_frames
