@@ -23,8 +23,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; t
 
 if ! command -v ffmpeg >/dev/null; then
   echo "ha-setup: installing Debian's ffmpeg"
-  as_root apt-get update -q
-  as_root apt-get install -y -q ffmpeg
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq ffmpeg >/dev/null
 fi
 
 if [ -e "$stamp" ] && [ -x "$cache/venv/bin/hass" ]; then
