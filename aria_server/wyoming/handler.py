@@ -3,6 +3,13 @@
 Every event is handled inside a guard: an AriaError becomes an ``error`` event with its code
 and the connection keeps going; only an oversize frame (whose payload cannot be skipped safely)
 or a broken stream ends the connection.
+
+Every request ends with the event its client waits for, also when it failed: clients such as
+Home Assistant 2025.4 (wyoming 1.5.4) ignore ``error`` and wait for ``transcript`` (after
+``audio-stop``), ``audio-stop`` (after ``synthesize``) or ``handled``/``not-handled`` (after
+``transcript``). So a failure sends ``error`` and then that terminal event: an empty
+``transcript``, an empty ``audio-start``/``audio-stop`` (+ ``synthesize-stopped`` when
+streaming), a ``not-handled`` with the error's text.
 """
 
 from __future__ import annotations
@@ -21,13 +28,13 @@ from wyoming.handle import Handled, HandledChunk, HandledStart, HandledStop, Not
 from wyoming.info import Info
 from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler
-from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStopped
+from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStopped, SynthesizeVoice
 
 from aria_wire.audio import PcmFormat
 from aria_wire.framing import FrameLimits, read_frame
 
 from ..conversation.agent import Agent
-from ..errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError
+from ..errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError, TtsError
 from ..stt.service import SpeechService
 from ..stt.session import StreamingSession
 from ..tts.service import SpeechSynthesis
@@ -36,6 +43,8 @@ _LOGGER = logging.getLogger(__name__)
 
 SAMPLES_PER_CHUNK = 1024
 """Audio is sent in chunks of this many samples (46 ms at 22.05 kHz), like wyoming-piper."""
+DEFAULT_TTS_RATE = 22_050
+"""Rate of the empty audio that ends a failed synthesis on a server without TTS."""
 
 
 @dataclass
@@ -130,16 +139,35 @@ class AriaEventHandler(AsyncEventHandler):
             await handler(event)
         except AriaError as err:
             _LOGGER.warning("%s event from %s failed: %s", event.type, self.peer, err)
-            await self.send_error(err)
+            await self._fail(event, err)
         except (KeyError, TypeError, ValueError) as err:
             # The library's from_event raises these for missing or mistyped fields.
-            await self.send_error(ProtocolError(f"malformed {event.type} event: {err!r}", code="bad-event"))
+            await self._fail(event, ProtocolError(f"malformed {event.type} event: {err!r}", code="bad-event"))
         except (ConnectionError, asyncio.CancelledError):
             raise
         except Exception:
             _LOGGER.exception("unexpected failure handling %s from %s", event.type, self.peer)
-            await self.send_error(AriaError("internal error", code="internal-error"))
+            await self._fail(event, AriaError("internal error", code="internal-error"))
         return True
+
+    async def _fail(self, event: Event, err: AriaError) -> None:
+        """``error``, then the event that ends the failed request for clients that ignore errors."""
+        await self.send_error(err)
+        if event.type == "audio-stop":
+            await self.write_event(Transcript(text="").event())
+        elif event.type in ("synthesize", "synthesize-stop"):
+            await self._end_audio(started=False, streaming=event.type == "synthesize-stop")
+        elif event.type == "transcript":
+            await self.write_event(NotHandled(text=err.message).event())
+
+    async def _end_audio(self, *, started: bool, streaming: bool) -> None:
+        """Close a synthesis: audio-start if none was sent, audio-stop, synthesize-stopped if streaming."""
+        if not started:
+            rate = self.services.tts.sample_rate if self.services.tts is not None else DEFAULT_TTS_RATE
+            await self.write_event(AudioStart(rate=rate, width=2, channels=1).event())
+        await self.write_event(AudioStop().event())
+        if streaming:
+            await self.write_event(SynthesizeStopped().event())
 
     async def disconnect(self) -> None:
         """Drop in-flight work of this connection only."""
@@ -213,13 +241,14 @@ class AriaEventHandler(AsyncEventHandler):
         if self._text_stream is not None:
             # Streaming clients also send a plain synthesize for old servers: already handled.
             return
-        text = Synthesize.from_event(event).text
-        tts.check_text(text)
-        await self._speak(tts, _single(text), streaming=False)
+        synthesize = Synthesize.from_event(event)
+        _check_voice(tts, synthesize.voice)
+        tts.check_text(synthesize.text)
+        await self._speak(tts, _single(synthesize.text), streaming=False)
 
     async def _on_synthesize_start(self, event: Event) -> None:
         tts = self._require_tts()
-        SynthesizeStart.from_event(event)
+        _check_voice(tts, SynthesizeStart.from_event(event).voice)
         if self._synthesis_task is not None:
             self._synthesis_task.cancel()
         self._text_stream = _TextStream()
@@ -260,15 +289,10 @@ class AriaEventHandler(AsyncEventHandler):
                 for offset in range(0, len(audio.pcm), step):
                     await self.write_event(AudioChunk(audio=audio.pcm[offset : offset + step], **fmt).event())
         except AriaError as err:
-            if not streaming:
-                raise
+            # Mid-synthesis: the client still gets the end of the audio (see the module docstring).
+            _LOGGER.warning("synthesis for %s failed: %s", self.peer, err)
             await self.send_error(err)
-        if not started:
-            await self.write_event(AudioStart(**fmt).event())
-        await self.write_event(AudioStop().event())
-        if streaming:
-            await self.write_event(SynthesizeStopped().event())
-
+        await self._end_audio(started=started, streaming=streaming)
 
     # -- handle (conversation) ------------------------------------------------------------------
 
@@ -290,12 +314,14 @@ class AriaEventHandler(AsyncEventHandler):
             return
         conversation_id = context.get("conversation_id")
         if not isinstance(conversation_id, str) or not conversation_id:
-            conversation_id = await agent.conversation_for(f"wyoming {self.peer}")
+            conversation_id = await agent.conversation_for(self._session_key(context))
         context["conversation_id"] = conversation_id
         await self.write_event(HandledStart(context=context).event())
         parts = []
         # aclosing: a client that leaves mid-answer stops the generation at once.
-        answer = agent.reply(conversation_id, transcript.text, language=transcript.language)
+        # timers_ring=False: Aria's timer events reach its own satellites and sessions, not a
+        # Wyoming handle client, so a timer asked for here is refused rather than set silently.
+        answer = agent.reply(conversation_id, transcript.text, language=transcript.language, timers_ring=False)
         async with contextlib.aclosing(answer):
             async for delta in answer:
                 parts.append(delta)
@@ -303,6 +329,26 @@ class AriaEventHandler(AsyncEventHandler):
         await self.write_event(HandledStop().event())
         await self.write_event(Handled(text="".join(parts), context=context).event())
 
+    def _session_key(self, context: dict[str, object]) -> str:
+        """The conversation session of a client without a conversation id: its host (Home
+        Assistant opens a new port per request and, before wyoming 1.7, drops the context), plus
+        the satellite or device the context names, so two satellites behind one host stay apart."""
+        host = self.peer[0] if isinstance(self.peer, tuple) else str(self.peer)
+        device = next((v for k in ("satellite_id", "device_id") if isinstance(v := context.get(k), str) and v), None)
+        return f"wyoming {host}" if device is None else f"wyoming {host} {device}"
+
 
 async def _single(text: str) -> AsyncIterator[str]:
     yield text
+
+
+def _check_voice(tts: SpeechSynthesis, voice: SynthesizeVoice | None) -> None:
+    """A requested voice must be one this server speaks with (it has one loaded voice per engine)."""
+    if voice is None or (voice.name is None and voice.speaker is None):
+        return
+    names = [v.name for v in tts.voices]
+    if voice.name is not None and voice.name not in names:
+        raise TtsError(f"voice {voice.name!r} is not installed (installed: {', '.join(names)})", code="voice-not-installed")
+    if voice.speaker is not None:
+        # The installed Piper voices have a single speaker each.
+        raise TtsError(f"voice {voice.name or names[0]!r} has no speaker {voice.speaker!r}", code="speaker-not-installed")

@@ -15,7 +15,7 @@ from wyoming.error import Error
 from wyoming.event import Event, async_read_event
 from wyoming.info import Describe, Info
 from wyoming.ping import Ping, Pong
-from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped
+from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped, SynthesizeVoice
 
 from tests.conftest import normalise, read_wav
 
@@ -135,18 +135,23 @@ async def test_several_clients_at_once(wyoming_uri: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("events", "code"),
+    ("events", "code", "then"),
     [
-        ([AudioStart(rate=16_000, width=3, channels=1).event()], "bad-audio-format"),
-        ([AudioChunk(rate=16_000, width=2, channels=1, audio=b"\0\0").event()], "audio-not-started"),
-        ([AudioStop().event()], "audio-not-started"),
-        ([Synthesize(text="x" * 10_001).event()], "text-too-long"),
-        ([SynthesizeChunk(text="hi").event()], "synthesis-not-started"),
-        ([Event(type="synthesize", data={})], "bad-event"),
+        ([AudioStart(rate=16_000, width=3, channels=1).event()], "bad-audio-format", []),
+        ([AudioChunk(rate=16_000, width=2, channels=1, audio=b"\0\0").event()], "audio-not-started", []),
+        # A request's last event gets, after the error, the event its client waits for (Home
+        # Assistant 2025.4 ignores error events): an empty transcript, empty audio, not-handled.
+        ([AudioStop().event()], "audio-not-started", ["transcript"]),
+        ([Synthesize(text="x" * 10_001).event()], "text-too-long", ["audio-start", "audio-stop"]),
+        ([Synthesize(text="Hello.", voice=SynthesizeVoice(name="nl_NL-nobody-low")).event()], "voice-not-installed", ["audio-start", "audio-stop"]),
+        ([SynthesizeChunk(text="hi").event()], "synthesis-not-started", []),
+        ([SynthesizeStop().event()], "synthesis-not-started", ["audio-start", "audio-stop", "synthesize-stopped"]),
+        ([Event(type="synthesize", data={})], "bad-event", ["audio-start", "audio-stop"]),
+        ([Event(type="transcript", data={})], "bad-event", ["not-handled"]),
     ],
 )
-async def test_bad_requests_get_an_error_event_and_the_connection_survives(
-    wyoming_uri: str, events: list[Event], code: str
+async def test_bad_requests_get_an_error_then_their_end_and_the_connection_survives(
+    wyoming_uri: str, events: list[Event], code: str, then: list[str]
 ) -> None:
     async with _client(wyoming_uri) as client:
         for event in events:
@@ -154,8 +159,25 @@ async def test_bad_requests_get_an_error_event_and_the_connection_survives(
         error = await _read(client)
         assert Error.is_type(error.type)
         assert Error.from_event(error).code == code
+        assert [(await _read(client)).type for _ in then] == then
         await client.write_event(Ping(text="still there?").event())
         assert Pong.from_event(await _read(client)).text == "still there?"
+
+
+async def test_a_failed_transcription_ends_with_an_empty_transcript(wyoming_uri: str) -> None:
+    async with _client(wyoming_uri) as client:
+        await client.write_event(AudioStop().event())
+        assert Error.is_type((await _read(client)).type)
+        assert Transcript.from_event(await _read(client)).text == ""
+
+
+async def test_a_voice_that_is_installed_is_spoken_with(wyoming_uri: str) -> None:
+    async with _client(wyoming_uri) as client:
+        voice = SynthesizeVoice(name="en_US-joe-medium")
+        await client.write_event(Synthesize(text="Hello there.", voice=voice).event())
+        events = await _read_until(client, "audio-stop")
+    assert "error" not in [e.type for e in events]
+    assert any(e.type == "audio-chunk" for e in events)
 
 
 async def test_oversize_payload_is_refused_without_reading_it(wyoming_uri: str) -> None:
