@@ -67,7 +67,6 @@ async def test_a_tts_text_over_the_limit_is_answered_within_ten_seconds(
             return
         async with home_assistant.http.get(got["path"]) as response:
             body = await response.read()
-    print("LONG-TTS", got, response.status, len(body))
     # Home Assistant got an answer; whatever it made of it, it is not a full reading of the text.
     assert response.status >= 400 or len(body) < 100_000, (response.status, len(body))
 
@@ -91,3 +90,12 @@ async def test_a_follow_up_through_home_assistant_stays_in_one_aria_conversation
         turns = (await response.json())["turns"]
     said = [turn["user_text"] for turn in turns]
     assert said[-2:] == ["My name is Bob.", "What is my name?"], turns
+
+
+async def test_a_timer_through_home_assistant_is_refused_honestly(ha_ws: HomeAssistantWs, aria_pipeline: str) -> None:
+    """Aria's timers ring on its own satellites; through Home Assistant one would ring nowhere, so
+    Aria must not say "Timer set"."""
+    run = await ha_ws.run_pipeline(
+        start_stage="intent", end_stage="intent", input={"text": "Set a timer for five minutes."}, pipeline=aria_pipeline
+    )
+    assert "can't set a timer" in run.speech and "set for" not in run.speech, run.speech
