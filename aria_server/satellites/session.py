@@ -21,7 +21,6 @@ from wyoming.event import Event
 from wyoming.info import Info
 from wyoming.ping import Ping, Pong
 from wyoming.pipeline import PipelineStage, RunPipeline
-from wyoming.satellite import RunSatellite
 from wyoming.snd import Played
 from wyoming.wake import Detection
 
@@ -32,6 +31,8 @@ from aria_wire.reconnect import Backoff
 from ..errors import SatelliteGone
 from ..pipeline.metrics import TurnSpans
 from .arbitration import Candidate
+from aria_wire.extensions import PLAYBACK_STARTED, aria_run_satellite
+
 from .client import SatelliteLink
 from .inbox import AudioInbox
 from .jobs import Job, announcement, voice_turn
@@ -40,8 +41,6 @@ from .wake import StreamWake
 
 _LOGGER = logging.getLogger(__name__)
 
-PLAYBACK_STARTED = "playback-started"
-"""Sent by Aria satellites when the first sample of the reply plays."""
 
 
 class Arbitrator(Protocol):
@@ -138,7 +137,8 @@ class SatelliteSession:
         self._last_heard = time.monotonic()
         _LOGGER.info("satellite %s connected (%s:%d)", self.name, self.host, self.port)
         try:
-            await link.send(RunSatellite().event())
+            # Marked as Aria's: an Aria satellite then also reports playback-started.
+            await link.send(aria_run_satellite())
             async with asyncio.TaskGroup() as group:
                 pinger = group.create_task(self._keep_alive(link), name=f"satellite {self.name} ping")
                 async for event in link.events():

@@ -16,6 +16,17 @@ async def test_home_assistant_runs_a_turn_on_arias_satellite_and_it_plays_the_re
     assert satellite.frames_played() > 0
 
 
+async def test_the_satellite_sends_home_assistant_no_aria_only_events(
+    home_assistant: HomeAssistant, satellite: Satellite
+) -> None:
+    """playback-started / streaming-started|stopped are for Aria's server (or an event service);
+    Home Assistant logs every event type it does not handle from a satellite."""
+    await satellite.process.wait_for_line(r"speaking -> waiting \(played\)", TURN_TIMEOUT_S)
+    log = (home_assistant.config_dir / "home-assistant.log").read_text()
+    unexpected = [line for line in log.splitlines() if "Unexpected event from satellite" in line]
+    assert not [line for line in unexpected if any(t in line for t in ("playback-started", "streaming-st"))], unexpected
+
+
 async def test_an_announcement_from_home_assistant_is_played_on_the_satellite(
     home_assistant: HomeAssistant, satellite: Satellite
 ) -> None:
