@@ -31,9 +31,15 @@ class SpeechService:
         return self._vad_settings
 
     def start(
-        self, fmt: PcmFormat, language: str | None = None, *, is_complete: Callable[[str], bool] | None = None
+        self,
+        fmt: PcmFormat,
+        language: str | None = None,
+        *,
+        is_complete: Callable[[str], bool] | None = None,
+        hotwords: str | None = None,
     ) -> StreamingSession:
-        """A new streaming session for audio in ``fmt`` (see ``StreamingSession`` for the first pass)."""
+        """A new streaming session for audio in ``fmt`` (see ``StreamingSession`` for the first pass);
+        ``hotwords`` biases its full decode."""
         return StreamingSession(
             decoder=self.decoder,
             vad=self.vad,
@@ -44,6 +50,7 @@ class SpeechService:
             vad_executor=self._vad_executor,
             max_seconds=self._max_seconds,
             is_complete=is_complete,
+            hotwords=hotwords,
         )
 
     def close(self) -> None:

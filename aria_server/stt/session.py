@@ -53,8 +53,10 @@ class StreamingSession:
         vad_executor: Executor,
         max_seconds: float,
         is_complete: Callable[[str], bool] | None = None,
+        hotwords: str | None = None,
     ) -> None:
         self._decoder = decoder
+        self._hotwords = hotwords
         self._vad = vad.session()
         self._settings = vad_settings
         self._converter = ToModelFormat(fmt)
@@ -100,7 +102,7 @@ class StreamingSession:
 
     def _decode_call(self, samples: np.ndarray) -> _Decoded:
         started = time.perf_counter()
-        texts, language = self._decoder.decode(samples, self._language)
+        texts, language = self._decoder.decode(samples, self._language, self._hotwords)
         return texts, language, (time.perf_counter() - started) * 1000
 
     def _quick_call(self, samples: np.ndarray) -> tuple[str | None, float]:

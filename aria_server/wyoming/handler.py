@@ -80,6 +80,7 @@ class AriaEventHandler(AsyncEventHandler):
         self.peer = writer.get_extra_info("peername")
         self._write_lock = asyncio.Lock()
         self._language: str | None = None
+        self._hotwords: str | None = None
         self._stt_session: StreamingSession | None = None
         self._text_stream: _TextStream | None = None
         self._synthesis_task: asyncio.Task[None] | None = None
@@ -195,7 +196,11 @@ class AriaEventHandler(AsyncEventHandler):
 
     async def _on_transcribe(self, event: Event) -> None:
         self._require_stt()
-        self._language = Transcribe.from_event(event).language
+        transcribe = Transcribe.from_event(event)
+        self._language = transcribe.language
+        # Wyoming 1.9+: names (first) and terms bias Whisper. vad_sensitivity does not apply:
+        # on this path the client ends the audio (info says requires_external_vad).
+        self._hotwords = _hotwords(transcribe.transcript_names, transcript_terms=transcribe.transcript_terms)
 
     async def _on_audio_start(self, event: Event) -> None:
         stt = self._require_stt()
@@ -203,7 +208,9 @@ class AriaEventHandler(AsyncEventHandler):
         if self._stt_session is not None:
             await self._stt_session.aclose()
         self._stt_session = None
-        self._stt_session = stt.start(PcmFormat(start.rate, start.width, start.channels), self._language)
+        self._stt_session = stt.start(
+            PcmFormat(start.rate, start.width, start.channels), self._language, hotwords=self._hotwords
+        )
 
     async def _on_audio_chunk(self, event: Event) -> None:
         if self._stt_session is None:
@@ -228,6 +235,7 @@ class AriaEventHandler(AsyncEventHandler):
         await self.write_event(TranscriptStop().event())
         await self.write_event(Transcript(text=result.text, language=result.language).event())
         self._language = None
+        self._hotwords = None
 
     # -- text-to-speech ----------------------------------------------------------------------
 
@@ -340,6 +348,17 @@ class AriaEventHandler(AsyncEventHandler):
 
 async def _single(text: str) -> AsyncIterator[str]:
     yield text
+
+
+MAX_HOTWORDS_CHARS = 600
+"""Whisper's prompt holds about 224 tokens: longer hint lists are cut (names first)."""
+
+
+def _hotwords(names: list[str] | None, *, transcript_terms: list[str] | None) -> str | None:
+    """``transcript_names`` then ``transcript_terms`` as one hint string, or None when there are none."""
+    words = [w.strip() for w in [*(names or []), *(transcript_terms or [])] if isinstance(w, str) and w.strip()]
+    text = ", ".join(dict.fromkeys(words))
+    return text[:MAX_HOTWORDS_CHARS] or None
 
 
 def _check_voice(tts: SpeechSynthesis, voice: SynthesizeVoice | None) -> None:

@@ -29,6 +29,9 @@ def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Ag
                 installed=True,
                 version=__version__,
                 supports_transcript_streaming=True,
+                # Over Wyoming the client decides when the audio ends (Aria's own endpointing
+                # runs for its satellites and /ws), so a client must run its VAD.
+                requires_external_vad=True,
                 models=[
                     AsrModel(
                         name=stt.decoder.name,

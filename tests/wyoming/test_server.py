@@ -60,6 +60,7 @@ async def test_describe_lists_asr_and_the_installed_voice(wyoming_uri: str) -> N
     assert info.asr[0].supports_transcript_streaming
     assert [voice.name for voice in info.tts[0].voices] == ["en_US-joe-medium"]
     assert info.tts[0].supports_synthesize_streaming
+    assert info.asr[0].requires_external_vad  # the client ends the audio on this path
 
 
 async def test_transcribes_44k_stereo_with_streaming_events_and_stays_open(wyoming_uri: str) -> None:
@@ -74,6 +75,23 @@ async def test_transcribes_44k_stereo_with_streaming_events_and_stays_open(wyomi
             assert all(TranscriptChunk.is_type(t) for t in types[1:-2]) and len(types) >= 4
             assert TranscriptStop.is_type(types[-2])
             assert normalise(Transcript.from_event(events[-1]).text) == "what time is it"
+
+
+async def test_transcript_names_and_terms_are_accepted_as_hints(wyoming_uri: str) -> None:
+    """Wyoming 1.9+ clients send names and terms to bias recognition (Whisper hotwords); the
+    transcript of the clip stays right with them, and the hints do not leak into the next one."""
+    pcm, rate, width, channels = read_wav("set_a_timer")
+    async with _client(wyoming_uri) as client:
+        for transcribe in (
+            Transcribe(language="en", transcript_names=["Kitchen light", "Aria"], transcript_terms=["timer", "minutes"]),
+            Transcribe(language="en"),
+        ):
+            await client.write_event(transcribe.event())
+            await client.write_event(AudioStart(rate=rate, width=width, channels=channels).event())
+            await client.write_event(AudioChunk(rate=rate, width=width, channels=channels, audio=pcm).event())
+            await client.write_event(AudioStop().event())
+            text = Transcript.from_event((await _read_until(client, "transcript"))[-1]).text
+            assert normalise(text) == "set a timer for five minutes"
 
 
 async def test_silence_over_the_wire_gives_an_empty_transcript(wyoming_uri: str) -> None:
