@@ -7,6 +7,7 @@ Python >= 3.13) or no network namespace can be created.
 from __future__ import annotations
 
 import json
+import statistics
 import logging
 import sys
 import wave
@@ -207,8 +208,9 @@ def timings(ha_workdir: Path) -> Any:
     if records:
         (ha_workdir / "ha-timings.json").write_text(json.dumps(records, indent=2))
         for name, values in records.items():
-            _LOGGER.info("HA tier timing %s: %s ms", name, ", ".join(f"{v:.0f}" for v in values))
-            print(f"HA tier timing {name}: {', '.join(f'{v:.0f}' for v in values)} ms")
+            line = f"HA tier timing {name}: median {statistics.median(values):.0f} ms ({', '.join(f'{v:.0f}' for v in values)})"
+            _LOGGER.info("%s", line)
+            print(line)
 
 
 def read_clip(name: str) -> bytes:
