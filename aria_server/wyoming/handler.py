@@ -25,7 +25,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
 from wyoming.event import Event, async_write_event
 from wyoming.handle import Handled, HandledChunk, HandledStart, HandledStop, NotHandled
-from wyoming.info import Info
+from wyoming.info import Info, SelectProgram
 from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStopped, SynthesizeVoice
@@ -87,6 +87,7 @@ class AriaEventHandler(AsyncEventHandler):
         self._dispatch: dict[str, Callable[[Event], Awaitable[None]]] = {
             "describe": self._on_describe,
             "ping": self._on_ping,
+            "select-program": self._on_select_program,
             "transcribe": self._on_transcribe,
             "audio-start": self._on_audio_start,
             "audio-chunk": self._on_audio_chunk,
@@ -186,6 +187,15 @@ class AriaEventHandler(AsyncEventHandler):
 
     async def _on_ping(self, event: Event) -> None:
         await self.write_event(Pong(text=Ping.from_event(event).text).event())
+
+    async def _on_select_program(self, event: Event) -> None:
+        """Wyoming 1.10: a client picks a program by name. Aria serves one program per domain, so
+        one of its names is accepted as is and any other is refused (never silently replaced)."""
+        name = SelectProgram.from_event(event).name
+        info = self.services.info
+        names = [p.name for p in (*info.asr, *info.tts, *info.handle)]
+        if name not in names:
+            raise ProtocolError(f"no program {name!r} here (programs: {', '.join(names)})", code="unknown-program")
 
     # -- speech-to-text ----------------------------------------------------------------------
 

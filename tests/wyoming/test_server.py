@@ -13,7 +13,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 from wyoming.error import Error
 from wyoming.event import Event, async_read_event
-from wyoming.info import Describe, Info
+from wyoming.info import Describe, Info, SelectProgram
 from wyoming.ping import Ping, Pong
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped, SynthesizeVoice
 
@@ -166,6 +166,7 @@ async def test_several_clients_at_once(wyoming_uri: str) -> None:
         ([SynthesizeStop().event()], "synthesis-not-started", ["audio-start", "audio-stop", "synthesize-stopped"]),
         ([Event(type="synthesize", data={})], "bad-event", ["audio-start", "audio-stop"]),
         ([Event(type="transcript", data={})], "bad-event", ["not-handled"]),
+        ([SelectProgram(name="whisper-large").event()], "unknown-program", []),
     ],
 )
 async def test_bad_requests_get_an_error_then_their_end_and_the_connection_survives(
@@ -187,6 +188,14 @@ async def test_a_failed_transcription_ends_with_an_empty_transcript(wyoming_uri:
         await client.write_event(AudioStop().event())
         assert Error.is_type((await _read(client)).type)
         assert Transcript.from_event(await _read(client)).text == ""
+
+
+async def test_selecting_one_of_the_advertised_programs_changes_nothing(wyoming_uri: str) -> None:
+    async with _client(wyoming_uri) as client:
+        await client.write_event(SelectProgram(name="aria-tts").event())
+        await client.write_event(Synthesize(text="Hello.").event())
+        events = await _read_until(client, "audio-stop")
+    assert "error" not in [e.type for e in events]
 
 
 async def test_a_voice_that_is_installed_is_spoken_with(wyoming_uri: str) -> None:
