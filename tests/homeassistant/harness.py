@@ -294,6 +294,11 @@ class HomeAssistant:
         entries = await ws.call("config/entity_registry/list")
         return sorted(e["entity_id"] for e in entries if e.get("config_entry_id") == entry_id)
 
+    async def device_of(self, ws: HomeAssistantWs, entity_id: str) -> str:
+        """The device id of an entity (entity registry)."""
+        entries = await ws.call("config/entity_registry/list")
+        return next(e["device_id"] for e in entries if e["entity_id"] == entity_id)
+
     async def assign_areas(self, ws: HomeAssistantWs) -> dict[str, str]:
         """The template lights put in their areas (Kitchen, Living Room): entity id -> area id."""
         existing = {a["name"]: a["area_id"] for a in await ws.call("config/area_registry/list")}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .conftest import Satellite
-from .harness import HomeAssistant
+from .harness import HomeAssistant, HomeAssistantWs
 
 TURN_TIMEOUT_S = 120
 
@@ -37,3 +37,23 @@ async def test_an_announcement_from_home_assistant_is_played_on_the_satellite(
     )
     await satellite.process.wait_for_line(r"-> waiting \(played\)", TURN_TIMEOUT_S, after=before_lines)
     assert satellite.frames_played() > before_frames
+
+
+async def test_a_timer_from_home_assistants_own_agent_reaches_the_satellite(
+    home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, ha_agent_pipeline: str, satellite: Satellite
+) -> None:
+    """Home Assistant's agent sets timers on the device that heard the request and sends the
+    satellite timer-started / timer-cancelled, as it does to the official satellite."""
+    device_id = await home_assistant.device_of(ha_ws, satellite.entity)
+    before = len(satellite.process.lines)
+    started = await ha_ws.run_pipeline(
+        start_stage="intent", end_stage="intent", input={"text": "set a timer for 5 minutes"},
+        pipeline=ha_agent_pipeline, device_id=device_id,
+    )
+    assert started.first("intent-end")["intent_output"]["response"]["response_type"] == "action_done", started.events
+    await satellite.process.wait_for_line(r"timer \S+ started \(300 s\)", TURN_TIMEOUT_S, after=before)
+    await ha_ws.run_pipeline(
+        start_stage="intent", end_stage="intent", input={"text": "cancel my timer"},
+        pipeline=ha_agent_pipeline, device_id=device_id,
+    )
+    await satellite.process.wait_for_line(r"timer \S+ cancelled", TURN_TIMEOUT_S, after=before)
