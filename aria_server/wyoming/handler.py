@@ -266,12 +266,12 @@ class AriaEventHandler(AsyncEventHandler):
 
     async def _on_synthesize_start(self, event: Event) -> None:
         tts = self._require_tts()
-        _check_voice(tts, SynthesizeStart.from_event(event).voice)
+        voice = SynthesizeStart.from_event(event).voice
         if self._synthesis_task is not None:
             self._synthesis_task.cancel()
         self._text_stream = _TextStream()
         self._synthesis_task = asyncio.create_task(
-            self._speak(tts, aiter(self._text_stream), streaming=True), name=f"wyoming-synthesis {self.peer}"
+            self._speak(tts, aiter(self._text_stream), streaming=True, voice=voice), name=f"wyoming-synthesis {self.peer}"
         )
         self._synthesis_task.add_done_callback(self._on_synthesis_done)
 
@@ -294,11 +294,14 @@ class AriaEventHandler(AsyncEventHandler):
         if not task.cancelled() and (err := task.exception()) is not None:
             _LOGGER.error("streaming synthesis for %s failed", self.peer, exc_info=err)
 
-    async def _speak(self, tts: SpeechSynthesis, text: AsyncIterator[str], *, streaming: bool) -> None:
+    async def _speak(
+        self, tts: SpeechSynthesis, text: AsyncIterator[str], *, streaming: bool, voice: SynthesizeVoice | None = None
+    ) -> None:
         """Send audio-start, each piece's audio as soon as it exists, audio-stop (+ stopped)."""
         fmt = {"rate": tts.sample_rate, "width": 2, "channels": 1}
         started = False
         try:
+            _check_voice(tts, voice)
             async for audio in tts.synthesize(text):
                 if not started:
                     await self.write_event(AudioStart(**fmt).event())
@@ -310,6 +313,10 @@ class AriaEventHandler(AsyncEventHandler):
             # Mid-synthesis: the client still gets the end of the audio (see the module docstring).
             _LOGGER.warning("synthesis for %s failed: %s", self.peer, err)
             await self.send_error(err)
+            if streaming:
+                # The request ends at the client's synthesize-stop: its remaining text is dropped.
+                async for _ in text:
+                    pass
         await self._end_audio(started=started, streaming=streaming)
 
     # -- handle (conversation) ------------------------------------------------------------------

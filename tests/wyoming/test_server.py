@@ -190,6 +190,16 @@ async def test_a_failed_transcription_ends_with_an_empty_transcript(wyoming_uri:
         assert Transcript.from_event(await _read(client)).text == ""
 
 
+async def test_a_streaming_synthesis_with_a_voice_not_installed_ends_at_synthesize_stop(wyoming_uri: str) -> None:
+    async with _client(wyoming_uri) as client:
+        await client.write_event(SynthesizeStart(voice=SynthesizeVoice(name="nl_NL-nobody-low")).event())
+        await client.write_event(SynthesizeChunk(text="Hello there. ").event())
+        await client.write_event(SynthesizeStop().event())
+        events = await _read_until(client, "synthesize-stopped")
+    assert [e.type for e in events] == ["error", "audio-start", "audio-stop", "synthesize-stopped"]
+    assert Error.from_event(events[0]).code == "voice-not-installed"
+
+
 async def test_selecting_one_of_the_advertised_programs_changes_nothing(wyoming_uri: str) -> None:
     async with _client(wyoming_uri) as client:
         await client.write_event(SelectProgram(name="aria-tts").event())
