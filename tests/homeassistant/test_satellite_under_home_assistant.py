@@ -57,3 +57,18 @@ async def test_a_timer_from_home_assistants_own_agent_reaches_the_satellite(
         pipeline=ha_agent_pipeline, device_id=device_id,
     )
     await satellite.process.wait_for_line(r"timer \S+ cancelled", TURN_TIMEOUT_S, after=before)
+
+
+async def test_muting_in_home_assistant_pauses_the_satellite_and_unmuting_runs_it(
+    home_assistant: HomeAssistant, satellite: Satellite
+) -> None:
+    mute = next(e for e in satellite.entities if e.startswith("switch.") and "mute" in e)
+    await satellite.process.wait_for_line(r"speaking -> waiting \(played\)", TURN_TIMEOUT_S)
+    before, ha_before = len(satellite.process.lines), len(home_assistant.process.lines)
+    await home_assistant.post("/api/services/switch/turn_on", {"entity_id": mute})
+    await satellite.process.wait_for_line(r"-> idle \(pause-satellite\)", TURN_TIMEOUT_S, after=before)
+    # Home Assistant's satellite loop notices its own mute at the next ping (~2 s); unmuted
+    # before that, it would carry on without a new run-satellite (its race, not the satellite's).
+    await home_assistant.process.wait_for_line(r"Satellite is muted", TURN_TIMEOUT_S, after=ha_before)
+    await home_assistant.post("/api/services/switch/turn_off", {"entity_id": mute})
+    await satellite.process.wait_for_line(r"idle -> waiting \(run-satellite\)", TURN_TIMEOUT_S, after=before)
