@@ -7,6 +7,7 @@ Python >= 3.13) or no network namespace can be created.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import logging
 import sys
@@ -222,6 +223,4 @@ def read_clip(name: str) -> bytes:
 
 def _environ() -> dict[str, str]:
     """This environment without the developer's ARIA_ settings."""
-    import os
-
     return {k: v for k, v in os.environ.items() if not k.startswith("ARIA_")}
