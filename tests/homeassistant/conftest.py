@@ -1,4 +1,7 @@
-"""The Home Assistant tier's fixtures: one namespace, one Aria, one Home Assistant per session.
+"""The Home Assistant tier's fixtures: one namespace, one Aria, one Home Assistant for the tier.
+
+Package-scoped: started once for tests/homeassistant and stopped when its last test is done,
+so the rest of the suite does not share the machine with an idle Home Assistant.
 
 Skipped, with the reason, when Home Assistant is not installed (scripts/ha-setup.sh needs
 Python >= 3.13) or no network namespace can be created.
@@ -53,13 +56,13 @@ class AriaEntry:
     conversation: str
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ha_available() -> None:
     if (reason := missing_requirements()) is not None:
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def namespace(ha_available: None) -> AsyncIterator[Namespace]:
     try:
         ns = await Namespace.create()
@@ -69,12 +72,12 @@ async def namespace(ha_available: None) -> AsyncIterator[Namespace]:
     await ns.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ha_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("ha")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def aria(namespace: Namespace, ha_workdir: Path, gguf: Path) -> AsyncIterator[Aria]:
     """``python -m aria_server`` with the bundled models (the embedded language model included)."""
     data_dir = ha_workdir / "aria-data"
@@ -101,7 +104,7 @@ async def aria(namespace: Namespace, ha_workdir: Path, gguf: Path) -> AsyncItera
     await process.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def home_assistant(namespace: Namespace, ha_workdir: Path) -> AsyncIterator[HomeAssistant]:
     """Home Assistant started, onboarded (long-lived token) and its lights put in their areas."""
     ha = await HomeAssistant.start(namespace, ha_workdir)
@@ -117,14 +120,14 @@ async def home_assistant(namespace: Namespace, ha_workdir: Path) -> AsyncIterato
         await ha.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def ha_ws(home_assistant: HomeAssistant) -> AsyncIterator[HomeAssistantWs]:
     ws = await home_assistant.websocket()
     yield ws
     await ws.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def aria_entry(home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria: Aria) -> AriaEntry:
     entry = await home_assistant.add_wyoming(ARIA_WYOMING_PORT)
     entities = await home_assistant.entities_of(ha_ws, entry["entry_id"])
@@ -137,7 +140,7 @@ async def aria_entry(home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria
     return AriaEntry(entry, entities, one("stt"), one("tts"), one("conversation"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def aria_pipeline(home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria_entry: AriaEntry) -> str:
     """Aria for every stage; Home Assistant's preferred pipeline (satellites use it)."""
     pipeline = await home_assistant.create_pipeline(
@@ -147,7 +150,7 @@ async def aria_pipeline(home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, a
     return pipeline
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def ha_agent_pipeline(home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria_entry: AriaEntry) -> str:
     """Aria's speech, Home Assistant's own conversation agent (for the side-by-side timings)."""
     return await home_assistant.create_pipeline(
@@ -175,7 +178,7 @@ class Satellite:
             return wav.getnframes()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def satellite(
     namespace: Namespace, ha_workdir: Path, home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria_pipeline: str
 ) -> AsyncIterator[Satellite]:
@@ -201,7 +204,7 @@ async def satellite(
         await process.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def timings(ha_workdir: Path) -> Any:
     """Figures the tier measures (never asserted on): written to ha-timings.json and logged at the end."""
     records: dict[str, list[float]] = {}
