@@ -51,11 +51,13 @@ class DecoderChain:
             elif decoder is self.decoders[0]:
                 self.last_error = None
 
-    def decode(self, samples: np.ndarray, language: str | None) -> tuple[list[str], str | None]:
+    def decode(
+        self, samples: np.ndarray, language: str | None, hotwords: str | None = None
+    ) -> tuple[list[str], str | None]:
         errors: list[str] = []
         for decoder in self.decoders:
             try:
-                result = decoder.decode(samples, language)
+                result = decoder.decode(samples, language, hotwords)
             except RemoteUnavailable as err:
                 _LOGGER.warning("STT %s unavailable, trying the next decoder: %s", decoder.name, err.message)
                 errors.append(f"{backend_name(decoder)}: {err.message}")

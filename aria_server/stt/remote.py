@@ -80,12 +80,16 @@ class WyomingDecoder:
         _LOGGER.info("remote STT %s (%s) at %s", remote.model, remote.program, caller.endpoint.url)
         return cls(caller, remote)
 
-    def decode(self, samples: np.ndarray, language: str | None) -> tuple[list[str], str | None]:
-        """16 kHz mono int16 -> (segment texts, language) from the remote."""
+    def decode(
+        self, samples: np.ndarray, language: str | None, hotwords: str | None = None
+    ) -> tuple[list[str], str | None]:
+        """16 kHz mono int16 -> (segment texts, language) from the remote; ``hotwords`` go on as
+        Wyoming ``transcript_terms`` (a remote older than Wyoming 1.9 ignores them)."""
         pcm = samples.astype(np.int16, copy=False).tobytes()
+        terms = [term for term in (hotwords or "").split(", ") if term] or None
 
         async def request(client: AsyncTcpClient) -> tuple[list[str], str | None]:
-            await client.write_event(Transcribe(language=language).event())
+            await client.write_event(Transcribe(language=language, transcript_terms=terms).event())
             await client.write_event(AudioStart(rate=MODEL_RATE, width=2, channels=1).event())
             step = CHUNK_SAMPLES * 2
             for start in range(0, len(pcm), step):
