@@ -187,6 +187,11 @@ class LlmSettings(_Section):
         300.0, ge=0.0, le=86_400.0, description="s of silence after which a satellite or session starts a new conversation"
     )
     threads: int = Field(0, ge=0, le=256, description="CPU threads of the embedded model (0: all cores)")
+    gpu_layers: int = Field(
+        0, ge=-1, le=10_000,
+        description="embedded: layers offloaded to the GPU (-1: all) when llama-cpp-python was built with CUDA "
+        "(README, On a GPU); 0: CPU only",
+    )
     languages: list[str] = Field(
         default_factory=lambda: ["en"],
         description="languages the conversation accepts; others are answered not-handled",

@@ -194,6 +194,9 @@ class LlmChain:
             "loaded": primary.backend.loaded,
             "fallback_in_use": fallback_in_use,
             "last_error": primary.last_error or last_error,
+            # Only the embedded backend runs here; a server backend's device is the server's business.
+            "device": getattr(primary.backend, "device", None),
+            "device_reason": getattr(primary.backend, "device_reason", None),
             "chain": [state.as_dict(now) for state in self._states],
         }
 

@@ -50,8 +50,12 @@ class LlamaCppBackend:
         max_tokens: int,
         temperature: float,
         threads: int,
+        gpu_layers: int = 0,
     ) -> None:
         self._path = path
+        self.gpu_layers = gpu_layers
+        self._gpu_offload: bool | None = None
+        """Whether the loaded llama.cpp build can offload to a GPU (known once loaded)."""
         self._bundled = path is None
         self._data_dir = data_dir
         self._style_setting = prompt_style
@@ -71,13 +75,29 @@ class LlamaCppBackend:
         return cls(
             path, data_dir, prompt_style=settings.prompt_style, system_prompt=settings.system_prompt,
             context_size=settings.context_size, max_tokens=settings.max_tokens,
-            temperature=settings.temperature, threads=settings.threads,
+            temperature=settings.temperature, threads=settings.threads, gpu_layers=settings.gpu_layers,
         )
 
     @property
     def model(self) -> str | None:
         """The GGUF file's name (None before start when it is the bundled default)."""
         return self._path.name if self._path is not None else None
+
+    @property
+    def device(self) -> str:
+        """``cuda`` when layers are offloaded to a GPU, else ``cpu``."""
+        return "cuda" if self.gpu_layers != 0 and self._gpu_offload else "cpu"
+
+    @property
+    def device_reason(self) -> str:
+        """Why the model runs where it does."""
+        if self.gpu_layers == 0:
+            return "--llm-gpu-layers 0: CPU only"
+        if self._gpu_offload is None:
+            return "not loaded yet"
+        if self._gpu_offload:
+            return f"{'all' if self.gpu_layers < 0 else self.gpu_layers} layers offloaded to the GPU"
+        return "llama-cpp-python was built without GPU support (see the README, On a GPU): CPU"
 
     @property
     def loaded(self) -> bool:
@@ -111,13 +131,14 @@ class LlamaCppBackend:
         self._worker = WorkerProcess()
         await self._worker.spawn()
         load = {"op": "load", "path": str(self._path), "n_ctx": self.context_size, "threads": self.threads,
-                "warm": self._warm_request()}
+                "n_gpu_layers": self.gpu_layers, "warm": self._warm_request()}
         try:
             answer = await self._call(load, timeout=LOAD_TIMEOUT_S)
         except LlmError as err:
             await self._worker.close()
             raise ConfigError(f"cannot load GGUF model {self._path}: {err.message}", code="model-not-loadable") from err
         self._loaded = True
+        self._gpu_offload = bool(answer.get("gpu_offload"))
         _LOGGER.info(
             "llama.cpp model %s loaded in %.2f s, warmed up in %.2f s (%s prompts, %d threads, worker pid %s)",
             self._path.name, answer["load_s"], answer["warm_s"], self.style, self.threads, self._worker.pid,

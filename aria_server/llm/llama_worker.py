@@ -121,13 +121,15 @@ class Worker:
 
         started = time.perf_counter()
         self.llama = llama_cpp.Llama(
-            model_path=request["path"], n_ctx=request["n_ctx"], n_threads=request["threads"], verbose=False
+            model_path=request["path"], n_ctx=request["n_ctx"], n_threads=request["threads"],
+            n_gpu_layers=request.get("n_gpu_layers", 0), verbose=False,
         )
         loaded = time.perf_counter()
         # One token from the fixed prompt start, so later prompts find it in the KV cache.
         for _ in self._chunks({**request["warm"], "max_tokens": 1}):
             pass
-        _send({"op": "loaded", "id": request["id"], "load_s": loaded - started, "warm_s": time.perf_counter() - loaded})
+        _send({"op": "loaded", "id": request["id"], "load_s": loaded - started, "warm_s": time.perf_counter() - loaded,
+               "gpu_offload": bool(llama_cpp.llama_supports_gpu_offload())})
 
     def _tokenize(self, request: Message) -> None:
         counts = [len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)) for text in request["texts"]]

