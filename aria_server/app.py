@@ -31,8 +31,14 @@ def create_wyoming_server(settings: ServerSettings, services: Services) -> Wyomi
         max_data_bytes=settings.wyoming.max_data_bytes,
         max_payload_bytes=settings.wyoming.max_payload_bytes,
     )
-    factory = functools.partial(AriaEventHandler, services=services, limits=limits)
-    return WyomingServer(settings.host, settings.wyoming.port, limits, factory)
+    factory = functools.partial(
+        AriaEventHandler, services=services, limits=limits, idle_timeout_s=settings.wyoming.idle_timeout_s
+    )
+    return WyomingServer(
+        settings.host, settings.wyoming.port, limits, factory,
+        max_connections=settings.wyoming.max_connections,
+        max_per_peer=settings.wyoming.max_connections_per_peer,
+    )
 
 
 async def serve(settings: ServerSettings, stop: asyncio.Event) -> None:

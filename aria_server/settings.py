@@ -123,6 +123,14 @@ class WyomingSettings(_Section):
     max_data_bytes: int = Field(1_048_576, ge=1024, le=268_435_456, description="largest data section, bytes")
     max_payload_bytes: int = Field(1_048_576, ge=1024, le=268_435_456, description="largest binary payload, bytes")
     max_audio_seconds: float = Field(60.0, gt=0.0, le=3600.0, description="longest audio accepted for one transcription, s")
+    max_connections: int = Field(64, ge=1, le=10_000, description="Wyoming connections served at once, in total")
+    max_connections_per_peer: int = Field(
+        16, ge=1, le=10_000, description="Wyoming connections served at once from one IP address"
+    )
+    idle_timeout_s: float = Field(
+        120.0, gt=0.0, le=86_400.0,
+        description="s a Wyoming connection may send nothing (while no answer is in flight) before it is closed",
+    )
 
 
 class HttpSettings(_Section):

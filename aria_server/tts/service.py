@@ -21,6 +21,7 @@ from aria_wire.audio import resample_int16
 
 from ..concurrency import model_executor, run_blocking
 from ..errors import AriaError, TtsError
+from ..memory import trim_heap
 from ..pipeline.chunker import MAX_PIECE_CHARS, PieceSplitter, speakable_pieces
 from .base import SpeechAudio, TtsEngine, VoiceInfo
 
@@ -60,6 +61,12 @@ class SpeechSynthesis:
         parts = [self._synthesize_with_fallback(piece) for piece in pieces]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
 
+    def _synthesize_and_trim(self, text: str) -> np.ndarray:
+        samples = self._synthesize_bounded(text)
+        # A pass's activations are freed when it ends; this hands the pages back too.
+        trim_heap()
+        return samples
+
     def _synthesize_with_fallback(self, text: str) -> np.ndarray:
         errors = []
         for engine in self.engines:
@@ -79,7 +86,7 @@ class SpeechSynthesis:
         """Audio of one piece of text (a piece over MAX_PIECE_CHARS is synthesised in bounded passes)."""
         self.check_text(text)
         try:
-            samples = await run_blocking(self._executor, self._synthesize_bounded, text)
+            samples = await run_blocking(self._executor, self._synthesize_and_trim, text)
         except AriaError:
             raise
         except Exception as err:
