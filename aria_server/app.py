@@ -41,8 +41,12 @@ def create_wyoming_server(settings: ServerSettings, services: Services) -> Wyomi
     )
 
 
-async def serve(settings: ServerSettings, stop: asyncio.Event) -> None:
-    """Serve until ``stop`` is set, then shut down cleanly."""
+STOP_GRACE_S = 10.0
+"""Longest clean shutdown after SIGTERM/SIGINT before the remaining work is cancelled."""
+
+
+async def serve(settings: ServerSettings, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+    """Serve until ``stop`` is set, then shut down cleanly (``ready`` is set once every port is open)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     services = await load_services(settings)
     wyoming = create_wyoming_server(settings, services)
@@ -59,6 +63,8 @@ async def serve(settings: ServerSettings, stop: asyncio.Event) -> None:
             advertisement = WyomingAdvertisement(f"aria-{socket.gethostname()}", settings.host, wyoming.port)
             await advertisement.start()
         _LOGGER.info("Aria is ready: Wyoming tcp://%s:%d", settings.host, wyoming.port)
+        if ready is not None:
+            ready.set()
         await stop.wait()
         _LOGGER.info("stopping")
     finally:
@@ -73,10 +79,41 @@ async def serve(settings: ServerSettings, stop: asyncio.Event) -> None:
 
 
 async def run(settings: ServerSettings) -> None:
-    """``serve`` with SIGTERM and SIGINT wired to a clean stop."""
+    """``serve`` with SIGTERM and SIGINT wired to a stop that works at any moment.
+
+    Once ready, a signal starts the clean shutdown (bounded by STOP_GRACE_S). During start-up
+    (models loading, a language model warming up) there is nothing to drain, so a signal cancels
+    the start at once; a second signal cancels whatever is left.
+    """
     stop = asyncio.Event()
+    ready = asyncio.Event()
+    serving = asyncio.create_task(serve(settings, stop, ready), name="aria-serve")
     loop = asyncio.get_running_loop()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if not ready.is_set() or stop.is_set():
+            _LOGGER.info("%s: stopping now", sig.name)
+            serving.cancel()
+        else:
+            _LOGGER.info("%s: stopping", sig.name)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await serve(settings, stop)
+            loop.add_signal_handler(sig, on_signal, sig)
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not serving.done():
+            await asyncio.wait({serving}, timeout=STOP_GRACE_S)
+        if not serving.done():
+            _LOGGER.warning("clean shutdown took over %.0f s: cancelling the rest", STOP_GRACE_S)
+            serving.cancel()
+            await asyncio.wait({serving})
+        if not serving.cancelled():
+            serving.result()  # a start-up failure (ConfigError) propagates to the caller
+    finally:
+        stopping.cancel()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(sig)

@@ -104,6 +104,11 @@ class LlmSettings(_Section):
     first_token_timeout_s: float = Field(
         4.0, gt=0.0, le=600.0, description="s without a first token (or between tokens) before the backend counts as failed"
     )
+    start_timeout_s: float = Field(
+        60.0, gt=0.0, le=3600.0,
+        description="s a backend may take to answer its start-up check and warm-up; a slower one starts "
+        "degraded and is retried in the background (the ports open either way)",
+    )
     keep_alive: str = Field("30m", description="how long Ollama keeps the model loaded after a request (-1: forever)")
     conversation_idle_s: float = Field(
         300.0, ge=0.0, le=86_400.0, description="s of silence after which a satellite or session starts a new conversation"
