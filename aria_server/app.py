@@ -9,9 +9,15 @@ import logging
 import signal
 import socket
 
+from pathlib import Path
+
 from aria_wire.framing import FrameLimits
 from aria_wire.zeroconf import WyomingAdvertisement
 
+from .concurrency import run_blocking
+from .config_checks import startup_problems
+from .config_store import read_persisted, save_last_good
+from .errors import ConfigError
 from .http.app import HttpServer, start_http
 from .http.prometheus import TurnMetrics
 from .satellites.factory import create_manager
@@ -45,26 +51,48 @@ STOP_GRACE_S = 10.0
 """Longest clean shutdown after SIGTERM/SIGINT before the remaining work is cancelled."""
 
 
-async def serve(settings: ServerSettings, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
-    """Serve until ``stop`` is set, then shut down cleanly (``ready`` is set once every port is open)."""
+async def serve(
+    settings: ServerSettings,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
+    *,
+    start_problem: str | None = None,
+) -> None:
+    """Serve until ``stop`` is set, then shut down cleanly (``ready`` is set once every port is open).
+
+    ``start_problem``: why the saved configuration could not start (these settings are the last
+    good ones); reported by ``/health``. A start on the saved configuration that opens every
+    port records it as the last good one.
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    problems = await run_blocking(None, startup_problems, settings)
+    if problems:
+        raise ConfigError("; ".join(f"setting {path}: {problem}" for path, problem in problems.items()))
     services = await load_services(settings)
     wyoming = create_wyoming_server(settings, services)
     advertisement: WyomingAdvertisement | None = None
     satellites: SatelliteManager | None = None
     http: HttpServer | None = None
     try:
-        await wyoming.start()
+        try:
+            await wyoming.start()
+        except OSError as err:
+            raise ConfigError(f"cannot listen on Wyoming port {settings.wyoming.port}: {err}", code="port-unavailable") from err
         metrics = TurnMetrics()
         satellites = create_manager(settings, services, wyoming.port, on_turn=metrics.satellite_turn)
         await satellites.start()
-        http = await start_http(settings, services, satellites, metrics)
+        try:
+            http = await start_http(settings, services, satellites, metrics, start_problem=start_problem)
+        except OSError as err:
+            raise ConfigError(f"cannot listen on HTTP port {settings.http.port}: {err}", code="port-unavailable") from err
         if settings.zeroconf:
             advertisement = WyomingAdvertisement(f"aria-{socket.gethostname()}", settings.host, wyoming.port)
             await advertisement.start()
         _LOGGER.info("Aria is ready: Wyoming tcp://%s:%d", settings.host, wyoming.port)
         if ready is not None:
             ready.set()
+        if start_problem is None:
+            await run_blocking(None, _record_last_good, settings.data_dir)
         await stop.wait()
         _LOGGER.info("stopping")
     finally:
@@ -78,7 +106,14 @@ async def serve(settings: ServerSettings, stop: asyncio.Event, ready: asyncio.Ev
         await aclose_services(services)
 
 
-async def run(settings: ServerSettings) -> None:
+def _record_last_good(data_dir: Path) -> None:
+    try:
+        save_last_good(data_dir, read_persisted(data_dir))
+    except (ConfigError, OSError) as err:
+        _LOGGER.warning("could not record this configuration as the last good one: %s", err)
+
+
+async def run(settings: ServerSettings, *, start_problem: str | None = None) -> None:
     """``serve`` with SIGTERM and SIGINT wired to a stop that works at any moment.
 
     Once ready, a signal starts the clean shutdown (bounded by STOP_GRACE_S). During start-up
@@ -87,7 +122,7 @@ async def run(settings: ServerSettings) -> None:
     """
     stop = asyncio.Event()
     ready = asyncio.Event()
-    serving = asyncio.create_task(serve(settings, stop, ready), name="aria-serve")
+    serving = asyncio.create_task(serve(settings, stop, ready, start_problem=start_problem), name="aria-serve")
     loop = asyncio.get_running_loop()
 
     def on_signal(sig: signal.Signals) -> None:

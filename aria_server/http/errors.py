@@ -6,12 +6,13 @@ settings validation), with a 4xx for the client's mistakes and a 5xx for ours.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
+
+from aria_wire.jsonsafe import JsonRejected, loads_bounded
 
 from ..errors import AriaError, ConfigError, LlmUnavailable, SatelliteGone
 
@@ -115,9 +116,10 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         )
     raw = await request.read()
     try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise RequestError(f"the body is not valid JSON: {err}", "bad-json") from err
+        # Bounded: 30,000 levels of nesting or a 5,000-digit integer used to give a 500.
+        body = loads_bounded(raw)
+    except JsonRejected as err:
+        raise RequestError(f"the body is not acceptable JSON: {err.message}", "bad-json") from err
     if not isinstance(body, dict):
         raise RequestError(f"the body must be a JSON object, not {type(body).__name__}", "bad-json")
     return body
