@@ -18,6 +18,7 @@ from .concurrency import run_blocking
 from .config_checks import startup_problems
 from .config_store import read_persisted, save_last_good
 from .errors import ConfigError
+from .private_files import private_dir
 from .http.app import HttpServer, start_http
 from .http.prometheus import TurnMetrics
 from .satellites.factory import create_manager
@@ -64,7 +65,7 @@ async def serve(
     good ones); reported by ``/health``. A start on the saved configuration that opens every
     port records it as the last good one.
     """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await run_blocking(None, private_dir, settings.data_dir)
     problems = await run_blocking(None, startup_problems, settings)
     if problems:
         raise ConfigError("; ".join(f"setting {path}: {problem}" for path, problem in problems.items()))

@@ -25,6 +25,7 @@ from typing import Any
 
 from .concurrency import run_blocking
 from .errors import ConfigError
+from .private_files import private_dir
 
 PERSISTED_FILE = "config.json"
 """Name of the file, in the data directory, holding the dashboard's changes."""
@@ -78,7 +79,7 @@ def read_persisted(data_dir: Path, path: Path | None = None) -> dict[str, Any]:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
     # Owner-only: the tree may hold a secret such as an LLM server's API key.
     with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
