@@ -96,7 +96,11 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         if exc.status < 400:
             raise
         code = _HTTP_CODES.get(exc.status, "http-error")
-        return web.json_response(error_body(code, exc.reason if exc.text is None else _plain(exc)), status=exc.status)
+        # 405 must say which methods the path has (RFC 9110); aiohttp's exception knows them.
+        headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return web.json_response(
+            error_body(code, exc.reason if exc.text is None else _plain(exc)), status=exc.status, headers=headers
+        )
 
 
 def _plain(exc: web.HTTPException) -> str:
