@@ -15,6 +15,7 @@ from .tts.base import TtsEngine
 from .tts.piper import PiperEngine
 from .tts.service import SpeechSynthesis
 from .tts.voices import resolve_voice
+from .vad.end_of_turn import SmartTurn, resolve_turn_model
 from .vad.silero import SileroVad
 from .wyoming.handler import Services
 from .wyoming.info import build_info
@@ -44,7 +45,11 @@ def _load_tts_engine(name: str, settings: ServerSettings) -> TtsEngine:
 def _load_stt(settings: ServerSettings) -> SpeechService:
     decoder = WhisperDecoder(settings.stt)
     decoder.warm_up()
-    return SpeechService(decoder, SileroVad(), settings.vad, settings.wyoming.max_audio_seconds)
+    end_of_turn = None
+    if (turn_model := resolve_turn_model(settings.vad.end_of_turn_model)) is not None:
+        end_of_turn = SmartTurn(turn_model)
+        end_of_turn.warm_up()
+    return SpeechService(decoder, SileroVad(), settings.vad, settings.wyoming.max_audio_seconds, end_of_turn)
 
 
 def _load_tts(settings: ServerSettings) -> SpeechSynthesis:

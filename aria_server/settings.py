@@ -53,6 +53,28 @@ class VadSettings(_Section):
         description="ms of silence that end a turn early when the speculative transcript is already a whole "
         "local request such as 'what time is it' (0: always wait end_of_speech_ms)",
     )
+    end_of_turn_model: str = Field(
+        "auto",
+        description="semantic end-of-turn model: auto (Smart Turn v3.2 when scripts/setup.sh unpacked it), none, "
+        "or a path to its .onnx",
+    )
+    end_of_turn_threshold: float = Field(
+        0.5, gt=0.0, lt=1.0, description="probability above which the end-of-turn model's 'the speaker is done' counts"
+    )
+    complete_turn_end_ms: int = Field(
+        250,
+        ge=0,
+        le=10000,
+        description="ms of silence that end a turn that sounds finished (end-of-turn model) and whose words do not "
+        "stop mid-sentence (0: off)",
+    )
+    incomplete_turn_end_ms: int = Field(
+        1200,
+        ge=0,
+        le=10000,
+        description="ms of silence waited instead of end_of_speech_ms when the words so far stop mid-sentence "
+        "('set a timer for ...'; 0: off)",
+    )
     speech_pad_ms: int = Field(250, ge=0, le=2000, description="ms of audio kept around detected speech when trimming")
     min_speech_ms: int = Field(90, ge=0, le=2000, description="speech shorter than this (ms) is treated as noise")
 

@@ -94,3 +94,17 @@ async def ollama_server(llama_server: RunningServer, tmp_path_factory: pytest.Te
     workdir = tmp_path_factory.mktemp("ollama-proxy")
     async with ollama_proxy(llama_server.url, workdir, workdir / "proxy.log") as server:
         yield server
+
+
+class AudioClock:
+    """A clock that moves with the audio fed (``advance`` by each chunk's duration): a session
+    sees a live microphone, however fast the test feeds it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -118,6 +118,8 @@ class _Turn:
             self.request.audio_format,
             language,
             is_complete=partial(self.pipeline.agent.is_complete_request, language=language) if early_end_ms else None,
+            is_unfinished=partial(self.pipeline.agent.sounds_unfinished, language=language),
+            endpointing=self.request.end_on_silence,
         )
         try:
             async for pcm in self.request.audio:

@@ -3,7 +3,8 @@
 The agent's ``TimerService`` publishes every change; each becomes the Wyoming ``timer-*`` event
 on the satellite whose session (its name) or conversation set the timer. A finished timer rings
 there (Aria satellites play a ring on ``timer-finished``); satellites that ignore timer events
-(wyoming-satellite 1.0) hear the finished phrase instead.
+(wyoming-satellite 1.0) hear the finished phrase instead, in the words of the language data
+(``conversation/intents``), not a sentence of its own.
 """
 
 from __future__ import annotations
@@ -47,8 +48,7 @@ async def relay_timers(agent: Any, find: Callable[[str | None, str | None], Sate
             try:
                 await session.send(timer_event(event))
                 if str(event.type) == "timer-finished" and not _rings_itself(session):
-                    name = event.timer.name
-                    await session.announce(f"Your {name} timer is done." if name else "Your timer is done.")
+                    await session.announce(agent.intents.announce_finished(event.timer))
             except AriaError as err:
                 _LOGGER.warning("timer %s could not reach satellite %s: %s", event.timer.id, session.name, err)
 

@@ -7,8 +7,6 @@ from typing import Protocol
 
 import numpy as np
 
-from aria_wire.audio import PcmFormat
-
 
 @dataclass(frozen=True)
 class Transcript:
@@ -58,14 +56,4 @@ class SttSession(Protocol):
 
     async def aclose(self) -> None:
         """Drop the session (client gone): stop any speculative work and free VAD state."""
-        ...
-
-
-class SpeechToText(Protocol):
-    """The STT service all faces share."""
-
-    decoder: Decoder
-
-    def start(self, fmt: PcmFormat, language: str | None = None) -> SttSession:
-        """A new session for audio in ``fmt``."""
         ...
