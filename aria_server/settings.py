@@ -127,7 +127,7 @@ class LlmSettings(_Section):
         4.0, gt=0.0, le=600.0, description="s without a first token (or between tokens) before the backend counts as failed"
     )
     start_timeout_s: float = Field(
-        60.0, gt=0.0, le=3600.0,
+        30.0, gt=0.0, le=3600.0,
         description="s a backend may take to answer its start-up check and warm-up; a slower one starts "
         "degraded and is retried in the background (the ports open either way)",
     )
