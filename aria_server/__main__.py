@@ -50,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if fallback is None:
             log.error("cannot start: %s", err.message)
             return 2
-        log.error("cannot start on the saved configuration (%s); starting on the last configuration that did", err.message)
+        # The saved dashboard changes differ from those of the last good start: they may be the
+        # cause (if the command line is, the retry fails the same way and the exit status is 2).
+        log.error("cannot start (%s); starting on the last configuration that did", err.message)
         try:
             asyncio.run(run(fallback, start_problem=err.message))
         except ConfigError as again:
