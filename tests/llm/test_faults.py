@@ -141,3 +141,38 @@ async def test_a_cut_off_answer_and_its_apology_do_not_run_together(
         assert reply == "The moon is … Sorry, I lost my train of thought."
     finally:
         await agent.aclose()
+
+
+async def test_over_wyoming_a_garbage_stream_is_an_apology_not_the_clients_fault(
+    tmp_path: Path, faulty: Callable[[str, Handler], Awaitable[str]]
+) -> None:
+    # Before: "bad-event: malformed transcript event" (blaming the client), nothing stored.
+    from wyoming.asr import Transcript
+    from wyoming.client import AsyncTcpClient
+
+    from aria_server.app import create_wyoming_server
+    from aria_server.config import validate_tree
+    from aria_server.wyoming.handler import Services
+    from aria_server.wyoming.info import build_info
+
+    agent = await _agent(tmp_path, "openai", await faulty("openai", _openai_garbage_stream))
+    settings = validate_tree({"data_dir": str(tmp_path), "zeroconf": False, "wyoming": {"port": 0}})
+    server = create_wyoming_server(
+        settings, Services(info=build_info(None, None, agent), stt=None, tts=None, agent=agent)
+    )
+    await server.start()
+    try:
+        async with AsyncTcpClient("127.0.0.1", server.port) as client:
+            await client.write_event(Transcript(text="tell me about the moon").event())
+            events = []
+            while not events or events[-1].type not in ("handled", "error"):
+                event = await asyncio.wait_for(client.read_event(), 60)
+                assert event is not None
+                events.append(event)
+        assert events[0].type == "handled-start" and events[-1].type == "handled", [e.type for e in events]
+        conversation_id = events[-1].data["context"]["conversation_id"]
+        [turn] = await agent.store.recent_turns(conversation_id)
+        assert turn.source == "apology" and "can't reach" in turn.reply_text
+    finally:
+        await server.stop()
+        await agent.aclose()
