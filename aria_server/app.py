@@ -1,4 +1,9 @@
-"""Runs the server: load models, open the Wyoming port and the HTTP API, advertise, serve until a signal."""
+"""Runs the server: load models, open the Wyoming port and the HTTP API, advertise, serve until a signal.
+
+Everything is built once from ``services.load_services`` (the composition root) and torn down
+in reverse order by one ``AsyncExitStack``, so a failure half-way through start-up still closes
+what was already open.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,20 @@ import functools
 import logging
 import signal
 import socket
-
 from pathlib import Path
 
-from aria_wire.framing import FrameLimits
 from aria_wire.zeroconf import WyomingAdvertisement
 
 from .concurrency import run_blocking
 from .config_checks import startup_problems
 from .config_store import read_persisted, save_last_good
 from .errors import ConfigError
+from .http.app import start_http
 from .private_files import private_dir
-from .http.app import HttpServer, start_http
-from .http.prometheus import TurnMetrics
 from .satellites.factory import create_manager
-from .satellites.manager import SatelliteManager
-from .services import aclose_services, load_services
+from .services import Services, aclose_services, load_services
 from .settings import ServerSettings
-from .wyoming.handler import AriaEventHandler, Services
+from .wyoming.handler import AriaEventHandler
 from .wyoming.server import WyomingServer
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,16 +34,11 @@ _LOGGER = logging.getLogger(__name__)
 
 def create_wyoming_server(settings: ServerSettings, services: Services) -> WyomingServer:
     """The Wyoming server for these services (not yet started)."""
-    limits = FrameLimits(
-        max_line_bytes=settings.wyoming.max_line_bytes,
-        max_data_bytes=settings.wyoming.max_data_bytes,
-        max_payload_bytes=settings.wyoming.max_payload_bytes,
-    )
     factory = functools.partial(
-        AriaEventHandler, services=services, limits=limits, idle_timeout_s=settings.wyoming.idle_timeout_s
+        AriaEventHandler, services=services, limits=services.limits, idle_timeout_s=settings.wyoming.idle_timeout_s
     )
     return WyomingServer(
-        settings.host, settings.wyoming.port, limits, factory,
+        settings.host, settings.wyoming.port, services.limits, factory,
         max_connections=settings.wyoming.max_connections,
         max_per_peer=settings.wyoming.max_connections_per_peer,
     )
@@ -59,35 +55,36 @@ async def serve(
     *,
     start_problem: str | None = None,
 ) -> None:
-    """Serve until ``stop`` is set, then shut down cleanly (``ready`` is set once every port is open).
+    """Serve until ``stop`` is set, then shut down cleanly (last started, first stopped).
 
-    ``start_problem``: why the saved configuration could not start (these settings are the last
-    good ones); reported by ``/health``. A start on the saved configuration that opens every
-    port records it as the last good one.
+    ``ready`` is set once every port is open. ``start_problem``: why the saved configuration
+    could not start (these settings are the last good ones); reported by ``/health``. A start
+    on the saved configuration that opens every port records it as the last good one.
     """
     await run_blocking(None, private_dir, settings.data_dir)
     problems = await run_blocking(None, startup_problems, settings)
     if problems:
         raise ConfigError("; ".join(f"setting {path}: {problem}" for path, problem in problems.items()))
-    services = await load_services(settings)
-    wyoming = create_wyoming_server(settings, services)
-    advertisement: WyomingAdvertisement | None = None
-    satellites: SatelliteManager | None = None
-    http: HttpServer | None = None
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        services = await load_services(settings)
+        stack.push_async_callback(aclose_services, services)
+        wyoming = create_wyoming_server(settings, services)
+        stack.push_async_callback(wyoming.stop)
         try:
             await wyoming.start()
         except OSError as err:
             raise ConfigError(f"cannot listen on Wyoming port {settings.wyoming.port}: {err}", code="port-unavailable") from err
-        metrics = TurnMetrics()
-        satellites = create_manager(settings, services, wyoming.port, on_turn=metrics.satellite_turn)
+        satellites = create_manager(settings, services, wyoming.port)
+        stack.push_async_callback(satellites.stop)
         await satellites.start()
         try:
-            http = await start_http(settings, services, satellites, metrics, start_problem=start_problem)
+            http = await start_http(settings, services, satellites, start_problem=start_problem)
         except OSError as err:
             raise ConfigError(f"cannot listen on HTTP port {settings.http.port}: {err}", code="port-unavailable") from err
+        stack.push_async_callback(http.stop)
         if settings.zeroconf:
             advertisement = WyomingAdvertisement(f"aria-{socket.gethostname()}", settings.host, wyoming.port)
+            stack.push_async_callback(advertisement.stop)
             await advertisement.start()
         _LOGGER.info("Aria is ready: Wyoming tcp://%s:%d", settings.host, wyoming.port)
         if ready is not None:
@@ -96,15 +93,6 @@ async def serve(
             await run_blocking(None, _record_last_good, settings.data_dir)
         await stop.wait()
         _LOGGER.info("stopping")
-    finally:
-        if http is not None:
-            await http.stop()
-        if satellites is not None:
-            await satellites.stop()
-        if advertisement is not None:
-            await advertisement.stop()
-        await wyoming.stop()
-        await aclose_services(services)
 
 
 def _record_last_good(data_dir: Path) -> None:

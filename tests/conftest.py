@@ -12,9 +12,8 @@ from aria_bench.numbers import spell_numbers
 from aria_server.app import create_wyoming_server
 from aria_server.config import validate_tree
 from aria_server.llm.gguf import bundled_gguf
-from aria_server.services import close_services, load_services
+from aria_server.services import Services, close_services, load_services
 from aria_server.settings import ServerSettings
-from aria_server.wyoming.handler import Services
 from aria_server.wyoming.server import WyomingServer
 from tests.llm.servers import RunningServer, llama_cpp_server, ollama_proxy
 

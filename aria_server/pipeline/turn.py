@@ -1,7 +1,8 @@
 """One voice turn, stage by stage: VAD -> STT -> conversation -> chunker -> TTS.
 
-Every face (Wyoming satellites, the browser's /ws, Home Assistant) runs turns through
-``VoicePipeline.run_turn`` and translates the resulting ``PipelineEvent`` stream at its edge.
+Every face (Wyoming satellites, the browser's /ws, Wyoming ``handle``) runs turns through
+``VoicePipeline.run_turn``, by way of its client's ``pipeline.runner.TurnRunner``, and
+translates the resulting ``PipelineEvent`` stream at its edge.
 The LLM and TTS run concurrently: each text delta goes to the chunker at once, and each
 clause's audio is emitted as soon as it exists. Closing the event iterator (barge-in) cancels
 whatever is still running.
@@ -14,7 +15,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -55,7 +56,7 @@ class VoicePipeline:
         self.agent = agent
         self.tts = tts
 
-    async def run_turn(self, request: TurnRequest) -> AsyncIterator[PipelineEvent]:
+    async def run_turn(self, request: TurnRequest) -> AsyncGenerator[PipelineEvent, None]:
         """The events of one turn, ending with TURN_END (after an ERROR when a stage failed)."""
         turn = _Turn(self, request)
         async for event in turn.events():

@@ -152,7 +152,7 @@ async def test_over_wyoming_a_garbage_stream_is_an_apology_not_the_clients_fault
 
     from aria_server.app import create_wyoming_server
     from aria_server.config import validate_tree
-    from aria_server.wyoming.handler import Services
+    from aria_server.services import Services
     from aria_server.wyoming.info import build_info
 
     agent = await _agent(tmp_path, "openai", await faulty("openai", _openai_garbage_stream))

@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 
 from aria_bench.turn_scenarios import speak
+from aria_server.services import Services
 from aria_server.settings import VadSettings
 from aria_server.stt.service import SpeechService
 from aria_server.stt.session import StreamingSession
 from aria_server.vad.endpointer import VadEventType
-from aria_server.wyoming.handler import Services
 from aria_wire.audio import PcmFormat
 from tests.conftest import AudioClock, normalise
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aria_server.wyoming.handler import Services
+from aria_server.services import Services
 from aria_wire.audio import PcmFormat
 from tests.conftest import AudioClock, normalise, read_wav
 

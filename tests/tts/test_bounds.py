@@ -17,7 +17,7 @@ from aria_server.errors import TtsError
 from aria_server.pipeline.chunker import MAX_PIECE_CHARS
 from aria_server.tts.base import TtsEngine
 from aria_server.tts.service import SpeechSynthesis
-from aria_server.wyoming.handler import Services
+from aria_server.services import Services
 
 # 200 words without a full stop: one Piper pass of them took +520 MB that was never returned.
 RUN_ON = " ".join(f"the {w} lamp" for w in ["red", "blue", "green", "white", "small"] * 14)

@@ -27,7 +27,7 @@ from aria_server.app import create_wyoming_server
 from aria_server.config import validate_tree
 from aria_server.settings import ServerSettings
 from aria_server.vad.silero import MAX_IDLE_DETECTORS
-from aria_server.wyoming.handler import Services
+from aria_server.services import Services
 from aria_server.wyoming.server import WyomingServer
 
 TIMEOUT = 60
