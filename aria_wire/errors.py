@@ -2,7 +2,8 @@
 
     AriaError(code, message)
     ├── ProtocolError        malformed or oversize Wyoming frame
-    │   └── FrameTooLarge    a header announced more bytes than allowed: close the connection
+    │   ├── FrameTooLarge    a header announced more bytes than allowed: close the connection
+    │   └── JsonRejected     JSON too deep, an integer too long, NaN (``jsonsafe.loads_bounded``)
     ├── IdleTimeout          a peer sent nothing (or stalled mid-frame) for too long
     └── AudioFormatError     unsupported rate/width/channels, or audio outside a stream
 
@@ -37,6 +38,12 @@ class FrameTooLarge(ProtocolError):
     """A frame exceeds the size limits; its payload is not read and the connection closes."""
 
     default_code = "frame-too-large"
+
+
+class JsonRejected(ProtocolError):
+    """Invalid or unbounded JSON (too deep, a huge integer, NaN): refused, never a crash."""
+
+    default_code = "bad-json"
 
 
 class AudioFormatError(AriaError):

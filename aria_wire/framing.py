@@ -15,8 +15,8 @@ from typing import Any
 
 from wyoming.event import Event
 
-from .errors import FrameTooLarge, IdleTimeout, ProtocolError
-from .jsonsafe import JsonRejected, loads_bounded
+from .errors import FrameTooLarge, IdleTimeout, JsonRejected, ProtocolError
+from .jsonsafe import loads_bounded
 
 
 @dataclass(frozen=True)

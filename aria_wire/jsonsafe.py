@@ -14,18 +14,12 @@ import json
 import math
 from typing import Any
 
-from .errors import ProtocolError
+from .errors import JsonRejected
 
 MAX_DEPTH = 32
 """Deepest nesting accepted; Wyoming events and settings trees are 2-4 levels deep."""
 MAX_INT_DIGITS = 64
 """Longest integer literal accepted (a 64-bit value has 20 digits)."""
-
-
-class JsonRejected(ProtocolError):
-    """Syntactically odd or unbounded JSON (too deep, a huge integer, NaN)."""
-
-    default_code = "bad-json"
 
 
 def _parse_int(literal: str) -> int:

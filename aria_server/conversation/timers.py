@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..errors import AriaError
+from ..errors import TimerLimitError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -96,12 +96,6 @@ that overflowed the event loop's clock arithmetic."""
 MAX_TIMERS_PER_SESSION = 20
 MAX_TIMERS = 200
 """Timers running at once, per session and on the server (one client once set 1,000)."""
-
-
-class TimerLimitError(AriaError):
-    """A timer longer than allowed, or more timers than allowed."""
-
-    default_code = "timer-limit"
 
 
 def _check_duration(seconds: int) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from aria_wire.jsonsafe import JsonRejected, loads_bounded
+from aria_wire.errors import JsonRejected
+from aria_wire.jsonsafe import loads_bounded
 
 from ..errors import AriaError, ConfigError, LlmUnavailable, SatelliteGone
 

@@ -28,7 +28,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aria_wire.audio import MODEL_FORMAT
-from aria_wire.jsonsafe import JsonRejected, loads_bounded
+from aria_wire.errors import JsonRejected
+from aria_wire.jsonsafe import loads_bounded
 
 from ..errors import ProtocolError
 

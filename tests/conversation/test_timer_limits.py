@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from aria_server.conversation import Agent
-from aria_server.conversation.timers import MAX_TIMER_SECONDS, MAX_TIMERS_PER_SESSION, TimerLimitError, TimerService
+from aria_server.conversation.timers import MAX_TIMER_SECONDS, MAX_TIMERS_PER_SESSION, TimerService
+from aria_server.errors import TimerLimitError
 
 
 async def _say(agent: Agent, text: str, conversation: str = "limits") -> str:

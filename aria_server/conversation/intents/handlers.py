@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..timers import MAX_TIMER_SECONDS, Timer, TimerLimitError, TimerService
+from ...errors import TimerLimitError
+from ..timers import MAX_TIMER_SECONDS, Timer, TimerService
 from .language import LanguageData
 from .parsing import IntentMatch, match_intent, sounds_unfinished, speak_duration
 
