@@ -234,6 +234,9 @@ async def test_a_transcript_with_mistyped_fields_is_a_bad_event(
         event = await _read(client)
         assert event is not None and Error.is_type(event.type)
         assert Error.from_event(event).code == code
+        # Then the event a handle client waits for, so it never hangs (Home Assistant ignores errors).
+        ending = await _read(client)
+        assert ending is not None and ending.type == "not-handled"
         assert await _ping(client)
 
 
