@@ -60,6 +60,8 @@ class Player:
         self._play_until_ns = 0
         self.current: str | None = None
         """The stream being played (begun and not yet finished), if any."""
+        self.last_activity_ns = 0
+        """monotonic time audio was last queued or handed to the sink (the watchdog's sign of progress)."""
 
     # -- the producer side (any task) ------------------------------------------------------
 
@@ -70,10 +72,12 @@ class Player:
     def feed(self, stream: str, pcm: bytes) -> None:
         """Queue audio of a begun stream."""
         if pcm:
+            self.last_activity_ns = time.monotonic_ns()
             self._queue.put_nowait(_Item(self._generation, stream, "pcm", pcm=pcm))
 
     def end(self, stream: str) -> None:
         """Queue the end of a stream; ``on_finished(stream, True)`` follows once it has played."""
+        self.last_activity_ns = time.monotonic_ns()
         self._queue.put_nowait(_Item(self._generation, stream, "end"))
 
     def play(self, stream: str, pcm: bytes, rate: int) -> None:
@@ -140,6 +144,7 @@ class Player:
             now = time.monotonic_ns()
             start_ns = max(self._play_until_ns, now)
             await self.sink.write(piece)
+            self.last_activity_ns = time.monotonic_ns()
             self._play_until_ns = start_ns + len(piece) * 1_000_000_000 // (2 * self.sink.rate)
             if self._on_reference is not None:
                 self._on_reference(piece, self.sink.rate, start_ns)

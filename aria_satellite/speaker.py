@@ -153,8 +153,11 @@ class DeviceSink:
             import sounddevice
         except (ImportError, OSError) as err:
             raise OSError("sound devices need: pip install 'aria-voice[sound]' (and PortAudio)") from err
-        stream = sounddevice.RawOutputStream(samplerate=self.rate, channels=1, dtype="int16", device=self.device)
-        stream.start()
+        try:
+            stream = sounddevice.RawOutputStream(samplerate=self.rate, channels=1, dtype="int16", device=self.device)
+            stream.start()
+        except (sounddevice.PortAudioError, ValueError) as err:
+            raise OSError(f"speaker device {self.device!r}: {err}") from err
         self._stream = stream
 
     async def write(self, pcm: bytes) -> None:
