@@ -61,6 +61,7 @@ class Hooks:
         self.socket_path = socket_path
         self._command_queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_LIMIT)
         self._clients: set[asyncio.Queue[bytes]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.Server | None = None
 
     def emit(self, event: RoomEvent, **data: Any) -> None:
@@ -86,12 +87,15 @@ class Hooks:
         finally:
             if self._server is not None:
                 self._server.close()
+                for writer in self._writers:  # each client's handler then ends on its closed socket
+                    writer.close()
                 with contextlib.suppress(FileNotFoundError):
                     self.socket_path.unlink()  # type: ignore[union-attr]
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_LIMIT)
         self._clients.add(queue)
+        self._writers.add(writer)
         try:
             while True:
                 writer.write(await queue.get())
@@ -100,6 +104,7 @@ class Hooks:
             pass  # the client left; its queue goes with it
         finally:
             self._clients.discard(queue)
+            self._writers.discard(writer)
             writer.close()
 
     async def _run_commands(self) -> None:

@@ -61,8 +61,12 @@ SATELLITE_STATUS = "satellite-status"
 """Aria event type: the satellite's state, wake settings and self-healing counters (sent on change)."""
 SATELLITE_CONFIG = "satellite-config"
 """Aria event type from the server: ``{"wake_threshold": 0-1, "wake_refractory_s": s}`` (either may be absent)."""
-ECHO_SHARE_LIMIT = 0.5
-"""A frame whose energy is more than this share our own playback is not the user speaking."""
+ECHO_SHARE_LIMIT = 0.9
+"""A frame whose energy was more than this share removed as our own playback is not the user speaking.
+
+The VAD already listens to the echo-free residual; this only keeps a frame that the canceller
+all but emptied from counting (WebRTC also removes part of the user's voice while it adapts,
+so a lower limit would hide the user)."""
 
 
 class ServerLink(Protocol):
@@ -185,7 +189,7 @@ class Satellite:
         if sessions > 1:
             self.health.count("mic_restarts")
         await self.mic.start()
-        self.timing.write("mic-start", session=sessions)
+        self.timing.write("mic-start", session=sessions, pid=getattr(self.mic, "pid", None))
         loop = asyncio.get_running_loop()
         frames = aiter(self.mic.frames())
         try:

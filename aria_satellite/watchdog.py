@@ -57,6 +57,5 @@ class Watchdog:
             quiet_s = (now_ns - max(sat.player.last_activity_ns, self.entered_ns)) / 1e9
             if quiet_s > sat.settings.reply_gap_s:
                 sat.health.fault("stuck_resets", f"no reply audio for {quiet_s:.1f} s while speaking")
+                sat.machine.to(State.WAITING, "stuck: no reply audio")  # before stop(), which would say "stopped"
                 sat.player.stop()
-                if sat.state is State.SPEAKING:  # stop() normally moves us on through its callback
-                    sat.machine.to(State.WAITING, "stuck: no reply audio")
