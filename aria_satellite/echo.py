@@ -11,6 +11,11 @@ The residual is what goes to the server for STT (so chimes and replies never rea
 the barge-in VAD listens to (so the reply does not interrupt itself); the share of the frame's
 energy that was removed tells the barge-in rule how much of the frame was our own playback.
 
+Where the microphone does not hear the speaker at all (headphones, a line out, a test's feeder
+program), AEC3 would still suppress the user while it waits to learn a path that is not there;
+so when even the quietest fifth of the frames played over the last ~2 s of playback reach the
+microphone 35 dB down or less, the frame is passed through unchanged (still one block late).
+
 The module comes from livekit's ``rtc.AudioProcessingModule`` (the WebRTC APM in its FFI
 library); blocks are 10 ms, which 32 ms frames do not divide, so the output runs one block
 (10 ms) behind the input.
@@ -19,6 +24,7 @@ library); blocks are 10 ms, which 32 ms frames do not divide, so the output runs
 from __future__ import annotations
 
 import threading
+from collections import deque
 from typing import Protocol
 
 import numpy as np
@@ -28,15 +34,21 @@ from .settings import MIC_RATE
 
 BLOCK = MIC_RATE // 100
 """Samples WebRTC processes at a time (10 ms)."""
-REFERENCE_GAIN = 0.1
-"""Scale of the played audio handed to WebRTC as the far end (-20 dB).
+REFERENCE_GAIN = 0.3
+"""Scale of the played audio handed to WebRTC as the far end (about -10 dB).
 
 Until AEC3 has learned the room's echo path it assumes a strong one and suppresses the
-microphone wherever the far end is loud, so the user's first words over the first reply (or
-over every reply, where there is no echo path at all: headphones, a test's feeder) were lost:
-25% of the speech energy kept at full scale, 51% at -20 dB. The linear filter learns the
-larger gain this needs; ERLE stays above 30 dB (docs/benchmarks.md, "Echo cancellation").
+microphone wherever the far end is loud, so the user's first words over the first reply were
+lost (25% of the speech energy kept at full scale, 40% at -10 dB, 51% at -20 dB). At -20 dB
+the filter adapts more slowly and false barge-ins appeared (6 of 16 simulated replies);
+-10 dB had none, with ERLE around 50 dB (docs/benchmarks.md, "Echo cancellation").
 """
+FAR_ACTIVE = 10 ** (-35 / 10)
+"""Mean square (full scale 1) above which a frame of played audio counts as playing (-35 dBFS)."""
+NO_ECHO_RATIO = 10 ** (-35 / 10)
+"""Microphone-to-playback power ratio below which the microphone does not hear the speaker (-35 dB)."""
+ECHO_WINDOW = 60
+"""Frames of playback (about 2 s) over which the echo path is judged."""
 
 
 class EchoCanceller(Protocol):
@@ -100,6 +112,11 @@ class WebRtcEchoCanceller:
         self._pending = np.zeros(0, dtype=np.int16)
         self._pending_end = 0
         self._out = np.zeros(BLOCK, dtype=np.int16)  # one block of latency: 512 is not a multiple of 160
+        self._raw_out = np.zeros(BLOCK, dtype=np.int16)  # the microphone, as late as the canceller's output
+        self._ratios: deque[float] = deque(maxlen=ECHO_WINDOW)
+        self._far_recent: deque[float] = deque(maxlen=8)
+        self.echo_path: bool = True
+        """False once the microphone has been shown not to hear the speaker (frames then pass unchanged)."""
 
     def add_reference(self, pcm: bytes, rate: int, start_t_ns: int) -> None:
         """Audio (mono 16-bit at ``rate``) that the speaker plays from ``start_t_ns``."""
@@ -133,8 +150,29 @@ class WebRtcEchoCanceller:
         self._pending = self._pending[blocks * BLOCK :]
         out = np.concatenate(processed)
         residual, self._out = out[: len(mic)], out[len(mic) :]
+        raw = np.concatenate([self._raw_out, mic])
+        late_mic, self._raw_out = raw[: len(mic)], raw[len(mic) :]
+        self._judge_echo_path(mic, reference[-len(mic) :] if len(reference) >= len(mic) else reference)
+        if not self.echo_path:
+            return late_mic.tobytes(), 0.0
         # The share compares the frame with what came out for the same samples (10 ms later).
-        heard = float(np.dot(mic.astype(np.float64), mic))
+        heard = float(np.dot(late_mic.astype(np.float64), late_mic))
         kept = float(np.dot(residual.astype(np.float64), residual))
         share = 0.0 if heard < 1e3 else float(np.clip(1.0 - kept / heard, 0.0, 1.0))
         return residual.tobytes(), share
+
+    def _judge_echo_path(self, mic: np.ndarray, far: np.ndarray) -> None:
+        """Track how loud the microphone is while we play; its quiet frames show whether it hears us.
+
+        A frame's echo comes from the last ~250 ms of playback (the room's delay and tail), so
+        the microphone is compared with the mean power of the frames played over that time.
+        """
+        far_power = float(np.mean((far.astype(np.float64) / 32768.0) ** 2)) if len(far) else 0.0
+        self._far_recent.append(far_power)
+        recent = float(np.mean(self._far_recent))
+        if recent < FAR_ACTIVE:
+            return
+        mic_power = float(np.mean((mic.astype(np.float64) / 32768.0) ** 2))
+        self._ratios.append(mic_power / recent)
+        if len(self._ratios) >= ECHO_WINDOW // 4:
+            self.echo_path = float(np.percentile(self._ratios, 20)) > NO_ECHO_RATIO

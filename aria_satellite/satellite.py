@@ -143,6 +143,7 @@ class Satellite:
         """seconds of a follow-up the server asked for while we were still speaking."""
         self._server_lost = False
         self._mic_sessions = 0
+        self._frames_session = 0
         self.last_frame_ns = 0
         """monotonic time the latest microphone frame arrived (the watchdog reads it)."""
         self.watchdog = Watchdog(self)
@@ -205,6 +206,9 @@ class Satellite:
                     self.health.fault("mic_stalls", f"microphone failed: {err}")
                     self.timing.write("mic-failed", error=str(err))
                     raise
+                if not self.last_frame_ns or self._frames_session != sessions:
+                    self._frames_session = sessions
+                    self.timing.write("mic-frames", session=sessions)  # this session delivers audio
                 self.last_frame_ns = time.monotonic_ns()
                 if self.state is State.IDLE:
                     continue  # nobody runs us: not worth a model call
