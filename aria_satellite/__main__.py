@@ -14,7 +14,15 @@ from aria_wire.wake import MICRO_MODELS, OPENWAKEWORD_MODELS
 
 from .app import run
 from .devices import describe, list_devices
-from .settings import MAX_WAKE_WORDS, MicSettings, SatelliteSettings, SndSettings, VadSettings, WakeSettings, WakeWord
+from .settings import (
+    MAX_WAKE_WORDS,
+    MicSettings,
+    SatelliteSettings,
+    SndSettings,
+    VadSettings,
+    WakeSettings,
+    WakeWord,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,8 +13,8 @@ energy that was removed tells the barge-in rule how much of the frame was our ow
 
 Where the microphone does not hear the speaker at all (headphones, a line out, a test's feeder
 program), AEC3 would still suppress the user while it waits to learn a path that is not there;
-so when even the quietest fifth of the frames played over the last ~2 s of playback reach the
-microphone 35 dB down or less, the frame is passed through unchanged (still one block late).
+so when the microphone has mostly stayed 35 dB or more below what was played over the last ~2 s
+of playback, frames are passed through unchanged (still one block late).
 
 The module comes from livekit's ``rtc.AudioProcessingModule`` (the WebRTC APM in its FFI
 library); blocks are 10 ms, which 32 ms frames do not divide, so the output runs one block
@@ -162,10 +162,12 @@ class WebRtcEchoCanceller:
         return residual.tobytes(), share
 
     def _judge_echo_path(self, mic: np.ndarray, far: np.ndarray) -> None:
-        """Track how loud the microphone is while we play; its quiet frames show whether it hears us.
+        """Track how loud the microphone is while we play: whether it hears us at all.
 
         A frame's echo comes from the last ~250 ms of playback (the room's delay and tail), so
-        the microphone is compared with the mean power of the frames played over that time.
+        the microphone is compared with the mean power played over that time. The median of
+        that ratio decides: a dry room is quiet in the gaps between words, and a user speaking
+        over a reply in a room without echo is loud, but neither for most of the time.
         """
         far_power = float(np.mean((far.astype(np.float64) / 32768.0) ** 2)) if len(far) else 0.0
         self._far_recent.append(far_power)
@@ -175,4 +177,4 @@ class WebRtcEchoCanceller:
         mic_power = float(np.mean((mic.astype(np.float64) / 32768.0) ** 2))
         self._ratios.append(mic_power / recent)
         if len(self._ratios) >= ECHO_WINDOW // 4:
-            self.echo_path = float(np.percentile(self._ratios, 20)) > NO_ECHO_RATIO
+            self.echo_path = float(np.median(self._ratios)) > NO_ECHO_RATIO

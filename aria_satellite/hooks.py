@@ -64,6 +64,11 @@ class Hooks:
         self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.Server | None = None
 
+    @property
+    def clients(self) -> int:
+        """Clients connected to the events socket."""
+        return len(self._clients)
+
     def emit(self, event: RoomEvent, **data: Any) -> None:
         """Queue ``event`` for every outlet (never blocks)."""
         line = (json.dumps({"event": str(event), "t_ns": time.monotonic_ns(), **data}) + "\n").encode()

@@ -28,7 +28,12 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
 from wyoming.event import Event
 from wyoming.pipeline import PipelineStage, RunPipeline
-from wyoming.satellite import PauseSatellite, RunSatellite, StreamingStarted, StreamingStopped
+from wyoming.satellite import (
+    PauseSatellite,
+    RunSatellite,
+    StreamingStarted,
+    StreamingStopped,
+)
 from wyoming.snd import Played
 from wyoming.tts import Synthesize
 from wyoming.wake import Detection

@@ -181,7 +181,7 @@ def run_words(engine: str, model: str, audio: np.ndarray, refractory_s: float = 
     hits, started = [], time.perf_counter()
     for i in range(0, len(pcm) - 1023, 1024):
         t_ns = (i + 1024) * 1_000_000_000 // (2 * RATE)
-        if (detection := words.detect(words.score(pcm[i : i + 1024]), t_ns)) is not None:
+        if words.detect(words.score(pcm[i : i + 1024]), t_ns) is not None:
             hits.append(t_ns / 1e9)
     spent = time.perf_counter() - started
     words.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 from wyoming.client import AsyncTcpClient
@@ -32,7 +32,7 @@ class HouseServer:
         self.received: list[Event] = []
         self._reader: asyncio.Task[None] | None = None
 
-    async def __aenter__(self) -> HouseServer:
+    async def __aenter__(self) -> Self:
         await self.client.connect()
         self._reader = asyncio.get_running_loop().create_task(self._read(), name="house-server reader")
         return self

@@ -14,7 +14,13 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.satellite import RunSatellite
 
 from aria_satellite.hooks import Hooks, RoomEvent
-from tests.satellites.harness import TIMEOUT, ClipMaker, Feeder, SatelliteProcess, wait_until
+from tests.satellites.harness import (
+    TIMEOUT,
+    ClipMaker,
+    Feeder,
+    SatelliteProcess,
+    wait_until,
+)
 
 from .conftest import HouseServer
 
@@ -40,8 +46,7 @@ async def test_events_reach_the_command_and_the_socket(tmp_path: Path) -> None:
     try:
         await wait_until(lambda: (tmp_path / "events.sock").exists(), what="the events socket")
         reader, writer = await asyncio.open_unix_connection(str(tmp_path / "events.sock"))
-        await asyncio.sleep(0)  # let the server register the client before the first event
-        await wait_until(lambda: hooks._clients, what="the client registered")  # noqa: SLF001
+        await wait_until(lambda: hooks.clients == 1, what="the client registered")
         for event in (RoomEvent.WAKE_DETECTED, RoomEvent.LISTENING, RoomEvent.SPEAKING, RoomEvent.DONE):
             hooks.emit(event, reason="test")
         assert await _read_events(reader, "done") == ["wake-detected", "listening", "speaking", "done"]

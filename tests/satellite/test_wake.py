@@ -10,7 +10,13 @@ import pytest
 
 from aria_satellite.settings import WakeSettings, WakeWord
 from aria_satellite.wake import WakeWords
-from aria_wire.wake import MicroWakeWordModel, OpenWakeWordModel, WakeGate, WakeModel, load_wake_model
+from aria_wire.wake import (
+    MicroWakeWordModel,
+    OpenWakeWordModel,
+    WakeGate,
+    WakeModel,
+    load_wake_model,
+)
 from tests.satellites.harness import ClipMaker
 
 SILENCE = np.zeros(8000, np.int16)
