@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -139,12 +140,13 @@ class CommandMic:
         return self._proc.pid if self._proc is not None and self._proc.returncode is None else None
 
     async def close(self) -> None:
-        """Stop the program: SIGTERM, then SIGKILL if it does not exit (a stopped process cannot)."""
+        """Stop the program: SIGTERM (and SIGCONT, for a frozen one), then SIGKILL if it does not exit."""
         proc, self._proc = self._proc, None
         if proc is None or proc.returncode is not None:
             return
         with contextlib.suppress(ProcessLookupError):
             proc.terminate()
+            proc.send_signal(signal.SIGCONT)  # a frozen (stopped) program only acts on SIGTERM once continued
         try:
             async with asyncio.timeout(STOP_GRACE_S):
                 await proc.wait()

@@ -368,7 +368,8 @@ async def bench_recovery(repeats: int) -> dict[str, Any]:
                     await server.send(RunSatellite().event())
                     for session, (label, sig) in enumerate([("mic killed", signal.SIGKILL),
                                                             ("mic frozen (SIGSTOP)", signal.SIGSTOP)], start=1):
-                        started = await sat.wait_event(lambda e, s=session: e["event"] == "mic-frames" and e["session"] == s)
+                        await sat.wait_event(lambda e, s=session: e["event"] == "mic-frames" and e["session"] == s)
+                        started = await sat.wait_event(lambda e, s=session: e["event"] == "mic-start" and e["session"] == s)
                         fault_ns = time.monotonic_ns()
                         os.kill(int(started["pid"]), sig)
                         back = await sat.wait_event(lambda e, s=session: e["event"] == "mic-frames" and e["session"] == s + 1)
