@@ -15,21 +15,40 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from .state import State
-
-if TYPE_CHECKING:
-    from .satellite import Satellite
+from .health import Health
+from .playback import Player
+from .settings import SatelliteSettings
+from .state import State, StateMachine
 
 CHECK_S = 0.25
 """How often the watchdog looks, s."""
 
 
+class Watched(Protocol):
+    """What the watchdog reads and does on a satellite."""
+
+    settings: SatelliteSettings
+    health: Health
+    machine: StateMachine
+    player: Player
+    deadline_ns: int | None
+
+    @property
+    def state(self) -> State:
+        """The current state."""
+        ...
+
+    def stop_streaming(self, next_state: State, reason: str) -> None:
+        """End the turn's audio and move on."""
+        ...
+
+
 class Watchdog:
     """Looks at one satellite's progress; ``run()`` is its task."""
 
-    def __init__(self, satellite: Satellite) -> None:
+    def __init__(self, satellite: Watched) -> None:
         self.satellite = satellite
         self.entered_ns = time.monotonic_ns()
 
