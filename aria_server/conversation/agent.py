@@ -65,6 +65,10 @@ class Agent:
         """Whether ``text`` is already a whole request (a local intent matches it)."""
         return self.intents.matches(text, language)
 
+    def sounds_unfinished(self, text: str, language: str | None = None) -> bool:
+        """Whether ``text`` stops mid-sentence ("set a timer for"): the speaker is still thinking."""
+        return self.intents.sounds_unfinished(text, language)
+
     def supports_language(self, language: str | None) -> bool:
         """Whether a request in ``language`` (``en-US`` counts as ``en``; None as the default) is served."""
         if not language:

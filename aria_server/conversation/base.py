@@ -26,3 +26,11 @@ class ConversationAgent(Protocol):
         may still be speaking.
         """
         ...
+
+    def sounds_unfinished(self, text: str, language: str | None = None) -> bool:
+        """Whether ``text`` (a first-pass transcript at a pause) stops where no request ends
+        ("set a timer for"): the pipeline then waits longer before it stops listening.
+
+        Cheap and side-effect free, like ``is_complete_request``.
+        """
+        ...

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..turn_metrics import CONTENT_TYPE
 from .keys import METRICS, SATELLITES, SOCKETS
-from .prometheus import CONTENT_TYPE
 
 
 async def get_metrics(request: web.Request) -> web.Response:

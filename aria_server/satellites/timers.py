@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from wyoming.event import Event
 from wyoming.timer import TimerCancelled, TimerFinished, TimerStarted, TimerUpdated
 
+from ..conversation.agent import Agent
+from ..conversation.timers import TimerEvent
 from ..errors import AriaError
 from .session import SatelliteSession
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def timer_event(event: Any) -> Event:
+def timer_event(event: TimerEvent) -> Event:
     """The Wyoming event for a conversation ``TimerEvent``."""
     timer = event.timer
     kind = str(event.type)
@@ -35,12 +36,11 @@ def timer_event(event: Any) -> Event:
     return TimerFinished(id=timer.id).event()
 
 
-async def relay_timers(agent: Any, find: Callable[[str | None, str | None], SatelliteSession | None]) -> None:
-    """Forward the agent's timer events until cancelled (returns at once without timers)."""
-    timers = getattr(agent, "timers", None)
-    if timers is None:
+async def relay_timers(agent: Agent | None, find: Callable[[str | None, str | None], SatelliteSession | None]) -> None:
+    """Forward the agent's timer events until cancelled (returns at once without an agent)."""
+    if agent is None:
         return
-    async with timers.subscribe() as events:
+    async with agent.timers.subscribe() as events:
         async for event in events:
             session = find(event.timer.session, event.timer.conversation_id)
             if session is None or session.link is None:

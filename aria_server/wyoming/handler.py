@@ -8,17 +8,16 @@ or a broken stream ends the connection.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from typing import Any
 
 from wyoming.asr import Transcribe, Transcript, TranscriptChunk, TranscriptStart, TranscriptStop
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
 from wyoming.event import Event, async_write_event
 from wyoming.handle import Handled, HandledChunk, HandledStart, HandledStop, NotHandled
-from wyoming.info import Info
 from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStopped
@@ -26,26 +25,17 @@ from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, Synthesize
 from aria_wire.audio import PcmFormat
 from aria_wire.framing import FrameLimits, read_frame
 
-from ..conversation.agent import Agent
 from ..errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError
+from ..events import EventType, PipelineEvent
+from ..pipeline.reply_audio import WYOMING_CHUNK_SAMPLES, chunk_bytes, reply_chunks
+from ..pipeline.runner import RunningTurn, TurnRunner
+from ..pipeline.turn import TurnRequest
+from ..services import Services
 from ..stt.service import SpeechService
 from ..stt.session import StreamingSession
 from ..tts.service import SpeechSynthesis
 
 _LOGGER = logging.getLogger(__name__)
-
-SAMPLES_PER_CHUNK = 1024
-"""Audio is sent in chunks of this many samples (46 ms at 22.05 kHz), like wyoming-piper."""
-
-
-@dataclass
-class Services:
-    """What a connection may use; None where the server runs without that stage."""
-
-    info: Info
-    stt: SpeechService | None
-    tts: SpeechSynthesis | None
-    agent: Agent | None = None
 
 
 class _TextStream:
@@ -74,6 +64,8 @@ class AriaEventHandler(AsyncEventHandler):
         self._stt_session: StreamingSession | None = None
         self._text_stream: _TextStream | None = None
         self._synthesis_task: asyncio.Task[None] | None = None
+        self._turns: TurnRunner | None = None
+        """This connection's ``handle`` turns (made on the first transcript)."""
         self._dispatch: dict[str, Callable[[Event], Awaitable[None]]] = {
             "describe": self._on_describe,
             "ping": self._on_ping,
@@ -149,6 +141,8 @@ class AriaEventHandler(AsyncEventHandler):
         if self._synthesis_task is not None:
             self._synthesis_task.cancel()
             await asyncio.gather(self._synthesis_task, return_exceptions=True)
+        if self._turns is not None:
+            await self._turns.close()
 
     # -- describe / ping ---------------------------------------------------------------------
 
@@ -256,9 +250,8 @@ class AriaEventHandler(AsyncEventHandler):
                 if not started:
                     await self.write_event(AudioStart(**fmt).event())
                     started = True
-                step = SAMPLES_PER_CHUNK * 2
-                for offset in range(0, len(audio.pcm), step):
-                    await self.write_event(AudioChunk(audio=audio.pcm[offset : offset + step], **fmt).event())
+                for chunk in reply_chunks(audio.pcm, chunk_bytes(WYOMING_CHUNK_SAMPLES)):
+                    await self.write_event(AudioChunk(audio=chunk, **fmt).event())
         except AriaError as err:
             if not streaming:
                 raise
@@ -272,14 +265,27 @@ class AriaEventHandler(AsyncEventHandler):
 
     # -- handle (conversation) ------------------------------------------------------------------
 
+    def _turn_runner(self) -> TurnRunner:
+        if self._turns is None:
+            agent = self.services.agent
+            self._turns = TurnRunner(
+                self.services.pipeline,
+                self.services.recorder,
+                face="wyoming",
+                name=f"wyoming-handle {self.peer}",
+                conversations=agent.sessions if agent is not None else None,
+            )
+        return self._turns
+
     async def _on_transcript(self, event: Event) -> None:
         """Answer a transcript: handled-start, a handled-chunk per delta, handled-stop, handled.
 
-        The conversation is the one named in the transcript's context (``conversation_id``),
-        else this connection's; its id goes back in the ``handled`` context for the follow-up.
+        A text turn (no speech) through the same turn runner as every face. The conversation is
+        the one named in the transcript's context (``conversation_id``), else this connection's;
+        its id goes back in the ``handled`` context for the follow-up.
         """
         agent = self.services.agent
-        if agent is None:
+        if agent is None or self.services.pipeline is None:
             raise AriaError("this server has no conversation agent", code="no-agent")
         transcript = Transcript.from_event(event)
         context = dict(transcript.context or {})
@@ -288,18 +294,36 @@ class AriaEventHandler(AsyncEventHandler):
                 NotHandled(text=f"language {transcript.language} is not supported", context=context).event()
             )
             return
-        conversation_id = context.get("conversation_id")
-        if not isinstance(conversation_id, str) or not conversation_id:
-            conversation_id = await agent.conversation_for(f"wyoming {self.peer}")
+        runner = self._turn_runner()
+        explicit = context.get("conversation_id")
+        # The client key of a connection without an id (the hook for keying by client later).
+        client = f"wyoming {self.peer}"
+        conversation_id = await runner.conversation_id(client, explicit if isinstance(explicit, str) else None)
         context["conversation_id"] = conversation_id
         await self.write_event(HandledStart(context=context).event())
-        parts = []
-        # aclosing: a client that leaves mid-answer stops the generation at once.
-        answer = agent.reply(conversation_id, transcript.text, language=transcript.language)
-        async with contextlib.aclosing(answer):
-            async for delta in answer:
-                parts.append(delta)
-                await self.write_event(HandledChunk(text=delta).event())
+        request = TurnRequest(conversation_id, text=transcript.text, language=transcript.language, speak=False)
+        turn = await runner.start(
+            functools.partial(self._handle_turn, request, context), info={"conversation_id": conversation_id}
+        )
+        # Awaited here, so a connection answers one transcript at a time; a client that leaves
+        # mid-answer cancels this, which cancels the turn and its generation at once.
+        await turn.task
+
+    async def _handle_turn(self, request: TurnRequest, context: dict[str, Any], turn: RunningTurn) -> None:
+        parts: list[str] = []
+        failed: list[AriaError] = []
+
+        async def translate(event: PipelineEvent) -> None:
+            if event.type is EventType.LLM_DELTA:
+                parts.append(str(event.data.get("text", "")))
+                await self.write_event(HandledChunk(text=parts[-1]).event())
+            elif event.type is EventType.ERROR:
+                failed.append(AriaError(str(event.data.get("message", "")), code=str(event.data.get("code"))))
+
+        await turn.run_pipeline(request, translate)
+        if failed:
+            # Answered with the error event by handle_event (no handled-stop), as before the runner.
+            raise failed[0]
         await self.write_event(HandledStop().event())
         await self.write_event(Handled(text="".join(parts), context=context).event())
 

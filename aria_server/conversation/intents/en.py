@@ -136,4 +136,10 @@ LANGUAGE = LanguageData(
             "October", "November", "December"],
     ordinal=_ordinal,
     join_last=" and ",
+    unfinished=[
+        r"\b(?:a|an|the|my|your|our|their|this|that|some|to|for|of|from|with|without|in|on|at|by|about|into"
+        r"|and|or|but|than|if|because|is|are|was|were)$",
+        rf"^(?:set|start|create|make|put on) {_THE}(?:[a-z]+ )?{_TIMER}$",
+        r"^(?:remind me|tell me|turn(?: on| off)?|switch(?: on| off)?|play|add|set|what(?:'s| is)|how)$",
+    ],
 )

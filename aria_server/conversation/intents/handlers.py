@@ -13,7 +13,7 @@ from typing import Any
 
 from ..timers import Timer, TimerService
 from .language import LanguageData
-from .parsing import IntentMatch, match_intent, speak_duration
+from .parsing import IntentMatch, match_intent, sounds_unfinished, speak_duration
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,15 @@ class IntentHandler:
         return data.responses[key].format(**fields)
 
     def matches(self, text: str, language: str | None) -> bool:
-        """Whether ``text`` is a whole request a local intent answers (nothing is done)."""
+        """Whether ``text`` is a whole request a local intent answers (nothing is done); a request
+        that stops mid-sentence ("set a timer") is not whole yet, whatever it matches."""
         data = self.language(language)
-        return data is not None and match_intent(text, data) is not None
+        return data is not None and not sounds_unfinished(text, data) and match_intent(text, data) is not None
+
+    def sounds_unfinished(self, text: str, language: str | None) -> bool:
+        """Whether ``text`` stops where a request cannot end (see ``LanguageData.unfinished``)."""
+        data = self.language(language)
+        return data is not None and sounds_unfinished(text, data)
 
     def handle(
         self, text: str, language: str | None, *, conversation_id: str | None = None, session: str | None = None

@@ -1,7 +1,8 @@
 """The turn registry behind ``GET /metrics``, exposed through ``prometheus_client``.
 
-Turns reach the registry as the plain records of ``pipeline.metrics.TurnSpans.as_dict`` (from
-``/ws`` and from the satellites alike), so every face is counted the same way. Each server has
+Turns reach the registry as the plain records of ``pipeline.metrics.TurnSpans.as_dict``, from
+the one turn runner (``pipeline/runner.py``) that every face uses, so every face is counted the
+same way. Built once by the composition root (``services.py``); ``GET /metrics`` renders it. Each server has
 its own ``CollectorRegistry`` (not the library's global one), so two servers in one process (the
 tests) never share counts; ``prometheus_client`` writes the text format and escapes label values.
 """
@@ -48,7 +49,7 @@ class TurnMetrics:
             registry=self.registry,
         )
         self.latency = Histogram(
-            "aria_stage_latency_seconds", "Latency of each stage of a turn (see aria_server/http/prometheus.py).",
+            "aria_stage_latency_seconds", "Latency of each stage of a turn (see aria_server/turn_metrics.py).",
             ("face", "stage"), buckets=BUCKETS_S, registry=self.registry,
         )
         start = Gauge("aria_start_time_seconds", "Unix time the server started.", registry=self.registry)
@@ -69,10 +70,6 @@ class TurnMetrics:
             begin, finish = marks.get(start), marks.get(end)
             if begin is not None and finish is not None and finish >= begin:
                 self.latency.labels(face, stage).observe((finish - begin) / 1000)
-
-    async def satellite_turn(self, record: Mapping[str, Any]) -> None:
-        """The satellite manager's turn sink."""
-        self.observe(record, "satellite")
 
     def render(self, gauges: Mapping[str, tuple[str, float]]) -> bytes:
         """The exposition text; ``gauges`` sets name -> (help, value) point-in-time values first."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from aria_server.http.prometheus import TurnMetrics
+from aria_server.turn_metrics import TurnMetrics
 
 
 def _samples(text: bytes) -> dict[str, list[tuple[dict[str, str], float]]]:
