@@ -294,7 +294,9 @@ class Satellite:
         if hit is not None:
             preroll = self.settings.wake.preroll_ms // FRAME_MS
             loudness = loudness_dbfs(b"".join(self.preroll.frames(1000 // FRAME_MS)))
-            context = {"score": round(hit.score, 4), "loudness_db": round(loudness, 1)}
+            # 3 decimals: microWakeWord scores are means of 5 uint8 outputs (steps of 1/1280), and
+            # the server compares scores at that precision before loudness breaks a tie.
+            context = {"score": round(hit.score, 3), "loudness_db": round(loudness, 1)}
             if pipeline is not None:
                 context["pipeline"] = pipeline
             self._send(Detection(name=hit.name, timestamp=hit.t_ns // 1_000_000, context=context).event())
