@@ -24,6 +24,8 @@ class Health:
     """microphone sessions started again after the source died or stalled."""
     mic_stalls: int = 0
     """times no microphone frame arrived within the watchdog's limit."""
+    speaker_restarts: int = 0
+    """speaker programs or devices reopened after a write hung or failed."""
     stuck_resets: int = 0
     """states left by the watchdog because nothing happened in them (no reply, no audio)."""
     wake_reloads: int = 0

@@ -131,6 +131,7 @@ class Satellite:
             on_started=self._on_playback_started,
             on_finished=self._on_playback_finished,
             on_reference=self.echo.add_reference,
+            on_stall=self._on_speaker_stall,
         )
         self.onset = SpeechOnset(settings.vad.threshold, settings.vad.start_frames)
         self.preroll = PreRoll(max(settings.vad.preroll_ms, settings.wake.preroll_ms) // FRAME_MS + settings.vad.start_frames)
@@ -347,6 +348,10 @@ class Satellite:
             if completed and self._listen_after_playback is not None:
                 seconds, self._listen_after_playback = self._listen_after_playback, None
                 self._start_turn("follow-up", stream_s=seconds or None)
+
+    def _on_speaker_stall(self, error: str) -> None:
+        self.timing.write("speaker-stalled", error=error, pid=getattr(self.player.sink, "pid", None))
+        self.health.fault("speaker_restarts", error)
 
     def _ring(self, timer_id: str) -> None:
         self.timing.write("timer-ring", timer=timer_id)

@@ -356,13 +356,16 @@ async def bench_recovery(repeats: int) -> dict[str, Any]:
     from tests.satellite.conftest import HouseServer
     from tests.satellites.harness import Feeder, SatelliteProcess
 
-    times: dict[str, list[float]] = {"mic killed": [], "mic frozen (SIGSTOP)": [], "server dropped mid-reply": []}
+    times: dict[str, list[float]] = {"mic killed": [], "mic frozen (SIGSTOP)": [], "server dropped mid-reply": [],
+                                     "speaker frozen (SIGSTOP) mid-reply": []}
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         for _ in range(repeats):
             feeder = Feeder(directory, "bench")
+            pids = directory / f"speaker-{time.monotonic_ns()}.pids"
+            speaker = f"sh -c 'echo $$ >> {pids}; exec cat > /dev/null'"
             sat = await SatelliteProcess.start(directory, "bench", "--wake-word", "none", "--mic-command", feeder.command,
-                                               "--snd-file", str(directory / "out.wav"))
+                                               "--snd-command", speaker, "--snd-rate", str(RATE))
             try:
                 async with HouseServer(sat.port) as server:
                     await server.send(RunSatellite().event())
@@ -388,6 +391,18 @@ async def bench_recovery(repeats: int) -> dict[str, Any]:
                     await again.send(RunSatellite().event())
                     back = await sat.wait_state("waiting", after=mark)
                     times["server dropped mid-reply"].append((back["t_ns"] - fault_ns) / 1e9)
+                    # A frozen speaker: from SIGSTOP until a new speaker program runs.
+                    await again.send(AudioStart(rate=RATE, width=2, channels=1).event())
+                    await sat.wait_state("speaking", after=mark)
+                    old = int(pids.read_text().split()[-1])
+                    fault_ns = time.monotonic_ns()
+                    os.kill(old, signal.SIGSTOP)
+                    await again.send(*[AudioChunk(rate=RATE, width=2, channels=1, audio=bytes(32000)).event()
+                                       for _ in range(12)])
+                    await sat.wait_event(lambda e: e["event"] == "speaker-stalled", after=mark)
+                    while len(pids.read_text().split()) < 2:  # the new program has started
+                        await asyncio.sleep(0.01)
+                    times["speaker frozen (SIGSTOP) mid-reply"].append((time.monotonic_ns() - fault_ns) / 1e9)
             finally:
                 await sat.stop()
     return {k: {"median_s": round(statistics.median(v), 2), "max_s": round(max(v), 2), "runs": len(v)} for k, v in times.items()}

@@ -12,7 +12,7 @@ import os
 import signal
 from pathlib import Path
 
-from wyoming.audio import AudioChunk, AudioStart
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.satellite import RunSatellite
 
 from tests.satellites.harness import Feeder, SatelliteProcess
@@ -88,3 +88,31 @@ async def test_a_reply_whose_audio_stops_coming_is_left(room_satellite: Satellit
         assert done
         status = await server.wait_for("satellite-status", lambda d: d["health"]["stuck_resets"] == 1)
         assert "no reply audio" in status.data["health"]["last_error"]
+
+
+async def test_a_frozen_speaker_program_is_replaced_and_the_reply_goes_on(tmp_path: Path) -> None:
+    feeder = Feeder(tmp_path, "loft")
+    pids, out = tmp_path / "speaker.pids", tmp_path / "speaker.raw"
+    speaker = f"sh -c 'echo $$ >> {pids}; exec cat >> {out}'"  # exec: the pid written is cat's
+    satellite = await SatelliteProcess.start(
+        tmp_path, "loft", "--wake-word", "none", "--mic-command", feeder.command, "--snd-command", speaker,
+        "--snd-rate", "16000",
+    )
+    try:
+        async with HouseServer(satellite.port) as server:
+            await server.send(RunSatellite().event(), AudioStart(rate=16_000, width=2, channels=1).event())
+            await satellite.wait_event(lambda e: e["event"] == "playback-started" or e["event"] == "reply-audio-start")
+            first = int(pids.read_text().split()[0])
+            os.kill(first, signal.SIGSTOP)  # a pipe of 64 KB fills in 2 s: then every write hangs
+            for _ in range(8):  # 8 s of reply, one second at a time
+                await server.send(AudioChunk(rate=16_000, width=2, channels=1, audio=bytes(32_000)).event())
+            await server.send(AudioStop().event())
+            stalled = await satellite.wait_event(lambda e: e["event"] == "speaker-stalled")
+            assert stalled["error"] == "speaker stuck"
+            played = await satellite.wait_event(lambda e: e["event"] == "played")
+            assert played["completed"] is True  # the rest of the reply went to the new program
+            status = await server.wait_for("satellite-status", lambda d: d["health"]["speaker_restarts"] == 1)
+            assert status.data["health"]["last_error"] == "speaker stuck"
+        assert len(pids.read_text().split()) == 2 and not Path(f"/proc/{first}").exists()
+    finally:
+        await satellite.stop()
