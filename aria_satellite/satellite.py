@@ -20,7 +20,6 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Protocol
 
 from wyoming.asr import Transcribe, Transcript
@@ -41,8 +40,16 @@ from wyoming.wake import Detection
 from aria_wire.audio import loudness_dbfs
 from aria_wire.reconnect import Backoff, reconnecting
 
+from .analysis import Analysis, FrameAnalyser
 from .audio import awake_chime, timer_ring
 from .echo import EchoCanceller, WebRtcEchoCanceller
+from .extensions import (
+    PLAYBACK_STARTED,
+    SATELLITE_CONFIG,
+    SATELLITE_STATUS,
+    WakeConfig,
+    listen_seconds,
+)
 from .health import Health
 from .hooks import Hooks, RoomEvent
 from .mic import MicFrame, Microphone, MicStalled
@@ -53,19 +60,13 @@ from .speaker import AudioSink
 from .state import State, StateMachine
 from .timers import Timers
 from .timing import TimingLog
-from .vad import SileroSpeech, SpeechOnset
+from .vad import SpeechOnset
 from .wake import Detection as WakeDetection
 from .wake import WakeWords
 from .watchdog import Watchdog
 
 _LOGGER = logging.getLogger(__name__)
 
-PLAYBACK_STARTED = "playback-started"
-"""Aria event type: the first sample of the server's audio is playing now (``played`` ends it)."""
-SATELLITE_STATUS = "satellite-status"
-"""Aria event type: the satellite's state, wake settings and self-healing counters (sent on change)."""
-SATELLITE_CONFIG = "satellite-config"
-"""Aria event type from the server: ``{"wake_threshold": 0-1, "wake_refractory_s": s}`` (either may be absent)."""
 ECHO_SHARE_LIMIT = 0.9
 """A frame whose energy was more than this share removed as our own playback is not the user speaking.
 
@@ -85,18 +86,6 @@ class ServerLink(Protocol):
     async def send(self, event: Event) -> bool:
         """Send to the current server; False when there is none."""
         ...
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """What one microphone frame contains, computed off the event loop."""
-
-    residual: bytes
-    """the frame with our own playback removed: what the server and the detectors get."""
-    echo_share: float
-    speech: float
-    wake: list[float]
-    """each wake word's score (empty when the wake words did not run)."""
 
 
 class Satellite:
@@ -124,7 +113,7 @@ class Satellite:
         self.health.on_change(lambda health: self._report_status("health"))
         self.machine = StateMachine(self._on_transition)
         self.echo: EchoCanceller = echo or WebRtcEchoCanceller()
-        self.speech = SileroSpeech()
+        self.analyser = FrameAnalyser(self.echo, wake)
         self.player = Player(
             speaker,
             settings.snd.lead_ms,
@@ -143,8 +132,6 @@ class Satellite:
         self._reply: str | None = None
         self.deadline_ns: int | None = None
         self._changed = asyncio.Event()
-        self._speech_running = False
-        self._speech_reset = False
         self._listen_after_playback: float | None = None
         """seconds of a follow-up the server asked for while we were still speaking."""
         self._server_lost = False
@@ -218,9 +205,9 @@ class Satellite:
                 self.last_frame_ns = time.monotonic_ns()
                 if self.state is State.IDLE:
                     continue  # nobody runs us: not worth a model call
-                speech, wake = self._detectors_needed()
+                plan = self.analyser.plan(self.state)
                 try:
-                    analysis = await loop.run_in_executor(self._analyser, self._analyse, frame, speech, wake)
+                    analysis = await loop.run_in_executor(self._analyser, self.analyser.analyse, frame, plan)
                 except Exception as err:  # a model failed on this frame: fresh models, keep listening
                     _LOGGER.exception("analysis failed")
                     self.health.fault("wake_reloads", f"analysis failed: {err!r}")
@@ -230,29 +217,6 @@ class Satellite:
                 await self._on_frame(frame, analysis)
         finally:
             await self.mic.close()
-
-    def _detectors_needed(self) -> tuple[bool, bool]:
-        """(speech VAD, wake word) for the current state: each model runs only when it decides something.
-
-        The VAD starts turns without a wake word and detects barge-in; the wake word runs
-        whenever a new turn may start. Skipping them saves most of an idle satellite's CPU.
-        """
-        state = self.state
-        speech = state is State.SPEAKING or (self.wake is None and state is State.WAITING)
-        wake = self.wake is not None and state is not State.STREAMING
-        if speech != self._speech_running:
-            self._speech_running = speech
-            self._speech_reset = True  # the recurrent state is stale after a pause
-        return speech, wake
-
-    def _analyse(self, frame: MicFrame, speech: bool, wake: bool) -> Analysis:
-        residual, share = self.echo.process(frame.pcm, frame.t_ns)
-        if self._speech_reset:
-            self._speech_reset = False
-            self.speech.reset()
-        probability = self.speech.probability(residual) if speech else 0.0
-        scores = self.wake.score(residual) if wake and self.wake is not None else []
-        return Analysis(residual, share, probability, scores)
 
     # -- microphone frames -----------------------------------------------------------------
 
@@ -430,9 +394,7 @@ class Satellite:
 
     def _on_transcribe(self, transcribe: Transcribe) -> None:
         """The server asks us to listen without a wake word (a follow-up, or a question it asked)."""
-        context = transcribe.context or {}
-        seconds = context.get("seconds")
-        stream_s = float(seconds) if isinstance(seconds, (int, float)) and seconds > 0 else None
+        stream_s = listen_seconds(transcribe.context)
         if self.state is State.SPEAKING or self.player.busy:
             # Still speaking the question: listen as soon as it has been played (not before, or
             # the microphone would send our own voice).
@@ -442,14 +404,11 @@ class Satellite:
 
     def _configure(self, data: dict[str, object]) -> None:
         """Apply the server's per-satellite settings; the status that follows shows the result."""
-        threshold, refractory = data.get("wake_threshold"), data.get("wake_refractory_s")
         try:
+            config = WakeConfig.from_data(data)
             if self.wake is not None:
-                self.wake.configure(
-                    float(threshold) if isinstance(threshold, (int, float)) else None,
-                    float(refractory) if isinstance(refractory, (int, float)) else None,
-                )
-        except ValueError as err:
+                self.wake.configure(config.threshold, config.refractory_s)
+        except (TypeError, ValueError) as err:
             _LOGGER.warning("satellite-config refused: %s", err)
             self._send(Error(text=str(err), code="bad-config").event())
         self._report_status("config")
