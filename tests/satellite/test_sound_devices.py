@@ -15,6 +15,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -132,3 +133,14 @@ async def test_a_reply_reaches_the_room_and_speech_from_the_room_reaches_the_ser
         recorder.terminate()
         with contextlib.suppress(ProcessLookupError):
             await recorder.wait()
+
+
+async def test_list_devices_shows_the_sound_servers_device(pulse: str) -> None:
+    pytest.importorskip("sounddevice", reason="the sound extra (sounddevice, libportaudio2) is not installed")
+    listed = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "aria_satellite", "--list-devices", stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await listed.communicate()
+    assert listed.returncode == 0
+    names = [line.split(None, 5)[-1] for line in out.decode().splitlines()[1:-1]]
+    assert "pulse" in names
