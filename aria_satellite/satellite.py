@@ -38,18 +38,19 @@ from wyoming.tts import Synthesize
 from wyoming.wake import Detection
 
 from aria_wire.audio import loudness_dbfs
+from aria_wire.extensions import (
+    PIPELINE_KEY,
+    PLAYBACK_STARTED,
+    SATELLITE_CONFIG,
+    SATELLITE_STATUS,
+    from_aria_server,
+)
 from aria_wire.reconnect import Backoff, reconnecting
 
 from .analysis import Analysis, FrameAnalyser
 from .audio import awake_chime, timer_ring
+from .control import WakeConfig, listen_seconds
 from .echo import EchoCanceller, WebRtcEchoCanceller
-from .extensions import (
-    PLAYBACK_STARTED,
-    SATELLITE_CONFIG,
-    SATELLITE_STATUS,
-    WakeConfig,
-    listen_seconds,
-)
 from .health import Health
 from .hooks import Hooks, RoomEvent
 from .mic import MicFrame, Microphone, MicStalled
@@ -130,6 +131,8 @@ class Satellite:
         self._analyser = ThreadPoolExecutor(1, thread_name_prefix="satellite-analysis")
         self._mic_wanted = asyncio.Event()
         self._reply: str | None = None
+        self._aria_server = False
+        """Whether the current server is Aria's (it may be sent Aria-only events)."""
         self.deadline_ns: int | None = None
         self._changed = asyncio.Event()
         self._listen_after_playback: float | None = None
@@ -263,7 +266,7 @@ class Satellite:
             # the server compares scores at that precision before loudness breaks a tie.
             context = {"score": round(hit.score, 3), "loudness_db": round(loudness, 1)}
             if pipeline is not None:
-                context["pipeline"] = pipeline
+                context[PIPELINE_KEY] = pipeline
             self._send(Detection(name=hit.name, timestamp=hit.t_ns // 1_000_000, context=context).event())
             self.hooks.emit(RoomEvent.WAKE_DETECTED, name=hit.name, score=round(hit.score, 4), pipeline=pipeline)
         else:
@@ -273,11 +276,13 @@ class Satellite:
         ).event()
         if pipeline is not None:
             # Not a field of the protocol: servers that do not know it ignore it (Aria picks the setting).
-            run.data["pipeline"] = pipeline
+            run.data[PIPELINE_KEY] = pipeline
         self._send(run, AudioStart(rate=MIC_RATE, width=2, channels=1, timestamp=0).event())
         for pcm in self.preroll.frames(preroll):
             self._send(AudioChunk(rate=MIC_RATE, width=2, channels=1, audio=pcm).event())
-        self._send(StreamingStarted().event())
+        if self._aria_server:
+            # Official satellites send these to their event service only; Home Assistant does not know them.
+            self._send(StreamingStarted().event())
         self.preroll.clear()
         self.onset.reset()
         limit_s = min(stream_s, self.settings.max_stream_s) if stream_s else self.settings.max_stream_s
@@ -288,7 +293,9 @@ class Satellite:
             self.player.play("chime", awake_chime(self.player.sink.rate), self.player.sink.rate)
 
     def stop_streaming(self, next_state: State, reason: str) -> None:
-        self._send(AudioStop().event(), StreamingStopped().event())
+        self._send(AudioStop().event())
+        if self._aria_server:
+            self._send(StreamingStopped().event())
         self.deadline_ns = time.monotonic_ns() + int(self.settings.reply_timeout_s * 1e9)
         self.machine.to(next_state, reason)
         self.timing.write("streaming-stopped", reason=reason, turn=self.turns)
@@ -298,7 +305,8 @@ class Satellite:
     def _on_playback_started(self, stream: str, t_ns: int) -> None:
         if stream.startswith("reply"):
             self.timing.write("playback-started", t_ns, turn=self.turns)
-            self._send(Event(type=PLAYBACK_STARTED, data={"timestamp": t_ns // 1_000_000}))
+            if self._aria_server:  # an Aria-only event (aria_wire.extensions)
+                self._send(Event(type=PLAYBACK_STARTED, data={"timestamp": t_ns // 1_000_000}))
 
     def _on_playback_finished(self, stream: str, completed: bool) -> None:
         if not stream.startswith("reply"):
@@ -346,7 +354,7 @@ class Satellite:
         status = self.status()
         self.timing.write("status", reason=reason, **status)
         self.hooks.emit(RoomEvent.STATUS, reason=reason, **status)
-        if self.link.connected:
+        if self.link.connected and self._aria_server:  # an Aria-only event (aria_wire.extensions)
             self._send(Event(type=SATELLITE_STATUS, data=status))
 
     # -- events from the server ------------------------------------------------------------
@@ -354,6 +362,7 @@ class Satellite:
     async def on_server_event(self, event: Event) -> None:
         """React to one event from the current server."""
         if RunSatellite.is_type(event.type):
+            self._aria_server = from_aria_server(event)
             self._mic_wanted.set()
             self.machine.to(State.WAITING, "run-satellite")
             if self._server_lost:
@@ -436,6 +445,7 @@ class Satellite:
 
     async def on_server_lost(self) -> None:
         """The server went away or was replaced: drop this turn entirely (it reconnects by itself)."""
+        self._aria_server = False  # the next server says who it is in its run-satellite
         if self.state is not State.IDLE:
             self._server_lost = True
             self.health.count("server_losses")

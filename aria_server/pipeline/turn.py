@@ -46,6 +46,9 @@ class TurnRequest:
     """Stop listening when the VAD hears the end of speech (False: only when the audio ends)."""
     speak: bool = True
     """Synthesize the reply (False for text-only clients)."""
+    timers_ring: bool = True
+    """Whether a timer set in this turn can ring where the user is (False for a Wyoming handle
+    client such as Home Assistant, which gets no timer events from Aria)."""
 
 
 class VoicePipeline:
@@ -159,7 +162,8 @@ class _Turn:
             reply = []
             try:
                 async for delta in self.pipeline.agent.reply(
-                    self.request.conversation_id, text, language=self.request.language
+                    self.request.conversation_id, text, language=self.request.language,
+                    timers_ring=self.request.timers_ring,
                 ):
                     reply.append(delta)
                     self.emit(EventType.LLM_DELTA, text=delta)

@@ -25,7 +25,6 @@ from wyoming.event import Event
 from wyoming.info import Info
 from wyoming.ping import Ping, Pong
 from wyoming.pipeline import PipelineStage, RunPipeline
-from wyoming.satellite import RunSatellite
 from wyoming.snd import Played
 from wyoming.wake import Detection
 
@@ -40,6 +39,8 @@ from ..pipeline.turn import VoicePipeline
 from ..settings import SatellitesSettings
 from ..tts.service import SpeechSynthesis
 from .arbitration import Candidate
+from aria_wire.extensions import PLAYBACK_STARTED, aria_run_satellite
+
 from .client import SatelliteLink
 from .state import SatelliteState, SatelliteStatus
 from .turns import Arbitrator, VoiceTurnPlan, announcement, voice_turn
@@ -47,8 +48,6 @@ from .wake import StreamWake
 
 _LOGGER = logging.getLogger(__name__)
 
-PLAYBACK_STARTED = "playback-started"
-"""Sent by Aria satellites when the first sample of the reply plays."""
 
 TurnHook = Callable[["SatelliteSession", dict[str, Any]], Awaitable[None]]
 """Receives each finished turn's record with its session (the manager keeps the recent ones)."""
@@ -152,7 +151,8 @@ class SatelliteSession:
         self.to(SatelliteState.IDLE, "connected")
         _LOGGER.info("satellite %s connected (%s:%d)", self.name, self.host, self.port)
         try:
-            await link.send(RunSatellite().event())
+            # Marked as Aria's: an Aria satellite then also reports playback-started.
+            await link.send(aria_run_satellite())
             async with asyncio.TaskGroup() as group:
                 pinger = group.create_task(self._keep_alive(connection), name=f"satellite {self.name} ping")
                 async for event in link.events():

@@ -29,8 +29,11 @@ class Decoder(Protocol):
     name: str
     languages: list[str]
 
-    def decode(self, samples: np.ndarray, language: str | None) -> tuple[list[str], str | None]:
-        """16 kHz mono int16 -> (segment texts, detected language)."""
+    def decode(
+        self, samples: np.ndarray, language: str | None, hotwords: str | None = None
+    ) -> tuple[list[str], str | None]:
+        """16 kHz mono int16 -> (segment texts, detected language); ``hotwords``: names and terms
+        the recognition should favour (Wyoming ``transcript_names`` / ``transcript_terms``)."""
         ...
 
     def decode_quick(self, samples: np.ndarray, language: str | None) -> str | None:

@@ -134,13 +134,18 @@ class WhisperDecoder:
         )
         return without_echoes(tokenizer.decode([t for t in result[0].sequences_ids[0] if t < tokenizer.eot]).strip())
 
-    def decode(self, samples: np.ndarray, language: str | None) -> tuple[list[str], str | None]:
-        """Transcribe 16 kHz int16 audio; VAD trimming was already done by the session."""
+    def decode(
+        self, samples: np.ndarray, language: str | None, hotwords: str | None = None
+    ) -> tuple[list[str], str | None]:
+        """Transcribe 16 kHz int16 audio; VAD trimming was already done by the session.
+
+        ``hotwords`` goes to faster-whisper's ``hotwords`` (a prompt of hint phrases)."""
         audio = samples.astype(np.float32) / 32768.0
         segments, info = self._model.transcribe(
             audio,
             beam_size=self.settings.beam_size,
             language=language or self.settings.language or None,
+            hotwords=hotwords or None,
             vad_filter=False,
             without_timestamps=True,
             condition_on_previous_text=False,

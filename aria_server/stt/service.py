@@ -51,11 +51,13 @@ class SpeechService:
         is_unfinished: Callable[[str], bool] | None = None,
         endpointing: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        hotwords: str | None = None,
     ) -> StreamingSession:
         """A new streaming session for audio in ``fmt`` (see ``StreamingSession`` for the first pass);
         ``endpointing``: the turn ends on silence, so each pause is judged (end of turn or not),
         ``is_unfinished`` telling words that stop mid-sentence;
-        ``clock`` tells a microphone from a recording (tests pass a simulated one)."""
+        ``clock`` tells a microphone from a recording (tests pass a simulated one);
+        ``hotwords`` biases its full decode."""
         return StreamingSession(
             decoder=self.decoder,
             vad=self.vad,
@@ -71,6 +73,7 @@ class SpeechService:
             end_of_turn=self.end_of_turn,
             turn_executor=self._turn_executor,
             clock=clock,
+            hotwords=hotwords,
         )
 
     def close(self) -> None:

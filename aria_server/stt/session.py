@@ -71,8 +71,10 @@ class StreamingSession:
         end_of_turn: TurnCompletion | None = None,
         turn_executor: Executor | None = None,
         clock: Callable[[], float] = time.monotonic,
+        hotwords: str | None = None,
     ) -> None:
         self._decoder = decoder
+        self._hotwords = hotwords
         self._vad = vad.session()
         self._settings = vad_settings
         self._converter = ToModelFormat(fmt)
@@ -156,7 +158,7 @@ class StreamingSession:
 
     def _decode_call(self, samples: np.ndarray) -> _Decoded:
         started = time.perf_counter()
-        texts, language = self._decoder.decode(samples, self._language)
+        texts, language = self._decoder.decode(samples, self._language, self._hotwords)
         return texts, language, (time.perf_counter() - started) * 1000
 
     def _quick_call(self, samples: np.ndarray) -> tuple[str | None, float]:

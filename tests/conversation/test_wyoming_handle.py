@@ -59,6 +59,7 @@ async def test_describe_lists_a_streaming_handle_program(server: WyomingServer) 
     assert event is not None and Info.is_type(event.type)
     (program,) = Info.from_event(event).handle
     assert program.supports_handled_streaming and program.installed
+    assert program.supports_home_control is False  # Aria cannot act on the home (yet)
     assert program.models[0].languages == ["en"] and program.models[0].name.startswith("embedded/")
 
 
@@ -92,19 +93,37 @@ async def test_the_conversation_id_in_the_context_carries_a_follow_up(
     assert [t.user_text for t in turns] == ["What is the capital of France?", "And of Italy?"]
 
 
-async def test_without_an_id_each_connection_is_its_own_conversation(server: WyomingServer) -> None:
-    async def conversation_ids(texts: list[str]) -> list[str]:
-        ids = []
-        async with client(server) as wyoming:
-            for text in texts:
-                context = Handled.from_event((await exchange(wyoming, Transcript(text=text, language="en")))[-1]).context
-                assert context is not None
-                ids.append(context["conversation_id"])
-        return ids
+async def test_without_an_id_a_clients_connections_continue_one_conversation(server: WyomingServer) -> None:
+    """Home Assistant 2025.4 (wyoming 1.5.4) drops the context and opens a new port per request:
+    a follow-up within the idle window must still reach the same conversation."""
 
-    first, again = await conversation_ids(["Hello", "Thank you"])
-    (other,) = await conversation_ids(["Hello"])
-    assert first == again and other != first
+    async def conversation_id(text: str, context: dict[str, str] | None = None) -> str:
+        async with client(server) as wyoming:
+            events = await exchange(wyoming, Transcript(text=text, language="en", context=context))
+        handled = Handled.from_event(events[-1]).context
+        assert handled is not None
+        return str(handled["conversation_id"])
+
+    first = await conversation_id("Hello")
+    again = await conversation_id("Thank you")
+    assert first == again
+    # Two satellites behind one host (named in the context) keep their own conversations.
+    kitchen = await conversation_id("Hello", {"satellite_id": "kitchen"})
+    bedroom = await conversation_id("Hello", {"satellite_id": "bedroom"})
+    assert len({first, kitchen, bedroom}) == 3
+    assert await conversation_id("Thank you", {"satellite_id": "kitchen"}) == kitchen
+
+
+async def test_a_timer_asked_for_over_handle_is_refused_not_set_silently(
+    server: WyomingServer, embedded_agent: Agent
+) -> None:
+    """Aria's timer events reach its own satellites, not a Wyoming handle client: saying "Timer
+    set" there would be a timer that rings nowhere."""
+    async with client(server) as wyoming:
+        events = await exchange(wyoming, Transcript(text="Set a timer for five minutes.", language="en"))
+    answer = Handled.from_event(events[-1]).text or ""
+    assert "can't set a timer" in answer and "set for" not in answer
+    assert not [t for t in embedded_agent.timers.active() if (t.session or "").startswith("wyoming ")]
 
 
 async def test_an_unsupported_language_is_not_handled(server: WyomingServer) -> None:

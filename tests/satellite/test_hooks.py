@@ -11,9 +11,9 @@ from pathlib import Path
 
 from wyoming.asr import Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
-from wyoming.satellite import RunSatellite
 
 from aria_satellite.hooks import Hooks, RoomEvent
+from aria_wire.extensions import aria_run_satellite
 from tests.satellites.harness import (
     TIMEOUT,
     ClipMaker,
@@ -66,7 +66,7 @@ async def test_a_turn_tells_the_room_listening_thinking_speaking_done(
     reader, writer = await asyncio.open_unix_connection(str(tmp_path / "room.sock"))
     try:
         async with HouseServer(satellite.port) as server:
-            await server.send(RunSatellite().event())
+            await server.send(aria_run_satellite())
             await satellite.wait_state("waiting")
             feeder.say(clips.clip("lamp-question", 0.3, "Turn on the lamp.", 1.0))
             await server.wait_for("audio-start")

@@ -13,8 +13,8 @@ import signal
 from pathlib import Path
 
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
-from wyoming.satellite import RunSatellite
 
+from aria_wire.extensions import aria_run_satellite
 from tests.satellites.harness import Feeder, SatelliteProcess
 
 from .conftest import HouseServer
@@ -34,7 +34,7 @@ def _health(record: dict[str, object]) -> dict[str, int]:
 async def test_a_killed_microphone_program_is_restarted(room_satellite: SatelliteAndMic) -> None:
     satellite, _ = room_satellite
     async with HouseServer(satellite.port) as server:
-        await server.send(RunSatellite().event())
+        await server.send(aria_run_satellite())
         first = await _mic_pid(satellite, 1)
         os.kill(first, signal.SIGKILL)
         await satellite.wait_event(lambda e: e["event"] == "mic-failed")
@@ -47,7 +47,7 @@ async def test_a_killed_microphone_program_is_restarted(room_satellite: Satellit
 async def test_a_frozen_microphone_program_is_replaced(room_satellite: SatelliteAndMic) -> None:
     satellite, _ = room_satellite
     async with HouseServer(satellite.port) as server:
-        await server.send(RunSatellite().event())
+        await server.send(aria_run_satellite())
         frozen = await _mic_pid(satellite, 1)
         os.kill(frozen, signal.SIGSTOP)  # alive, but no more audio
         await satellite.wait_event(lambda e: e["event"] == "mic-stalled")
@@ -63,7 +63,7 @@ async def test_a_server_dropping_mid_reply_leaves_the_satellite_ready_for_the_ne
     satellite, _ = room_satellite
     server = HouseServer(satellite.port)
     await server.__aenter__()
-    await server.send(RunSatellite().event(), AudioStart(rate=22_050, width=2, channels=1).event())
+    await server.send(aria_run_satellite(), AudioStart(rate=22_050, width=2, channels=1).event())
     await server.send(*[AudioChunk(rate=22_050, width=2, channels=1, audio=bytes(4410)).event() for _ in range(100)])
     await satellite.wait_state("speaking")
     mark = len(satellite.events())
@@ -72,7 +72,7 @@ async def test_a_server_dropping_mid_reply_leaves_the_satellite_ready_for_the_ne
     stopped = await satellite.wait_event(lambda e: e["event"] == "played", after=mark)
     assert stopped["completed"] is False
     async with HouseServer(satellite.port) as again:
-        await again.send(RunSatellite().event())
+        await again.send(aria_run_satellite())
         await satellite.wait_state("waiting", after=mark)
         status = await again.wait_for("satellite-status", lambda d: d["health"]["server_recoveries"] == 1)
         assert status.data["health"]["server_losses"] == 1
@@ -81,7 +81,7 @@ async def test_a_server_dropping_mid_reply_leaves_the_satellite_ready_for_the_ne
 async def test_a_reply_whose_audio_stops_coming_is_left(room_satellite: SatelliteAndMic) -> None:
     satellite, _ = room_satellite
     async with HouseServer(satellite.port) as server:
-        await server.send(RunSatellite().event(), AudioStart(rate=16_000, width=2, channels=1).event())
+        await server.send(aria_run_satellite(), AudioStart(rate=16_000, width=2, channels=1).event())
         await server.send(AudioChunk(rate=16_000, width=2, channels=1, audio=bytes(3200)).event())  # 0.1 s, no audio-stop
         await satellite.wait_state("speaking")
         done = await satellite.wait_state("waiting", reason="stuck: no reply audio", after=0)
@@ -100,7 +100,7 @@ async def test_a_frozen_speaker_program_is_replaced_and_the_reply_goes_on(tmp_pa
     )
     try:
         async with HouseServer(satellite.port) as server:
-            await server.send(RunSatellite().event(), AudioStart(rate=16_000, width=2, channels=1).event())
+            await server.send(aria_run_satellite(), AudioStart(rate=16_000, width=2, channels=1).event())
             await satellite.wait_event(lambda e: e["event"] == "playback-started" or e["event"] == "reply-audio-start")
             first = int(pids.read_text().split()[0])
             os.kill(first, signal.SIGSTOP)  # a pipe of 64 KB fills in 2 s: then every write hangs

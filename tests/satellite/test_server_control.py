@@ -16,6 +16,7 @@ from wyoming.event import Event
 from wyoming.info import Describe, Info
 from wyoming.satellite import RunSatellite
 
+from aria_wire.extensions import aria_run_satellite
 from tests.satellites.harness import ClipMaker, Feeder, SatelliteProcess
 
 from .conftest import HouseServer
@@ -30,7 +31,7 @@ def _chunk(seconds: float) -> Event:
 async def test_a_long_reply_streamed_slowly_plays_to_its_end(room_satellite: tuple[SatelliteProcess, Feeder]) -> None:
     satellite, _ = room_satellite  # --reply-gap 1.5: the watchdog's limit is on silence, not on length
     async with HouseServer(satellite.port) as server:
-        await server.send(RunSatellite().event(), AudioStart(rate=RATE, width=2, channels=1).event())
+        await server.send(aria_run_satellite(), AudioStart(rate=RATE, width=2, channels=1).event())
         for _ in range(6):  # 12 s of reply, arriving 2 s at a time, each second of a pause between them
             await server.send(_chunk(2.0))
             await asyncio.sleep(1.0)  # the pace of a slow TTS, which is what this test is about
@@ -49,7 +50,7 @@ async def test_a_question_spoken_then_listened_to_without_a_wake_word(tmp_path: 
     )  # the default wake word: nothing starts a turn without it, except the server
     try:
         async with HouseServer(satellite.port) as server:
-            await server.send(RunSatellite().event(), AudioStart(rate=RATE, width=2, channels=1).event(), _chunk(1.0))
+            await server.send(aria_run_satellite(), AudioStart(rate=RATE, width=2, channels=1).event(), _chunk(1.0))
             await satellite.wait_state("speaking")
             # The server asks to listen while the question is still playing: it waits for the end.
             await server.send(Transcribe(context={"follow_up": True, "seconds": 5}).event(), AudioStop().event())
@@ -79,7 +80,7 @@ async def test_two_wake_words_select_their_pipelines_and_settings_change_live(
             await server.send(Describe().event())
             info = Info.from_event(await server.wait_for("info"))
             assert info.satellite is not None and info.satellite.active_wake_words == ["okay_nabu", "hey_jarvis"]
-            await server.send(RunSatellite().event())
+            await server.send(aria_run_satellite())
             await satellite.wait_state("waiting")
             await server.send(Event(type="satellite-config", data={"wake_threshold": 0.9, "wake_refractory_s": 1.0}))
             status = await server.wait_for("satellite-status", lambda d: d.get("wake") and d["wake"]["refractory_s"] == 1.0)
@@ -94,3 +95,15 @@ async def test_two_wake_words_select_their_pipelines_and_settings_change_live(
             assert refused.data["code"] == "bad-config"
     finally:
         await satellite.stop()
+
+
+async def test_a_server_that_is_not_arias_gets_no_aria_only_events(room_satellite: tuple[SatelliteProcess, Feeder]) -> None:
+    satellite, _ = room_satellite
+    async with HouseServer(satellite.port) as server:  # a plain run-satellite, as Home Assistant sends it
+        await server.send(RunSatellite().event(), AudioStart(rate=RATE, width=2, channels=1).event(), _chunk(0.3),
+                          AudioStop().event())
+        await server.wait_for("played")
+        await server.send(Event(type="satellite-config", data={"wake_threshold": 0.5}))
+        await satellite.wait_event(lambda e: e["event"] == "status" and e["reason"] == "config")
+        types = {event.type for event in server.received}
+    assert types.isdisjoint({"satellite-status", "playback-started", "streaming-started", "streaming-stopped"}), types

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
-from wyoming.satellite import RunSatellite
 
+from aria_wire.extensions import aria_run_satellite
 from tests.satellites.harness import ClipMaker, SatelliteProcess, wait_until
 
 from .conftest import HouseServer
@@ -103,7 +103,7 @@ async def test_a_reply_reaches_the_room_and_speech_from_the_room_reaches_the_ser
     satellite = await SatelliteProcess.start(tmp_path, "den", "--wake-word", "none", "--no-chimes", *options)
     try:
         async with HouseServer(satellite.port) as server:
-            await server.send(RunSatellite().event())
+            await server.send(aria_run_satellite())
             await satellite.wait_state("waiting")
             # 1. A reply (a 440 Hz tone, 1 s) is played into the room's sink.
             tone = (np.sin(2 * np.pi * 440 * np.arange(RATE) / RATE) * 12_000).astype(np.int16)

@@ -82,6 +82,10 @@ LANGUAGE = LanguageData(
         "time": "It's {hour12}:{minute:02d} {ampm}.",
         "date": "Today is {weekday}, {month} {day_ordinal}, {year}.",
         "timer_started": "Timer set for {duration}.",
+        "timer_cannot_ring": (
+            "I can't set a timer from here: it would ring where no one hears it. "
+            "Set it on an Aria satellite or the dashboard, or ask Home Assistant's own assistant."
+        ),
         "timer_started_named": "The {name} timer is set for {duration}.",
         "timer_ask_duration": "For how long? Say, for example, set a timer for five minutes.",
         "timer_cancelled": "Timer cancelled.",

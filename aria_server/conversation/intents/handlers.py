@@ -30,6 +30,7 @@ class _Request:
     language: LanguageData
     conversation_id: str | None
     session: str | None
+    timers_ring: bool
 
 
 class IntentHandler:
@@ -85,16 +86,27 @@ class IntentHandler:
         return data is not None and sounds_unfinished(text, data)
 
     def handle(
-        self, text: str, language: str | None, *, conversation_id: str | None = None, session: str | None = None
+        self,
+        text: str,
+        language: str | None,
+        *,
+        conversation_id: str | None = None,
+        session: str | None = None,
+        timers_ring: bool = True,
     ) -> IntentReply | None:
-        """The local answer to ``text``, or None when no local intent matches it."""
+        """The local answer to ``text``, or None when no local intent matches it.
+
+        ``timers_ring`` is False where a finished timer would reach no one (a Wyoming ``handle``
+        client such as Home Assistant gets no timer events from Aria): a timer is then refused
+        honestly instead of being set silently.
+        """
         data = self.language(language)
         if data is None:
             return None
         match = match_intent(text, data)
         if match is None:
             return None
-        reply = self._handlers[match.intent](_Request(match, data, conversation_id, session))
+        reply = self._handlers[match.intent](_Request(match, data, conversation_id, session, timers_ring))
         return IntentReply(match.intent, reply)
 
     # -- helpers -------------------------------------------------------------------------------
@@ -145,6 +157,8 @@ class IntentHandler:
 
     def _timer_set(self, request: _Request) -> str:
         seconds = request.match.slots.get("duration")
+        if not request.timers_ring:
+            return self._say(request, "timer_cannot_ring")
         if not isinstance(seconds, int):
             return self._say(request, "timer_ask_duration")
         name = request.match.slots.get("name")

@@ -1,32 +1,18 @@
-"""Aria's additions to the Wyoming satellite protocol (servers that do not know them ignore them).
+"""What a server may ask of the satellite beyond Wyoming's own events, read strictly.
 
-Satellite -> server:
-
-    playback-started   {"timestamp": ms}   the first sample of the reply is playing now
-    satellite-status   {"name", "state", "turns", "wake": {"words", "thresholds", "refractory_s"},
-                        "health": {"mic_restarts", "mic_stalls", "speaker_restarts", "stuck_resets",
-                                   "wake_reloads", "server_losses", "server_recoveries",
-                                   "last_error", "last_error_age_s"}}
-                       sent after run-satellite, after every self-healing change and after a config
-    run-pipeline       data["pipeline"]: the pipeline setting the wake word selects (if it has one)
-    detection          context["pipeline"]: the same
-
-Server -> satellite:
+The event names and who may be sent what are in ``aria_wire.extensions`` (shared with the
+server); this module reads their data:
 
     satellite-config   {"wake_threshold": 0-1, "wake_refractory_s": s}   either may be absent;
-                       answered by satellite-status, or error code "bad-config"
+                       answered by satellite-status, or an error with code "bad-config"
     transcribe         context {"seconds": s}: listen without a wake word (for at most s), as
-                       soon as what is playing has ended
+                       soon as what is playing has ended (Wyoming's own event, Aria's context)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-
-PLAYBACK_STARTED = "playback-started"
-SATELLITE_STATUS = "satellite-status"
-SATELLITE_CONFIG = "satellite-config"
 
 
 @dataclass(frozen=True)

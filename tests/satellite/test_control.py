@@ -1,12 +1,12 @@
-"""Aria's additions to the Wyoming satellite protocol, read strictly; and which models a state runs."""
+"""What a server may ask of the satellite, read strictly; and which models a state runs."""
 
 from __future__ import annotations
 
 import pytest
 
 from aria_satellite.analysis import FrameAnalyser
+from aria_satellite.control import WakeConfig, listen_seconds
 from aria_satellite.echo import WebRtcEchoCanceller
-from aria_satellite.extensions import WakeConfig, listen_seconds
 from aria_satellite.state import State
 
 
