@@ -9,6 +9,7 @@
     ├── LlmError
     │   └── LlmUnavailable   connection failure: retryable
     ├── TtsError
+    ├── TimerLimitError      a timer too long, or too many timers
     └── SatelliteGone
 
 The wire errors (protocol, framing, audio format) live in ``aria_wire.errors`` and are
@@ -21,7 +22,7 @@ from aria_wire.errors import AriaError, AudioFormatError, FrameTooLarge, Protoco
 
 __all__ = [
     "AriaError", "AudioFormatError", "ConfigError", "FrameTooLarge", "LlmError", "LlmUnavailable",
-    "ProtocolError", "SatelliteGone", "SttError", "TtsError",
+    "ProtocolError", "SatelliteGone", "SttError", "TimerLimitError", "TtsError",
 ]
 
 
@@ -53,6 +54,12 @@ class TtsError(AriaError):
     """Text-to-speech failed."""
 
     default_code = "tts-failed"
+
+
+class TimerLimitError(AriaError):
+    """A timer longer than allowed (``timer-too-long``), or more than allowed (``too-many-timers``)."""
+
+    default_code = "timer-limit"
 
 
 class SatelliteGone(AriaError):
