@@ -10,10 +10,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from aria_wire.wake import BUILTIN_MODELS
+from aria_wire.wake import MICRO_MODELS, OPENWAKEWORD_MODELS
 
 from .app import run
-from .settings import MicSettings, SatelliteSettings, SndSettings, VadSettings, WakeSettings
+from .devices import describe, list_devices
+from .settings import (
+    MAX_WAKE_WORDS,
+    MicSettings,
+    SatelliteSettings,
+    SndSettings,
+    VadSettings,
+    WakeSettings,
+    WakeWord,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,10 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
     parser.add_argument("--port", type=int, default=10700, help="Wyoming port (default 10700, 0: any)")
     parser.add_argument(
-        "--wake-word", default="okay_nabu", help=f"{'|'.join(BUILTIN_MODELS)}, a .tflite path, or none (start on speech)"
+        "--wake-word", action="append",
+        help=f"MODEL or MODEL@PIPELINE, up to {MAX_WAKE_WORDS} (repeat the option); microWakeWord: "
+        f"{'|'.join(MICRO_MODELS)} or a model .json; openWakeWord: {'|'.join(OPENWAKEWORD_MODELS)} or a .tflite; "
+        "none: start on speech (default okay_nabu)",
     )
-    parser.add_argument("--wake-threshold", type=float, default=0.5, help="wake score that detects (0-1)")
+    parser.add_argument("--wake-engine", choices=["micro", "openwakeword"], default="micro",
+                        help="microWakeWord (default, Apache-2.0 models) or openWakeWord (models CC BY-NC-SA 4.0)")
+    parser.add_argument("--wake-threshold", type=float, help="wake score that detects (0-1; default: the model's own)")
     parser.add_argument("--wake-refractory", type=float, default=2.0, help="seconds a detection is not repeated")
+    parser.add_argument("--list-devices", action="store_true", help="print the sound devices and exit")
     mic = parser.add_mutually_exclusive_group()
     mic.add_argument("--mic-device", help="sound device (index or name) to record from")
     mic.add_argument("--mic-command", help="program printing raw 16-bit PCM (e.g. arecord -r 16000 -c 1 -f S16_LE -t raw)")
@@ -46,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-chimes", action="store_true", help="no chime when the wake word is heard")
     parser.add_argument("--no-barge-in", action="store_true", help="speech during playback does not interrupt it")
     parser.add_argument("--no-zeroconf", action="store_true", help="do not advertise over zeroconf")
+    parser.add_argument("--announce-chime", action="store_true", help="chime before announcements from the server")
+    parser.add_argument("--noise-suppression", action="store_true", help="WebRTC noise suppression and gain control")
+    parser.add_argument("--hook-command", help="program run as 'PROGRAM EVENT' (JSON on stdin) for every room event")
+    parser.add_argument("--events-socket", type=Path, help="Unix socket streaming room events as JSON lines")
+    parser.add_argument("--mic-stall", type=float, default=2.0, help="seconds without microphone audio before a restart")
+    parser.add_argument("--reply-gap", type=float, default=10.0,
+                        help="seconds without reply audio while speaking before the watchdog resets")
     parser.add_argument("--timing-log", type=Path, help="JSON-lines file of event timestamps (for aria-bench turn)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser
@@ -53,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from_args(args: argparse.Namespace) -> SatelliteSettings:
     """Map the parsed command line onto the settings tree, once."""
-    wake_word = None if args.wake_word.lower() == "none" else args.wake_word
+    given = args.wake_word or ["okay_nabu"]
+    words = () if [w.lower() for w in given] == ["none"] else tuple(WakeWord.parse(w) for w in given)
     return SatelliteSettings(
         name=args.name,
         area=args.area,
@@ -73,18 +96,37 @@ def settings_from_args(args: argparse.Namespace) -> SatelliteSettings:
             file=args.snd_file,
             rate=args.snd_rate,
         ),
-        wake=WakeSettings(model=wake_word, threshold=args.wake_threshold, refractory_s=args.wake_refractory),
+        wake=WakeSettings(
+            words=words, engine=args.wake_engine, threshold=args.wake_threshold, refractory_s=args.wake_refractory
+        ),
         vad=VadSettings(threshold=args.vad_threshold),
         chimes=not args.no_chimes,
         barge_in=not args.no_barge_in,
         timing_log=args.timing_log,
+        mic_stall_s=args.mic_stall,
+        reply_gap_s=args.reply_gap,
+        announce_chime=args.announce_chime,
+        hook_command=tuple(shlex.split(args.hook_command)) if args.hook_command else None,
+        events_socket=args.events_socket,
+        noise_suppression=args.noise_suppression,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; exit status 2 for a bad option or a missing part."""
-    args = build_parser().parse_args(argv)
-    settings = settings_from_args(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.list_devices:
+        try:
+            print(describe(list_devices()))
+        except OSError as err:
+            print(f"aria-satellite: {err}", file=sys.stderr)
+            return 2
+        return 0
+    try:
+        settings = settings_from_args(args)
+    except ValueError as err:
+        parser.error(str(err))
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )

@@ -10,22 +10,24 @@ import signal
 from wyoming.info import Attribution, Info
 from wyoming.info import Satellite as SatelliteInfo
 
-from aria_wire.wake import OpenWakeWordModel
 from aria_wire.zeroconf import WyomingAdvertisement
 
 from . import __version__
+from .echo import WebRtcEchoCanceller
+from .hooks import Hooks
 from .mic import create_mic
 from .satellite import Satellite
 from .server import SatelliteServer
-from .settings import SatelliteSettings
+from .settings import MAX_WAKE_WORDS, SatelliteSettings
 from .speaker import create_sink
 from .timing import TimingLog
+from .wake import WakeWords
 
 _LOGGER = logging.getLogger(__name__)
 
 
 def build_info(settings: SatelliteSettings) -> Info:
-    """The ``info`` answer: a satellite, with its wake word when it has one."""
+    """The ``info`` answer: a satellite, with its wake words (model names) when it has them."""
     return Info(
         satellite=SatelliteInfo(
             name=settings.name,
@@ -35,8 +37,8 @@ def build_info(settings: SatelliteSettings) -> Info:
             version=__version__,
             area=settings.area,
             has_vad=False,
-            active_wake_words=[settings.wake.model] if settings.wake.model else [],
-            max_active_wake_words=1,
+            active_wake_words=[word.model for word in settings.wake.words],
+            max_active_wake_words=MAX_WAKE_WORDS,
         )
     )
 
@@ -44,10 +46,14 @@ def build_info(settings: SatelliteSettings) -> Info:
 async def serve(settings: SatelliteSettings, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
     """Run the satellite until ``stop`` is set; ``ready`` is set once the port is open."""
     timing = TimingLog(settings.timing_log)
-    wake = OpenWakeWordModel(settings.wake.model) if settings.wake.model else None
+    wake = WakeWords.load(settings.wake)
     mic = create_mic(settings.mic, on_file_start=lambda t0: timing.write("mic-file-start", t0, file=str(settings.mic.file)))
     server = SatelliteServer(settings.host, settings.port, build_info(settings))
-    satellite = Satellite(settings, mic=mic, speaker=create_sink(settings.snd), wake=wake, link=server, timing=timing)
+    hooks = Hooks(settings.hook_command, settings.events_socket)
+    echo = WebRtcEchoCanceller(noise_suppression=settings.noise_suppression, auto_gain=settings.noise_suppression)
+    satellite = Satellite(
+        settings, mic=mic, speaker=create_sink(settings.snd), wake=wake, link=server, timing=timing, hooks=hooks, echo=echo
+    )
     advertisement: WyomingAdvertisement | None = None
     try:
         await server.start(satellite)

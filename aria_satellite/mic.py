@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -24,6 +25,12 @@ from .settings import FRAME_BYTES, FRAME_SAMPLES, MIC_RATE, MicSettings
 _LOGGER = logging.getLogger(__name__)
 
 FRAME_NS = FRAME_SAMPLES * 1_000_000_000 // MIC_RATE
+STOP_GRACE_S = 2.0
+"""How long a microphone program gets to exit after SIGTERM before SIGKILL (a frozen one never does)."""
+
+
+class MicStalled(OSError):
+    """No microphone frame arrived in time: the source is restarted."""
 
 
 @dataclass(frozen=True)
@@ -127,12 +134,25 @@ class CommandMic:
             for frame in framer.push(raw):
                 yield MicFrame(frame, now)
 
+    @property
+    def pid(self) -> int | None:
+        """The running program's process id (None when not running)."""
+        return self._proc.pid if self._proc is not None and self._proc.returncode is None else None
+
     async def close(self) -> None:
-        """Stop the program."""
+        """Stop the program: SIGTERM (and SIGCONT, for a frozen one), then SIGKILL if it does not exit."""
         proc, self._proc = self._proc, None
-        if proc is not None and proc.returncode is None:
+        if proc is None or proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()
+            proc.send_signal(signal.SIGCONT)  # a frozen (stopped) program only acts on SIGTERM once continued
+        try:
+            async with asyncio.timeout(STOP_GRACE_S):
+                await proc.wait()
+        except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
-                proc.terminate()
+                proc.kill()
             await proc.wait()
 
 
@@ -156,10 +176,14 @@ class DeviceMic:
             frame = MicFrame(bytes(data), time.monotonic_ns())
             loop.call_soon_threadsafe(self._offer, frame)
 
-        stream = sounddevice.RawInputStream(
-            samplerate=MIC_RATE, channels=1, dtype="int16", blocksize=FRAME_SAMPLES, device=self.device, callback=callback
-        )
-        stream.start()
+        try:
+            stream = sounddevice.RawInputStream(
+                samplerate=MIC_RATE, channels=1, dtype="int16", blocksize=FRAME_SAMPLES, device=self.device,
+                callback=callback,
+            )
+            stream.start()
+        except (sounddevice.PortAudioError, ValueError) as err:  # no such device, or it cannot do 16 kHz
+            raise OSError(f"microphone device {self.device!r}: {err}") from err
         self._stream = stream
 
     def _offer(self, frame: MicFrame) -> None:

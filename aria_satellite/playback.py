@@ -22,6 +22,9 @@ _LOGGER = logging.getLogger(__name__)
 
 PIECE_MS = 20
 """Audio handed to the sink per write, ms."""
+WRITE_STALL_S = 2.0
+"""A write to the sink that takes longer than this means a stuck speaker (a frozen ``aplay``, a
+hung device): the sink is closed and opened again, and the piece dropped."""
 
 
 @dataclass(frozen=True)
@@ -48,18 +51,22 @@ class Player:
         on_started: Callable[[str, int], None] | None = None,
         on_finished: Callable[[str, bool], None] | None = None,
         on_reference: Reference | None = None,
+        on_stall: Callable[[str], None] | None = None,
     ) -> None:
         self.sink = sink
         self.lead_ns = lead_ms * 1_000_000
         self._on_started = on_started or (lambda stream, t_ns: None)
         self._on_finished = on_finished or (lambda stream, completed: None)
         self._on_reference = on_reference
+        self._on_stall = on_stall or (lambda error: None)
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._generation = 0
         self._interrupt = asyncio.Event()
         self._play_until_ns = 0
         self.current: str | None = None
         """The stream being played (begun and not yet finished), if any."""
+        self.last_activity_ns = 0
+        """monotonic time audio was last queued or handed to the sink (the watchdog's sign of progress)."""
 
     # -- the producer side (any task) ------------------------------------------------------
 
@@ -70,10 +77,12 @@ class Player:
     def feed(self, stream: str, pcm: bytes) -> None:
         """Queue audio of a begun stream."""
         if pcm:
+            self.last_activity_ns = time.monotonic_ns()
             self._queue.put_nowait(_Item(self._generation, stream, "pcm", pcm=pcm))
 
     def end(self, stream: str) -> None:
         """Queue the end of a stream; ``on_finished(stream, True)`` follows once it has played."""
+        self.last_activity_ns = time.monotonic_ns()
         self._queue.put_nowait(_Item(self._generation, stream, "end"))
 
     def play(self, stream: str, pcm: bytes, rate: int) -> None:
@@ -139,7 +148,9 @@ class Player:
                 return started
             now = time.monotonic_ns()
             start_ns = max(self._play_until_ns, now)
-            await self.sink.write(piece)
+            if not await self._write_piece(piece):
+                return started
+            self.last_activity_ns = time.monotonic_ns()
             self._play_until_ns = start_ns + len(piece) * 1_000_000_000 // (2 * self.sink.rate)
             if self._on_reference is not None:
                 self._on_reference(piece, self.sink.rate, start_ns)
@@ -147,6 +158,21 @@ class Player:
                 started = True
                 self._on_started(item.stream, start_ns)
         return started
+
+    async def _write_piece(self, piece: bytes) -> bool:
+        """Hand one piece to the sink; False (and a fresh sink) when the sink is stuck or broke."""
+        try:
+            async with asyncio.timeout(WRITE_STALL_S):
+                await self.sink.write(piece)
+            return True
+        except (TimeoutError, OSError) as err:
+            error = "speaker stuck" if isinstance(err, TimeoutError) else f"speaker failed: {err}"
+            _LOGGER.warning("%s: reopening it", error)
+            self._on_stall(error)
+            with contextlib.suppress(OSError):
+                await self.sink.abort()
+            await self.sink.open()
+            return False
 
     async def _wait_until(self, t_ns: int, generation: int) -> None:
         """Sleep until monotonic ``t_ns``, waking early when ``stop()`` is called."""

@@ -21,12 +21,19 @@ from wyoming.ping import Ping, Pong
 from wyoming.satellite import RunSatellite
 
 from aria_wire.accept import AcceptLoop
-from aria_wire.errors import FrameTooLarge, ProtocolError
+from aria_wire.errors import FrameTooLarge, IdleTimeout, ProtocolError
 from aria_wire.framing import FrameLimits, read_frame
 
 _LOGGER = logging.getLogger(__name__)
 
 LIMITS = FrameLimits(max_line_bytes=65_536, max_data_bytes=1_048_576, max_payload_bytes=1_048_576)
+MAX_CONNECTIONS = 16
+MAX_PER_PEER = 8
+"""A satellite serves one server at a time; a few more connections cover describes and a
+restarted server's half-dead socket, and the caps keep a LAN peer from holding more."""
+IDLE_TIMEOUT_S = 120.0
+"""A connection that is not the current server and sends nothing this long is closed (the
+current server may be silent for hours between turns, so it is exempt)."""
 
 
 class ServerEvents(Protocol):
@@ -69,7 +76,10 @@ class SatelliteServer:
         self.handler: ServerEvents | None = None
         self.current: _Connection | None = None
         self._numbers = itertools.count(1)
-        self._loop = AcceptLoop(host, port, self._accept, line_limit=LIMITS.max_line_bytes, name="satellite")
+        self._loop = AcceptLoop(
+            host, port, self._accept, line_limit=LIMITS.max_line_bytes, name="satellite",
+            max_connections=MAX_CONNECTIONS, max_per_peer=MAX_PER_PEER, refuse=_refuse,
+        )
 
     @property
     def port(self) -> int:
@@ -112,7 +122,12 @@ class SatelliteServer:
         try:
             while True:
                 try:
-                    event = await read_frame(connection.reader, LIMITS)
+                    event = await read_frame(connection.reader, LIMITS, idle_timeout_s=IDLE_TIMEOUT_S)
+                except IdleTimeout as err:
+                    if connection is self.current:
+                        continue
+                    await connection.write(Error(text=err.message, code=err.code).event())
+                    return
                 except FrameTooLarge as err:
                     await connection.write(Error(text=err.message, code=err.code).event())
                     return
@@ -156,3 +171,8 @@ class SatelliteServer:
             assert self.handler is not None
             with contextlib.suppress(ConnectionError):
                 await self.handler.on_server_lost()
+
+
+async def _refuse(writer: asyncio.StreamWriter, reason: str) -> None:
+    """A connection over the caps learns why before it is closed."""
+    await async_write_event(Error(text=reason, code="too-many-connections").event(), writer)

@@ -50,17 +50,56 @@ class SndSettings:
 
 
 @dataclass(frozen=True)
-class WakeSettings:
-    """Local wake word detection (openWakeWord through pyopen-wakeword)."""
+class WakeWord:
+    """One wake word and the pipeline setting it selects on the server."""
 
-    model: str | None = "okay_nabu"
-    """bundled model name (okay_nabu, hey_jarvis, alexa, hey_mycroft, hey_rhasspy) or a .tflite path; None: start on speech."""
-    threshold: float = 0.5
-    """wake score (0-1) above which the wake word is detected."""
+    model: str
+    """bundled model name (okay_nabu, hey_jarvis, alexa, hey_mycroft; openWakeWord also hey_rhasspy) or a model file."""
+    pipeline: str | None = None
+    """name of the server's pipeline setting (language, voice or language model) this word selects; None: the default."""
+
+    @classmethod
+    def parse(cls, text: str) -> WakeWord:
+        """``MODEL`` or ``MODEL@PIPELINE`` (the command line's form)."""
+        model, _, pipeline = text.partition("@")
+        if not model:
+            raise ValueError(f"wake word {text!r} names no model")
+        return cls(model, pipeline or None)
+
+
+MAX_WAKE_WORDS = 2
+"""Wake words listened for at once (each one is a model run on every frame)."""
+
+
+@dataclass(frozen=True)
+class WakeSettings:
+    """Local wake word detection (microWakeWord by default, openWakeWord as an option)."""
+
+    words: tuple[WakeWord, ...] = (WakeWord("okay_nabu"),)
+    """up to MAX_WAKE_WORDS wake words; empty: turns start on speech."""
+    engine: str = "micro"
+    """``micro`` (pymicro-wakeword, Apache-2.0 models) or ``openwakeword`` (models CC BY-NC-SA 4.0)."""
+    threshold: float | None = None
+    """wake score (0-1) at which a word is detected; None: each model's own cutoff (microWakeWord) or 0.5."""
     refractory_s: float = 2.0
     """seconds after a detection during which the wake word is ignored."""
     preroll_ms: int = 160
     """audio before the detection sent with the turn, ms (words spoken right after the wake word)."""
+
+    def __post_init__(self) -> None:
+        if len(self.words) > MAX_WAKE_WORDS:
+            raise ValueError(f"at most {MAX_WAKE_WORDS} wake words, not {len(self.words)}")
+        if self.engine not in ("micro", "openwakeword"):
+            raise ValueError(f"wake word engine {self.engine!r}: micro or openwakeword")
+        if self.threshold is not None and not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"wake threshold {self.threshold} is not in (0, 1]")
+        if self.refractory_s < 0:
+            raise ValueError("wake refractory time cannot be negative")
+
+    @property
+    def model(self) -> str | None:
+        """The first wake word's model (None without wake words)."""
+        return self.words[0].model if self.words else None
 
 
 @dataclass(frozen=True)
@@ -103,10 +142,23 @@ class SatelliteSettings:
     """how long the microphone stays open for a follow-up when the server asks without a time, s."""
     reply_timeout_s: float = 30.0
     """how long to wait for the reply after the transcript, s."""
+    reply_gap_s: float = 10.0
+    """while speaking, how long no reply audio may arrive or play before the watchdog resets, s
+    (a long reply has no limit as long as its audio keeps coming)."""
+    mic_stall_s: float = 2.0
+    """how long the microphone may deliver no frame before it is restarted, s."""
+    announce_chime: bool = False
+    """play the chime before audio the server sends outside a turn (an announcement)."""
+    hook_command: tuple[str, ...] | None = None
+    """program run as ``PROGRAM EVENT`` (JSON on stdin) for every room event (LEDs, ducking)."""
+    events_socket: Path | None = None
+    """Unix socket streaming room events as JSON lines to every client."""
+    noise_suppression: bool = False
+    """WebRTC noise suppression and gain control on the microphone (with the echo canceller)."""
     timing_log: Path | None = None
     """JSON-lines file of monotonic timestamps (mic file start, playback) for benchmarks."""
 
     @property
     def wake_enabled(self) -> bool:
         """True when a local wake word starts turns (else speech does)."""
-        return self.wake.model is not None
+        return bool(self.wake.words)

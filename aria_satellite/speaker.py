@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import struct
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from .settings import SndSettings
 
+_LOGGER = logging.getLogger(__name__)
+
 _HEADER_BYTES = 44
+STOP_GRACE_S = 2.0
+"""How long a speaker program gets to finish after its input is closed before it is killed."""
 
 
 class AudioSink(Protocol):
@@ -35,6 +40,10 @@ class AudioSink(Protocol):
 
     async def close(self) -> None:
         """Release the sink."""
+        ...
+
+    async def abort(self) -> None:
+        """Release the sink at once, dropping whatever it still holds (it is stuck)."""
         ...
 
 
@@ -103,6 +112,10 @@ class FileSink:
             file, self._file = self._file, None
             await asyncio.to_thread(file.close)
 
+    async def abort(self) -> None:
+        """A file is never stuck: close it."""
+        await self.close()
+
 
 class CommandSink:
     """Raw PCM written to a program's standard input; the program is restarted if it dies."""
@@ -115,6 +128,7 @@ class CommandSink:
     async def open(self) -> None:
         """Start the program."""
         self._proc = await asyncio.create_subprocess_exec(*self.command, stdin=asyncio.subprocess.PIPE)
+        _LOGGER.info("speaker program %s started (pid %d)", self.command[0], self._proc.pid)
 
     async def write(self, pcm: bytes) -> None:
         """Pipe the audio; a dead program is started again for the next write."""
@@ -128,14 +142,32 @@ class CommandSink:
             self._proc = None
             raise
 
+    @property
+    def pid(self) -> int | None:
+        """The running program's process id (None when not running)."""
+        return self._proc.pid if self._proc is not None and self._proc.returncode is None else None
+
     async def close(self) -> None:
-        """Close stdin and wait for the program."""
+        """Close stdin and wait for the program; one that does not exit (frozen) is killed."""
         proc, self._proc = self._proc, None
         if proc is None or proc.stdin is None:
             return
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             proc.stdin.close()
-        with contextlib.suppress(ProcessLookupError):
+        try:
+            async with asyncio.timeout(STOP_GRACE_S):
+                await proc.wait()
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+
+    async def abort(self) -> None:
+        """Kill the program (a frozen one never reads the rest)."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
             await proc.wait()
 
 
@@ -153,8 +185,11 @@ class DeviceSink:
             import sounddevice
         except (ImportError, OSError) as err:
             raise OSError("sound devices need: pip install 'aria-voice[sound]' (and PortAudio)") from err
-        stream = sounddevice.RawOutputStream(samplerate=self.rate, channels=1, dtype="int16", device=self.device)
-        stream.start()
+        try:
+            stream = sounddevice.RawOutputStream(samplerate=self.rate, channels=1, dtype="int16", device=self.device)
+            stream.start()
+        except (sounddevice.PortAudioError, ValueError) as err:
+            raise OSError(f"speaker device {self.device!r}: {err}") from err
         self._stream = stream
 
     async def write(self, pcm: bytes) -> None:
@@ -167,6 +202,13 @@ class DeviceSink:
         stream, self._stream = self._stream, None
         if stream is not None:
             stream.stop()  # type: ignore[attr-defined]
+            stream.close()  # type: ignore[attr-defined]
+
+    async def abort(self) -> None:
+        """Drop what the device still holds and close it."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.abort()  # type: ignore[attr-defined]
             stream.close()  # type: ignore[attr-defined]
 
 

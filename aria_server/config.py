@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config_store import persisted_path, read_persisted
+from .config_store import persisted_path, read_last_good, read_persisted
 from .errors import ConfigError
 from .settings import ServerSettings, default_data_dir, field_info, leaf_paths, section_names
 
@@ -141,10 +141,17 @@ def validate_tree(tree: Mapping[str, Any]) -> ServerSettings:
         raise ConfigError(describe_validation_error(err)) from err
 
 
-def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> ServerSettings:
+def load_settings(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    last_good: bool = False,
+) -> ServerSettings:
     """argv + environment + persisted dashboard changes + optional TOML file -> validated settings.
 
     ConfigError on a bad value, naming the persisted file when dashboard changes were applied.
+    ``last_good``: use the changes of the last good start instead of the saved ones
+    (ConfigError ``no-last-good`` when there is no such start, or it ran on the same changes).
     """
     environ = os.environ if environ is None else environ
     args = build_parser().parse_args(argv)
@@ -154,6 +161,11 @@ def load_settings(argv: Sequence[str] | None = None, environ: Mapping[str, str] 
     # Dashboard changes (config_store.py) sit between the file and the environment.
     data_dir = Path(merge_trees(tree, pinned).get("data_dir") or default_data_dir())
     persisted = read_persisted(data_dir)
+    if last_good:
+        previous = read_last_good(data_dir)
+        if previous is None or previous == persisted:
+            raise ConfigError("no earlier configuration has started here", code="no-last-good")
+        persisted = previous
     try:
         return validate_tree(merge_trees(merge_trees(tree, persisted), pinned))
     except ConfigError as err:

@@ -25,9 +25,13 @@ from typing import Any
 
 from .concurrency import run_blocking
 from .errors import ConfigError
+from .private_files import private_dir
 
 PERSISTED_FILE = "config.json"
 """Name of the file, in the data directory, holding the dashboard's changes."""
+LAST_GOOD_FILE = "config.last-good.json"
+"""The dashboard changes in effect at the last start that opened every port. When the saved
+changes cannot start, the server starts on these instead (and says so) rather than not at all."""
 
 
 def persisted_path(data_dir: Path) -> Path:
@@ -35,12 +39,30 @@ def persisted_path(data_dir: Path) -> Path:
     return data_dir / PERSISTED_FILE
 
 
-def read_persisted(data_dir: Path) -> dict[str, Any]:
+def last_good_path(data_dir: Path) -> Path:
+    """Where the changes of the last good start are kept."""
+    return data_dir / LAST_GOOD_FILE
+
+
+def read_last_good(data_dir: Path) -> dict[str, Any] | None:
+    """The changes the last good start ran with; None when no start has succeeded yet."""
+    if not last_good_path(data_dir).exists():
+        return None
+    return read_persisted(data_dir, last_good_path(data_dir))
+
+
+def save_last_good(data_dir: Path, overlay: Mapping[str, Any]) -> None:
+    """Record ``overlay`` as the one a start succeeded with (blocking; atomic and owner-only)."""
+    data = json.dumps(overlay, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    _write_atomically(last_good_path(data_dir), data)
+
+
+def read_persisted(data_dir: Path, path: Path | None = None) -> dict[str, Any]:
     """The persisted partial tree ({} when there is none); ConfigError when it is unreadable.
 
     Blocking: call it at start-up or through ``run_blocking``.
     """
-    path = persisted_path(data_dir)
+    path = path or persisted_path(data_dir)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -57,7 +79,7 @@ def read_persisted(data_dir: Path) -> dict[str, Any]:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.tmp")
     # Owner-only: the tree may hold a secret such as an LLM server's API key.
     with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
@@ -83,8 +105,14 @@ class ConfigStore:
         """Held by a caller across read-merge-save so concurrent changes do not lose each other."""
 
     @classmethod
-    async def open(cls, data_dir: Path) -> ConfigStore:
-        """The store with what is on disk now (read off the event loop)."""
+    async def open(cls, data_dir: Path, *, last_good: bool = False) -> ConfigStore:
+        """The store with what is on disk now (read off the event loop).
+
+        ``last_good``: start from the last good start's changes instead of the saved ones (the
+        server runs on those), so the next save replaces the changes that could not start.
+        """
+        if last_good:
+            return cls(data_dir, await run_blocking(None, read_last_good, data_dir))
         return cls(data_dir, await run_blocking(None, read_persisted, data_dir))
 
     @property

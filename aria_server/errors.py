@@ -9,6 +9,7 @@
     ├── LlmError
     │   └── LlmUnavailable   connection failure: retryable
     ├── TtsError
+    ├── TimerLimitError      a timer too long, or too many timers
     ├── RemoteUnavailable    a remote Wyoming STT/TTS cannot be reached: the fallback runs
     ├── RemoteFailed         a remote Wyoming STT/TTS answered with an error
     └── SatelliteGone
@@ -23,7 +24,7 @@ from aria_wire.errors import AriaError, AudioFormatError, FrameTooLarge, Protoco
 
 __all__ = [
     "AriaError", "AudioFormatError", "ConfigError", "FrameTooLarge", "LlmError", "LlmUnavailable",
-    "ProtocolError", "RemoteFailed", "RemoteUnavailable", "SatelliteGone", "SttError", "TtsError",
+    "ProtocolError", "RemoteFailed", "RemoteUnavailable", "SatelliteGone", "SttError", "TimerLimitError", "TtsError",
 ]
 
 
@@ -55,6 +56,12 @@ class TtsError(AriaError):
     """Text-to-speech failed."""
 
     default_code = "tts-failed"
+
+
+class TimerLimitError(AriaError):
+    """A timer longer than allowed (``timer-too-long``), or more than allowed (``too-many-timers``)."""
+
+    default_code = "timer-limit"
 
 
 class SatelliteGone(AriaError):

@@ -182,6 +182,11 @@ class LlmSettings(_Section):
     first_token_timeout_s: float = Field(
         4.0, gt=0.0, le=600.0, description="s without a first token (or between tokens) before the backend counts as failed"
     )
+    start_timeout_s: float = Field(
+        30.0, gt=0.0, le=3600.0,
+        description="s a backend may take to answer its start-up check and warm-up; a slower one starts "
+        "degraded and is retried in the background (the ports open either way)",
+    )
     keep_alive: str = Field("30m", description="how long Ollama keeps the model loaded after a request (-1: forever)")
     conversation_idle_s: float = Field(
         300.0, ge=0.0, le=86_400.0, description="s of silence after which a satellite or session starts a new conversation"
@@ -206,6 +211,14 @@ class WyomingSettings(_Section):
     max_data_bytes: int = Field(1_048_576, ge=1024, le=268_435_456, description="largest data section, bytes")
     max_payload_bytes: int = Field(1_048_576, ge=1024, le=268_435_456, description="largest binary payload, bytes")
     max_audio_seconds: float = Field(60.0, gt=0.0, le=3600.0, description="longest audio accepted for one transcription, s")
+    max_connections: int = Field(64, ge=1, le=10_000, description="Wyoming connections served at once, in total")
+    max_connections_per_peer: int = Field(
+        16, ge=1, le=10_000, description="Wyoming connections served at once from one IP address"
+    )
+    idle_timeout_s: float = Field(
+        120.0, gt=0.0, le=86_400.0,
+        description="s a Wyoming connection may send nothing (while no answer is in flight) before it is closed",
+    )
 
 
 class HttpSettings(_Section):

@@ -2,7 +2,9 @@
 
     AriaError(code, message)
     ├── ProtocolError        malformed or oversize Wyoming frame
-    │   └── FrameTooLarge    a header announced more bytes than allowed: close the connection
+    │   ├── FrameTooLarge    a header announced more bytes than allowed: close the connection
+    │   └── JsonRejected     JSON too deep, an integer too long, NaN (``jsonsafe.loads_bounded``)
+    ├── IdleTimeout          a peer sent nothing (or stalled mid-frame) for too long
     └── AudioFormatError     unsupported rate/width/channels, or audio outside a stream
 
 The server adds its stage errors (``aria_server.errors``) under the same base; faces translate
@@ -38,7 +40,23 @@ class FrameTooLarge(ProtocolError):
     default_code = "frame-too-large"
 
 
+class JsonRejected(ProtocolError):
+    """Invalid or unbounded JSON (too deep, a huge integer, NaN): refused, never a crash."""
+
+    default_code = "bad-json"
+
+
 class AudioFormatError(AriaError):
     """Audio in a format Aria does not accept, or audio outside audio-start/stop."""
 
     default_code = "bad-audio-format"
+
+
+class IdleTimeout(AriaError):
+    """No event arrived in time; ``mid_frame``: the peer stalled inside a frame (close it)."""
+
+    default_code = "idle-timeout"
+
+    def __init__(self, message: str, *, mid_frame: bool) -> None:
+        super().__init__(message, code="frame-timeout" if mid_frame else None)
+        self.mid_frame = mid_frame

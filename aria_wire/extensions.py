@@ -13,6 +13,20 @@ from wyoming.satellite import RunSatellite
 
 PLAYBACK_STARTED = "playback-started"
 """Aria event type: the first sample of the server's audio is playing now (``played`` ends it)."""
+SATELLITE_STATUS = "satellite-status"
+"""Aria event type, satellite -> Aria's server: state, wake settings and self-healing counters::
+
+    {"name", "state", "turns", "wake": {"words", "thresholds", "refractory_s"} | null,
+     "health": {"mic_restarts", "mic_stalls", "speaker_restarts", "stuck_resets", "wake_reloads",
+                "server_losses", "server_recoveries", "last_error", "last_error_age_s"}}
+
+sent after run-satellite, after every self-healing change and after a ``satellite-config``."""
+SATELLITE_CONFIG = "satellite-config"
+"""Aria event type, server -> satellite: ``{"wake_threshold": 0-1, "wake_refractory_s": s}``
+(either may be absent); answered by ``satellite-status``, or ``error`` with code ``bad-config``."""
+PIPELINE_KEY = "pipeline"
+"""Key, in ``run-pipeline`` data and in ``detection`` context, of the server's pipeline setting
+(language, voice or language model) that the wake word selects; absent for the default."""
 ARIA_KEY = "aria"
 """Data key of ``run-satellite`` by which Aria's server identifies itself."""
 
@@ -20,7 +34,8 @@ ARIA_KEY = "aria"
 def aria_run_satellite() -> Event:
     """``run-satellite`` as Aria's server sends it."""
     event = RunSatellite().event()
-    return Event(type=event.type, data={**(event.data or {}), ARIA_KEY: {"extensions": [PLAYBACK_STARTED]}})
+    extensions = [PLAYBACK_STARTED, SATELLITE_STATUS, SATELLITE_CONFIG]
+    return Event(type=event.type, data={**(event.data or {}), ARIA_KEY: {"extensions": extensions}})
 
 
 def from_aria_server(run_satellite: Event) -> bool:

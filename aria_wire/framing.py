@@ -10,13 +10,13 @@ FrameTooLarge (the payload is never read and the connection must close).
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from wyoming.event import Event
 
-from .errors import FrameTooLarge, ProtocolError
+from .errors import FrameTooLarge, IdleTimeout, JsonRejected, ProtocolError
+from .jsonsafe import loads_bounded
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,9 @@ def _length(header: dict[str, Any], key: str, limit: int) -> int:
 
 def _parse_header(line: bytes) -> dict[str, Any]:
     try:
-        header = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ProtocolError(f"header is not JSON: {err}") from err
+        header = loads_bounded(line)
+    except JsonRejected as err:
+        raise ProtocolError(f"header is not acceptable JSON: {err.message}", code=err.code) from err
     if not isinstance(header, dict):
         raise ProtocolError("header is not a JSON object")
     if not isinstance(header.get("type"), str) or not header["type"]:
@@ -53,14 +53,28 @@ def _parse_header(line: bytes) -> dict[str, Any]:
     return header
 
 
-async def read_frame(reader: asyncio.StreamReader, limits: FrameLimits) -> Event | None:
+async def read_frame(
+    reader: asyncio.StreamReader,
+    limits: FrameLimits,
+    *,
+    idle_timeout_s: float | None = None,
+    frame_timeout_s: float | None = None,
+) -> Event | None:
     """The next event, or None at a clean end of stream.
 
     The reader must have been created with ``limit=limits.max_line_bytes`` so that an endless
     header line fails fast instead of filling memory.
+
+    ``idle_timeout_s``: IdleTimeout (``mid_frame`` False) when no whole header line arrives in
+    that time. Nothing is consumed then (``readline`` keeps a partial line buffered), so the
+    caller may call again. ``frame_timeout_s``: IdleTimeout (``mid_frame`` True: the stream is
+    out of sync, close it) when the data and payload of a started frame take longer.
     """
     try:
-        line = await reader.readline()
+        async with asyncio.timeout(idle_timeout_s):
+            line = await reader.readline()
+    except TimeoutError as err:
+        raise IdleTimeout(f"no event for {idle_timeout_s:g} s", mid_frame=False) from err
     except (asyncio.LimitOverrunError, ValueError) as err:
         raise FrameTooLarge(f"header line longer than {limits.max_line_bytes} bytes") from err
     if not line:
@@ -73,14 +87,18 @@ async def read_frame(reader: asyncio.StreamReader, limits: FrameLimits) -> Event
     data_length = _length(header, "data_length", limits.max_data_bytes)
     payload_length = _length(header, "payload_length", limits.max_payload_bytes)
     # Read both sections before judging them, so a bad data section leaves the stream in sync.
-    raw_data = await reader.readexactly(data_length) if data_length else b""
-    payload = await reader.readexactly(payload_length) if payload_length else None
+    try:
+        async with asyncio.timeout(frame_timeout_s):
+            raw_data = await reader.readexactly(data_length) if data_length else b""
+            payload = await reader.readexactly(payload_length) if payload_length else None
+    except TimeoutError as err:
+        raise IdleTimeout(f"frame body not received within {frame_timeout_s:g} s", mid_frame=True) from err
     data: dict[str, Any] = dict(header.get("data") or {})
     if raw_data:
         try:
-            extra = json.loads(raw_data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ProtocolError(f"data section is not JSON: {err}") from err
+            extra = loads_bounded(raw_data)
+        except JsonRejected as err:
+            raise ProtocolError(f"data section is not acceptable JSON: {err.message}", code=err.code) from err
         if not isinstance(extra, dict):
             raise ProtocolError("data section is not a JSON object")
         data.update(extra)

@@ -24,8 +24,17 @@ if [ "$wants_llama" = 1 ]; then  # a satellite-only install compiles nothing
   command -v cmake >/dev/null || missing+=(cmake)
   [ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/libgomp.so.1 ] || missing+=(libgomp1)
 fi
-# The dashboard tests drive Debian's Chromium (no browser can be downloaded by Playwright here).
-if [ "${ARIA_WITH_BROWSER:-0}" = 1 ]; then command -v chromium >/dev/null || missing+=(chromium); fi
+# The dashboard tests drive Debian's Chromium (no browser can be downloaded by Playwright here);
+# the satellite's device tests start their own PulseAudio daemon and reach it through PortAudio
+# and ALSA's pulse plugin (or parec/pacat); the unit-file test runs systemd-analyze.
+if [ "${ARIA_WITH_BROWSER:-0}" = 1 ]; then
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v pulseaudio >/dev/null || missing+=(pulseaudio)
+  command -v pacat >/dev/null || missing+=(pulseaudio-utils)
+  [ -e /usr/lib/x86_64-linux-gnu/libportaudio.so.2 ] || [ -e /usr/lib/aarch64-linux-gnu/libportaudio.so.2 ] || missing+=(libportaudio2)
+  ls /usr/lib/*-linux-gnu/alsa-lib/libasound_module_pcm_pulse.so >/dev/null 2>&1 || missing+=(libasound2-plugins)
+  command -v systemd-analyze >/dev/null || missing+=(systemd)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   as_root apt-get update -q

@@ -143,7 +143,7 @@ class Agent:
         except LlmError as err:
             _LOGGER.warning("conversation %s: no answer from the language model: %s", conversation_id, err)
             apology = self.intents.phrase(language, "llm_interrupted" if parts else "llm_unavailable")
-            parts.append(apology.lstrip() if not parts else apology)
+            parts.append(_after(("".join(parts)), apology))
             source = "apology"
             yield parts[-1]
         else:
@@ -194,3 +194,17 @@ class Agent:
             )
         )
         self.sessions.touch(conversation_id)
+
+
+def _after(so_far: str, apology: str) -> str:
+    """The apology as it continues a cut-off answer: "The moon is" + " … Sorry, I lost ...".
+
+    Without the mark the words ran together ("The moon is Sorry, I lost my train of thought."),
+    and TTS spoke them as one sentence; "…" ends the broken sentence for the ear and the chunker.
+    """
+    apology = apology.strip()
+    if not so_far.strip():
+        return apology
+    lead = "" if so_far[-1].isspace() else " "
+    ended = so_far.rstrip().endswith((".", "!", "?", "…"))
+    return f"{lead}{apology}" if ended else f"{lead}… {apology}"

@@ -32,6 +32,8 @@ def create_agent(settings: ServerSettings, *, timers: TimerService | None = None
         create_backend(name, llm, settings.data_dir, primary=index == 0)
         for index, name in enumerate(backend_names(settings))
     ]
-    chain = LlmChain(backends, first_token_timeout_s=llm.first_token_timeout_s) if backends else None
+    chain = LlmChain(
+        backends, first_token_timeout_s=llm.first_token_timeout_s, start_timeout_s=llm.start_timeout_s
+    ) if backends else None
     intents = IntentHandler(LANGUAGES, timers or TimerService(), llm_available=chain is not None)
     return Agent(llm, intents=intents, chain=chain, db=Database.in_data_dir(settings.data_dir))

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ..errors import TimerLimitError
+
 _LOGGER = logging.getLogger(__name__)
 
 SUBSCRIBER_QUEUE = 256
@@ -88,6 +90,21 @@ class TimerSubscription:
         await self.aclose()
 
 
+MAX_TIMER_SECONDS = 24 * 3600
+"""Longest timer. Speech can say "a timer for ten to the three hundred hours": without a bound
+that overflowed the event loop's clock arithmetic."""
+MAX_TIMERS_PER_SESSION = 20
+MAX_TIMERS = 200
+"""Timers running at once, per session and on the server (one client once set 1,000)."""
+
+
+def _check_duration(seconds: int) -> None:
+    if seconds > MAX_TIMER_SECONDS:
+        raise TimerLimitError(
+            f"a timer can run for at most {MAX_TIMER_SECONDS // 3600} hours", code="timer-too-long"
+        )
+
+
 class TimerService:
     """All timers of the server; methods are called on the event loop."""
 
@@ -104,9 +121,20 @@ class TimerService:
     def start(
         self, seconds: int, *, name: str | None = None, conversation_id: str | None = None, session: str | None = None
     ) -> Timer:
-        """A new timer of ``seconds`` (> 0) seconds."""
+        """A new timer of ``seconds`` (> 0) seconds.
+
+        TimerLimitError past MAX_TIMER_SECONDS, or when the session (or the server) already has
+        as many timers as allowed.
+        """
         if seconds <= 0:
             raise ValueError("a timer needs a positive duration")
+        _check_duration(seconds)
+        in_session = sum(1 for t in self._timers.values() if t.session == session)
+        if in_session >= MAX_TIMERS_PER_SESSION or len(self._timers) >= MAX_TIMERS:
+            raise TimerLimitError(
+                f"{in_session} timers are running here (at most {MAX_TIMERS_PER_SESSION}; "
+                f"{MAX_TIMERS} on the server)", code="too-many-timers",
+            )
         timer = Timer(
             id=f"timer-{next(self._ids)}", name=name, total_seconds=seconds, ends_at=self._now() + seconds,
             conversation_id=conversation_id, session=session,
@@ -142,6 +170,7 @@ class TimerService:
         timer = self._timers.get(timer_id)
         if timer is None:
             return None
+        _check_duration(timer.total_seconds + seconds)
         updated = Timer(
             id=timer.id, name=timer.name, total_seconds=max(1, timer.total_seconds + seconds),
             ends_at=timer.ends_at + seconds, conversation_id=timer.conversation_id, session=timer.session,

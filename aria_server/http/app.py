@@ -100,12 +100,23 @@ class HttpServer:
         await self._runner.cleanup()
 
 
-async def start_http(settings: ServerSettings, services: Services, satellites: SatelliteManager | None) -> HttpServer:
-    """Open the persisted configuration, decide on the token, bind and log the URL."""
+async def start_http(
+    settings: ServerSettings,
+    services: Services,
+    satellites: SatelliteManager | None,
+    *,
+    start_problem: str | None = None,
+) -> HttpServer:
+    """Open the persisted configuration, decide on the token, bind and log the URL.
+
+    ``start_problem``: why the saved configuration did not start (``/health`` reports it)."""
     if services.agent is None:
         raise ConfigError("the HTTP API needs the conversation agent", code="no-agent")
-    store = await ConfigStore.open(settings.data_dir)
-    config = LiveConfig(settings, store, APPLIERS, checks={"stt.model": check_stt_model, "tts.voice": check_tts_voice})
+    store = await ConfigStore.open(settings.data_dir, last_good=start_problem is not None)
+    config = LiveConfig(
+        settings, store, APPLIERS, checks={"stt.model": check_stt_model, "tts.voice": check_tts_voice},
+        start_problem=start_problem,
+    )
     needs_token = token_required(settings.host, settings.http.require_token)
     token = await load_or_create_token(settings.data_dir) if needs_token else None
     app = create_app(config, services, agent=services.agent, satellites=satellites, token=token)

@@ -6,12 +6,14 @@ settings validation), with a 4xx for the client's mistakes and a 5xx for ours.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
+
+from aria_wire.errors import JsonRejected
+from aria_wire.jsonsafe import loads_bounded
 
 from ..errors import AriaError, ConfigError, LlmUnavailable, SatelliteGone
 
@@ -95,7 +97,11 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         if exc.status < 400:
             raise
         code = _HTTP_CODES.get(exc.status, "http-error")
-        return web.json_response(error_body(code, exc.reason if exc.text is None else _plain(exc)), status=exc.status)
+        # 405 must say which methods the path has (RFC 9110); aiohttp's exception knows them.
+        headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return web.json_response(
+            error_body(code, exc.reason if exc.text is None else _plain(exc)), status=exc.status, headers=headers
+        )
 
 
 def _plain(exc: web.HTTPException) -> str:
@@ -115,9 +121,10 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         )
     raw = await request.read()
     try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise RequestError(f"the body is not valid JSON: {err}", "bad-json") from err
+        # Bounded: 30,000 levels of nesting or a 5,000-digit integer used to give a 500.
+        body = loads_bounded(raw)
+    except JsonRejected as err:
+        raise RequestError(f"the body is not acceptable JSON: {err.message}", "bad-json") from err
     if not isinstance(body, dict):
         raise RequestError(f"the body must be a JSON object, not {type(body).__name__}", "bad-json")
     return body

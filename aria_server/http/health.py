@@ -19,7 +19,7 @@ from ..conversation.agent import Agent
 from ..satellites.manager import SatelliteManager
 from ..services import Services
 from ..stt.chain import DecoderChain, backend_name
-from .keys import AGENT, SATELLITES, SERVICES
+from .keys import AGENT, CONFIG, SATELLITES, SERVICES
 
 Status = Literal["ok", "degraded", "down", "disabled"]
 ESSENTIAL = ("stt", "tts")
@@ -196,9 +196,13 @@ async def get_health(request: web.Request) -> web.Response:
     """Overall status plus one entry per stage; 503 when down."""
     stages = collect(request.app[SERVICES], request.app[AGENT], request.app.get(SATELLITES))
     status = overall(stages)
+    start_problem = request.app[CONFIG].start_problem
+    if start_problem is not None and status == "ok":
+        status = "degraded"  # running, but not on the configuration the user saved
     body = {
         "status": status,
         "version": __version__,
         "stages": {name: asdict(stage) for name, stage in stages.items()},
+        "config": {"status": "last-good" if start_problem else "saved", "problem": start_problem},
     }
     return web.json_response(body, status=503 if status == "down" else 200)

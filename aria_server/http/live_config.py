@@ -17,6 +17,8 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 
 from ..config import describe_validation_error, merge_trees
+from ..concurrency import run_blocking
+from ..config_checks import settings_problems
 from ..config_store import ConfigStore
 from ..errors import AriaError
 from ..settings import ServerSettings
@@ -131,6 +133,7 @@ class LiveConfig:
         store: ConfigStore,
         appliers: Iterable[Applier] = (),
         checks: Mapping[str, Check] | None = None,
+        start_problem: str | None = None,
     ) -> None:
         self.settings = settings
         """The configured settings (what a restart would run with, save for env/CLI pins)."""
@@ -138,9 +141,14 @@ class LiveConfig:
         self._store = store
         self._appliers = list(appliers)
         self._checks = dict(checks or {})
+        self.start_problem = start_problem
+        """Why the saved configuration could not start (the server runs on the last good one), or None."""
 
     async def _check(self, new: ServerSettings, changed: list[str]) -> None:
         problems = {path: problem for path in changed if path in self._checks and (problem := await self._checks[path](new))}
+        # Only what this change touched: an old problem elsewhere does not block a new edit.
+        found = await run_blocking(None, settings_problems, new)
+        problems.update({path: problem for path, problem in found.items() if path in changed})
         if problems:
             message = "; ".join(f"{path}: {problem}" for path, problem in problems.items())
             raise RequestError(message, "invalid-config", status=422, fields=problems)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,7 +63,19 @@ _ERRORS = {
     "413": "body too large",
     "415": "body is not application/json",
     "422": "a setting failed validation",
+    "500": "the server failed (the body says which stage)",
 }
+
+_PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+_EXTRA_ERRORS: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/health"): {"503": "an essential stage (STT or TTS) is down; the body has every stage"},
+    ("GET", "/models"): {"503": "the language-model server cannot be reached"},
+    ("POST", "/satellites/{name}/announce"): {
+        "409": "the satellite is known but not connected now",
+        "503": "no text-to-speech, or no conversation agent, on this server",
+    },
+}
+"""Statuses particular to a route, beyond those every route may answer."""
 
 
 def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +104,19 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": {"$ref": _REF.format(model=route.body.__name__)}}},
         }
-    for status, description in _ERRORS.items():
+    names = _PATH_PARAMETER.findall(route.path)
+    if names:
+        operation["parameters"] = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in names
+        ]
+    errors = dict(_ERRORS)
+    if names:
+        errors["404"] = f"no such {' / '.join(names)}"
+    errors.update(_EXTRA_ERRORS.get((route.method, route.path), {}))
+    if route.path == "/ws":
+        errors = {}  # errors on /ws are messages on the socket (or a refused upgrade: 401/403)
+        errors.update({"401": _ERRORS["401"], "403": _ERRORS["403"]})
+    for status, description in sorted(errors.items()):
         operation["responses"][status] = {"description": description, **error}
     return operation
 

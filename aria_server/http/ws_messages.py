@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aria_wire.audio import MODEL_FORMAT
+from aria_wire.errors import JsonRejected
+from aria_wire.jsonsafe import loads_bounded
 
 from ..errors import ProtocolError
 
@@ -66,9 +67,9 @@ class ClientMessage(BaseModel):
 def parse_client_message(raw: str) -> ClientMessage:
     """A validated message, or a ProtocolError whose code says what was wrong."""
     try:
-        decoded = json.loads(raw)
-    except json.JSONDecodeError as err:
-        raise ProtocolError(f"not valid JSON: {err}", code="bad-json") from err
+        decoded = loads_bounded(raw)  # deep nesting or a huge integer is bad-json, not a crash
+    except JsonRejected as err:
+        raise ProtocolError(f"not valid JSON: {err.message}", code="bad-json") from err
     if not isinstance(decoded, dict):
         raise ProtocolError("a message must be a JSON object", code="bad-message")
     try:

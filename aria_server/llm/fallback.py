@@ -40,6 +40,10 @@ class _BackendState:
     """Monotonic time before which the backend is skipped."""
     last_error: str | None = None
     last_error_code: str | None = None
+    healthy: bool = True
+    """Whether the last real outcome was good: an answer, or (after a connection failure only) a
+    probe that reached the server again. A probe cannot vouch for a server that answered 500,
+    stalled or sent garbage, so those stay unhealthy until a turn is answered."""
 
     def available(self, now: float) -> bool:
         return now >= self.retry_at
@@ -50,6 +54,7 @@ class _BackendState:
             "model": self.backend.model,
             "loaded": self.backend.loaded,
             "available": self.available(now),
+            "healthy": self.healthy,
             "failures": self.failures,
             "last_error": self.last_error,
             "last_error_code": self.last_error_code,
@@ -65,13 +70,16 @@ class LlmChain:
         *,
         first_token_timeout_s: float,
         cool_down_s: tuple[float, float] = (COOL_DOWN_FIRST_S, COOL_DOWN_MAX_S),
+        start_timeout_s: float | None = None,
     ) -> None:
-        """``cool_down_s``: (after the first failure, at most) seconds a failed backend is skipped."""
+        """``cool_down_s``: (after the first failure, at most) seconds a failed backend is skipped;
+        ``start_timeout_s``: longest start (check and warm-up) of one backend (None: no bound)."""
         if not backends:
             raise ValueError("a chain needs at least one backend")
         self._states = [_BackendState(backend) for backend in backends]
         self.first_token_timeout_s = first_token_timeout_s
         self.cool_down_s = cool_down_s
+        self.start_timeout_s = start_timeout_s
         self._probes: dict[int, asyncio.Task[None]] = {}
         self._last_answer_by: int | None = None
 
@@ -81,10 +89,21 @@ class LlmChain:
         return [state.backend for state in self._states]
 
     async def start(self) -> None:
-        """Start every backend; one that is down is probed in the background (ConfigError propagates)."""
+        """Start every backend; one that is down is probed in the background (ConfigError propagates).
+
+        Each start is bounded by ``start_timeout_s``: a server that accepts the connection and
+        then says nothing used to hold the whole start-up (no port opened, STT and TTS down too).
+        """
         for index, state in enumerate(self._states):
             try:
-                await state.backend.start()
+                try:
+                    async with asyncio.timeout(self.start_timeout_s):
+                        await state.backend.start()
+                except TimeoutError as err:
+                    raise LlmUnavailable(
+                        f"{state.backend.name} did not finish its start-up check within {self.start_timeout_s:g} s",
+                        code="llm-timeout",
+                    ) from err
             except LlmError as err:
                 _LOGGER.warning("LLM backend %s is not available at start-up: %s", state.backend.name, err)
                 self._failed(index, err)
@@ -123,6 +142,10 @@ class LlmChain:
                 failure.__cause__ = err
             except LlmError as err:
                 failure = err
+            except Exception as err:  # a backend bug or an unmapped library error: still the model's failure
+                _LOGGER.warning("LLM backend %s failed unexpectedly", backend.name, exc_info=True)
+                failure = LlmError(f"{backend.name} failed: {err!r}", code="llm-bad-answer")
+                failure.__cause__ = err
             else:
                 self._succeeded(index)
                 return
@@ -141,6 +164,7 @@ class LlmChain:
             _LOGGER.info("LLM backend %s answers again", state.backend.name)
         state.failures = 0
         state.retry_at = 0.0
+        state.healthy = True
         self._last_answer_by = index
 
     def _failed(self, index: int, err: LlmError) -> None:
@@ -149,6 +173,7 @@ class LlmChain:
         cool_down = self._cool_down(state.failures)
         state.retry_at = time.monotonic() + cool_down
         state.last_error, state.last_error_code = err.message, err.code
+        state.healthy = False
         _LOGGER.warning(
             "LLM backend %s failed (%s): %s; skipped for %.0f s", state.backend.name, err.code, err.message, cool_down
         )
@@ -163,8 +188,9 @@ class LlmChain:
         backend = state.backend
         while True:
             await asyncio.sleep(max(0.0, state.retry_at - time.monotonic()))
+            timeout = self.first_token_timeout_s if backend.loaded else (self.start_timeout_s or self.first_token_timeout_s)
             try:
-                async with asyncio.timeout(self.first_token_timeout_s):
+                async with asyncio.timeout(timeout):
                     await (backend.ping() if backend.loaded else backend.start())
             except (LlmError, TimeoutError) as err:
                 state.failures += 1
@@ -172,6 +198,8 @@ class LlmChain:
                 _LOGGER.debug("LLM backend %s still unavailable: %r", backend.name, err)
                 continue
             state.retry_at = 0.0
+            # Reaching the server again cures "cannot reach it", nothing else.
+            state.healthy = state.last_error_code == "llm-unavailable"
             _LOGGER.info("LLM backend %s is reachable again", backend.name)
             return
 
@@ -183,9 +211,10 @@ class LlmChain:
         fallback_in_use = bool(available) and (
             available[0] != 0 or (self._last_answer_by is not None and self._last_answer_by != 0)
         )
-        status: Literal["ok", "degraded", "down"] = (
-            "down" if not available else "degraded" if available[0] != 0 else "ok"
-        )
+        # The last real outcome, not only the cool-down: a server that answers 500 to every
+        # turn is available again 2 s after each failure, and must not read "ok" meanwhile.
+        good = [index for index in available if self._states[index].healthy]
+        status: Literal["ok", "degraded", "down"] = "down" if not good else "degraded" if good[0] != 0 else "ok"
         last_error = next((state.last_error for state in self._states if state.last_error), None)
         return {
             "status": status,

@@ -45,6 +45,11 @@ def _typed_errors(url: str) -> Iterator[None]:
         raise LlmUnavailable(f"cannot reach Ollama at {url}: {err!r}") from err
     except httpx.HTTPError as err:
         raise LlmError(f"Ollama at {url} failed: {err!r}") from err
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as err:
+        # Garbage or another schema in the body (pydantic's ValidationError is a ValueError):
+        # the server's fault, never reported as the client's malformed request.
+        raise LlmError(f"Ollama at {url} sent an answer that is not a chat response: {err!r}",
+                       code="llm-bad-answer") from err
 
 
 class OllamaBackend:
@@ -143,10 +148,15 @@ class OllamaBackend:
             )
             # Closing the stream closes the HTTP response, which stops the generation on the
             # server at once (barge-in) instead of whenever the garbage collector gets to it.
+            done = False
             async with contextlib.aclosing(cast(AsyncGenerator[ollama.ChatResponse, None], parts)):
                 async for part in parts:
+                    done = done or bool(part.done)
                     if part.message.content:
                         yield part.message.content
+        if not done:
+            # Ollama ends every stream with a done part; without it the answer was cut or never came.
+            raise LlmError(f"Ollama at {self.url} ended the answer without its final part", code="llm-bad-answer")
         self._loaded = True
 
     async def ping(self) -> None:

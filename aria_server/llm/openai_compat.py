@@ -38,6 +38,11 @@ def _typed_errors(url: str) -> Iterator[None]:
         raise LlmError(f"the server at {url} answered {err.status_code}: {err.message}", code=code) from err
     except openai.OpenAIError as err:
         raise LlmError(f"the server at {url} failed: {err!r}") from err
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as err:
+        # A body that is not the API's (garbage, another schema): the server's fault, not the
+        # client's, so it must not reach a face as a "malformed event" of the user's request.
+        raise LlmError(f"the server at {url} sent an answer that is not a chat completion: {err!r}",
+                       code="llm-bad-answer") from err
 
 
 class OpenAICompatBackend:
@@ -129,10 +134,15 @@ class OpenAICompatBackend:
                 temperature=self.temperature,
             )
             # Leaving the block closes the response, which stops the server's generation.
+            received = 0
             async with chunks:
                 async for chunk in chunks:
+                    received += 1
                     if chunk.choices and chunk.choices[0].delta.content:
                         yield chunk.choices[0].delta.content
+        if not received:
+            # A 200 whose body holds no server-sent event at all is not an empty answer.
+            raise LlmError(f"the server at {self.url} answered without a single completion chunk", code="llm-bad-answer")
         self._loaded = True
 
     async def ping(self) -> None:

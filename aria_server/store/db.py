@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from ..concurrency import model_executor, run_blocking
 from ..errors import ConfigError
+from ..private_files import private_dir, private_file
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -73,7 +74,11 @@ class Database:
 
     def _open(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
+            # Created 0600 before SQLite opens it: the WAL and SHM files copy its mode.
+            for path in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                if path == self.path or path.exists():
+                    private_file(path)
             # isolation_level=None: transactions are explicit (BEGIN in _transaction), so a
             # statement never opens one behind our back.
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -83,7 +88,7 @@ class Database:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=5000")
             self._migrate(conn)
-        except sqlite3.Error as err:
+        except (sqlite3.Error, OSError) as err:
             raise ConfigError(f"cannot open the database {self.path}: {err}", code="bad-database") from err
         self._conn = conn
 

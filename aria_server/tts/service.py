@@ -6,6 +6,11 @@ stream keeps one format.
 
 A language may have its own voice (``--tts-language-voice ja=kokoro:jf_alpha``): a piece asked
 for in that language goes to that voice's engine first, then to the default chain.
+
+What one request may allocate is bounded: the whole text is limited (``max_text_chars``,
+counted delta by delta before the chunker scans anything), and no engine pass gets more than
+``MAX_PIECE_CHARS`` characters (a longer piece is cut at clause or word boundaries first), so
+the model's working memory stays that of one long sentence whatever the client sends.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from aria_wire.audio import resample_int16
 
 from ..concurrency import model_executor, run_blocking
 from ..errors import AriaError, TtsError
-from ..pipeline.chunker import speakable_pieces
+from ..memory import trim_heap
+from ..pipeline.chunker import MAX_PIECE_CHARS, PieceSplitter, speakable_pieces
 from .base import SpeechAudio, TtsEngine, VoiceInfo
 
 _LOGGER = logging.getLogger(__name__)
@@ -64,6 +70,26 @@ class SpeechSynthesis:
         voice = self.by_language.get(code)
         return self.engines if voice is None else [voice, *[e for e in self.engines if e is not voice]]
 
+    def check_total(self, total_chars: int) -> None:
+        """Reject a stream once the text received so far passes the limit."""
+        if total_chars > self.max_text_chars:
+            raise TtsError(f"text of {total_chars}+ characters exceeds {self.max_text_chars}", code="text-too-long")
+
+    def _synthesize_bounded(self, text: str, language: str | None = None) -> np.ndarray:
+        """``text`` in engine passes of at most MAX_PIECE_CHARS characters, joined."""
+        if len(text) <= MAX_PIECE_CHARS:
+            return self._synthesize_with_fallback(text, language)
+        splitter = PieceSplitter(emitted=True)
+        pieces = [*splitter.feed(text), *splitter.flush()]
+        parts = [self._synthesize_with_fallback(piece, language) for piece in pieces]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
+
+    def _synthesize_and_trim(self, text: str, language: str | None = None) -> np.ndarray:
+        samples = self._synthesize_bounded(text, language)
+        # A pass's activations are freed when it ends; this hands the pages back too.
+        trim_heap()
+        return samples
+
     def _synthesize_with_fallback(self, text: str, language: str | None = None) -> np.ndarray:
         errors = []
         for engine in self.chain_for(language):
@@ -83,9 +109,11 @@ class SpeechSynthesis:
         raise TtsError(f"every TTS engine failed ({self.last_error})")
 
     async def synthesize_piece(self, text: str, language: str | None = None) -> SpeechAudio:
-        """Audio of one piece of text, in the voice of ``language`` when it has one."""
+        """Audio of one piece of text, in the voice of ``language`` when it has one (a piece over
+        MAX_PIECE_CHARS is synthesised in bounded passes)."""
+        self.check_text(text)
         try:
-            samples = await run_blocking(self._executor, self._synthesize_with_fallback, text, language)
+            samples = await run_blocking(self._executor, self._synthesize_and_trim, text, language)
         except AriaError:
             raise
         except Exception as err:
@@ -93,12 +121,24 @@ class SpeechSynthesis:
         return SpeechAudio(pcm=samples.tobytes(), rate=self.sample_rate, text=text)
 
     async def synthesize(self, text: AsyncIterable[str], language: str | None = None) -> AsyncIterator[SpeechAudio]:
-        """Audio for each clause/sentence as soon as that piece of text is complete."""
-        async for piece in speakable_pieces(text):
-            self.check_text(piece)
+        """Audio for each clause/sentence as soon as that piece of text is complete, in the voice
+        of ``language`` when it has one.
+
+        TtsError ``text-too-long`` as soon as the stream's total passes ``max_text_chars``.
+        """
+        async for piece in speakable_pieces(self._counted(text)):
             audio = await self.synthesize_piece(piece, language)
             if audio.pcm:
                 yield audio
+
+    async def _counted(self, text: AsyncIterable[str]) -> AsyncIterator[str]:
+        # The total is checked before the chunker sees a delta, so no scan is spent on text
+        # that is refused anyway.
+        total = 0
+        async for delta in text:
+            total += len(delta)
+            self.check_total(total)
+            yield delta
 
     def close(self) -> None:
         """Stop the worker thread."""

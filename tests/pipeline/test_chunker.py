@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from aria_server.pipeline.chunker import speakable_pieces, split_ready
+from aria_server.pipeline.chunker import MAX_PIECE_CHARS, PieceSplitter, speakable_pieces, split_ready
 
 
 async def _deltas(*parts: str) -> AsyncIterator[str]:
@@ -53,6 +53,56 @@ async def test_streamed_deltas_become_pieces_as_soon_as_complete() -> None:
     assert pieces == ["It is ten past five.", "Anything else"]
 
 
+# -- bounds: no piece longer than MAX_PIECE_CHARS, work linear in the text (issue 13, items 1-2) --
+
+
+def _all_pieces(splitter: PieceSplitter, deltas: list[str]) -> list[str]:
+    pieces = [piece for delta in deltas for piece in splitter.feed(delta)]
+    return pieces + splitter.flush()
+
+
+def test_a_sentence_without_punctuation_is_cut_at_words_into_bounded_pieces() -> None:
+    words = [f"word{i}" for i in range(1000)]
+    pieces = _all_pieces(PieceSplitter(), [" ".join(words)])
+    assert all(len(piece) <= MAX_PIECE_CHARS for piece in pieces)
+    assert " ".join(pieces).split() == words  # cut between words: nothing lost, no word split
+
+
+def test_an_overlong_piece_is_cut_after_its_last_clause_mark() -> None:
+    text = "one two three four, " + "blah " * 20 + "five six; " + "seven " * 100
+    pieces = _all_pieces(PieceSplitter(emitted=True), [text])
+    assert pieces[0].endswith("five six;")
+    assert all(len(piece) <= MAX_PIECE_CHARS for piece in pieces)
+
+
+def test_a_word_longer_than_a_piece_is_cut_at_the_limit() -> None:
+    pieces = _all_pieces(PieceSplitter(), ["x" * 1000])
+    assert [len(p) for p in pieces] == [200] * 5
+
+
+def test_runs_of_sentence_marks_cost_linear_work_in_one_chunk_or_many() -> None:
+    # The old pattern took 0.9 s for one chunk of 10,000 dots and 12.6 s for three (quadratic);
+    # here the searches may look at each character a bounded number of times.
+    for text in ("." * 10_000, "!?" * 5_000, " " * 10_000, ", " * 5_000, "and " * 2_500):
+        splitter = PieceSplitter()
+        pieces = _all_pieces(splitter, [text] * 4)
+        assert all(len(piece) <= MAX_PIECE_CHARS for piece in pieces)
+        assert splitter.scanned_chars <= 3 * 4 * len(text), text[:4]
+
+
+def test_tiny_deltas_rescan_only_the_incomplete_piece() -> None:
+    splitter = PieceSplitter()
+    deltas = ["."] * 5_000
+    _all_pieces(splitter, deltas)
+    # Each delta looks at the pending piece at most, and that is never over MAX_PIECE_CHARS.
+    assert splitter.scanned_chars <= len(deltas) * (MAX_PIECE_CHARS + 1) * 2
+
+
+def test_a_streamed_sentence_without_punctuation_is_split_as_it_streams() -> None:
+    splitter = PieceSplitter()
+    released = [splitter.feed("lorem ipsum ") for _ in range(100)]
+    assert sum(map(len, released)) >= 3  # pieces come out before the stream ends
+    assert max(len(piece) for batch in released for piece in batch) <= MAX_PIECE_CHARS
 def test_japanese_sentences_end_without_a_space() -> None:
     pieces, rest = split_ready("今日はいい天気ですね。明日も晴れるでしょう。雨", first=False)
     assert pieces == ["今日はいい天気ですね。", "明日も晴れるでしょう。"]

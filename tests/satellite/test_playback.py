@@ -28,6 +28,9 @@ class MemorySink:
     async def close(self) -> None:
         """Nothing to close."""
 
+    async def abort(self) -> None:
+        """Nothing to drop."""
+
 
 class Recorder:
     """The player's callbacks, as a log and as awaitable moments."""

@@ -88,6 +88,8 @@ LANGUAGE = LanguageData(
         ),
         "timer_started_named": "The {name} timer is set for {duration}.",
         "timer_ask_duration": "For how long? Say, for example, set a timer for five minutes.",
+        "timer_too_long": "I can't set that: a timer can run for at most {most}.",
+        "timer_too_many": "I can't set another timer: {count} are already running. Cancel one first.",
         "timer_cancelled": "Timer cancelled.",
         "timer_cancelled_named": "The {name} timer is cancelled.",
         "timers_cancelled": "All {count} timers are cancelled.",

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..timers import Timer, TimerService
+from ...errors import TimerLimitError
+from ..timers import MAX_TIMER_SECONDS, Timer, TimerService
 from .language import LanguageData
 from .parsing import IntentMatch, match_intent, sounds_unfinished, speak_duration
 
@@ -162,9 +163,12 @@ class IntentHandler:
         if not isinstance(seconds, int):
             return self._say(request, "timer_ask_duration")
         name = request.match.slots.get("name")
-        timer = self.timers.start(
-            seconds, name=str(name) if name else None, conversation_id=request.conversation_id, session=request.session
-        )
+        try:
+            timer = self.timers.start(
+                seconds, name=str(name) if name else None, conversation_id=request.conversation_id, session=request.session
+            )
+        except TimerLimitError as err:
+            return self._say_limit(request, err)
         return self._say_timer(request, "timer_started", timer, duration=self._duration(request, timer.total_seconds))
 
     def _timer_cancel(self, request: _Request) -> str:
@@ -212,10 +216,19 @@ class IntentHandler:
             count = len(self.timers.active(session=request.session))
             return self._say(request, problem, name=request.match.slots.get("name", ""), count=count)
         added = int(request.match.slots["duration"])
-        updated = self.timers.add_time(timer.id, added)
+        try:
+            updated = self.timers.add_time(timer.id, added)
+        except TimerLimitError as err:
+            return self._say_limit(request, err)
         assert updated is not None
         left = self._duration(request, self.timers.seconds_left(updated))
         return self._say(request, "timer_extended", added=self._duration(request, added), duration=left)
+
+    def _say_limit(self, request: _Request, err: TimerLimitError) -> str:
+        """A refused timer, said as such: the user must not believe it is running."""
+        if err.code == "timer-too-long":
+            return self._say(request, "timer_too_long", most=self._duration(request, MAX_TIMER_SECONDS))
+        return self._say(request, "timer_too_many", count=len(self.timers.active(session=request.session)))
 
     def _help(self, request: _Request) -> str:
         text = self._say(request, "help")
