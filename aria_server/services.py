@@ -176,7 +176,7 @@ def _load_tts(settings: ServerSettings) -> SpeechSynthesis:
 
 
 def _language_voices(settings: ServerSettings, engines: list[TtsEngine]) -> dict[str, TtsEngine]:
-    """One engine per ``--tts-language-voice LANG=ENGINE[:VOICE]``; the chain's own engine when it
+    """One engine per ``--tts-language-voices LANG=ENGINE[:VOICE]``; the chain's own engine when it
     already is that engine and voice (a model is loaded once)."""
     chosen: dict[str, TtsEngine] = {}
     for entry in settings.tts.language_voices:

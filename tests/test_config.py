@@ -92,3 +92,23 @@ def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
     config.write_text("host = \n")
     with pytest.raises(ConfigError):
         load_settings(["--config", str(config)], {})
+
+
+def test_engine_options_derive_from_the_settings_tree(tmp_path: Path) -> None:
+    config = tmp_path / "aria.toml"
+    config.write_text('[tts]\nbackend = "wyoming"\nurl = "tcp://gpu-box:10200"\nfallback = ["piper"]\n', encoding="utf-8")
+    settings = load_settings(
+        ["--config", str(config), "--stt-backend", "wyoming", "--stt-url", "tcp://gpu-box:10300",
+         "--stt-fallback", "faster-whisper", "--tts-language-voices", "ja=kokoro:jf_alpha",
+         "--satellites-languages", "kitchen=ja", "--llm-gpu-layers", "-1"],
+        {"ARIA_TTS_DEVICE": "cpu"},
+    )
+    assert (settings.stt.backend, settings.stt.url, settings.stt.fallback) == ("wyoming", "tcp://gpu-box:10300", ["faster-whisper"])
+    assert (settings.tts.backend, settings.tts.url, settings.tts.fallback) == ("wyoming", "tcp://gpu-box:10200", ["piper"])
+    assert settings.tts.language_voices == ["ja=kokoro:jf_alpha"] and settings.satellites.languages == ["kitchen=ja"]
+    assert settings.llm.gpu_layers == -1 and settings.tts.device == "cpu"
+
+
+def test_a_wyoming_backend_without_its_url_is_refused() -> None:
+    with pytest.raises(ConfigError, match="--stt-url"):
+        load_settings(["--stt-backend", "wyoming"], {})

@@ -4,7 +4,7 @@ Engines are tried in order for each piece; a failing engine is logged and skippe
 piece, and the audio of a fallback engine is resampled to the first engine's rate so that one
 stream keeps one format.
 
-A language may have its own voice (``--tts-language-voice ja=kokoro:jf_alpha``): a piece asked
+A language may have its own voice (``--tts-language-voices ja=kokoro:jf_alpha``): a piece asked
 for in that language goes to that voice's engine first, then to the default chain.
 
 What one request may allocate is bounded: the whole text is limited (``max_text_chars``,

@@ -328,7 +328,7 @@ class AriaEventHandler(AsyncEventHandler):
         started = False
         try:
             _check_voice(tts, voice)
-            # A voice asked for by name or language picks that language's voice (--tts-language-voice).
+            # A voice asked for by name or language picks that language's voice (--tts-language-voices).
             language = (voice.language or tts.language_of_voice(voice.name)) if voice is not None else None
             async for audio in tts.synthesize(text, language):
                 if not started:
