@@ -141,49 +141,65 @@ def claims_action(clause: str) -> bool:
 
 
 _CLAUSE_END = re.compile(r"[.!?;:,](?=\s)|\n")
+HOLD_WORDS = 6
+"""Words of an unfinished clause held back: more than the longest claim pattern spans, so a claim
+still forming at the end of the text is never half spoken."""
 
 
 @dataclass
 class ClaimGate:
-    """Releases a streamed reply clause by clause, stopping at the first unconfirmed action claim.
+    """Releases a streamed reply as it comes, stopping at the first unconfirmed action claim.
 
-    ``confirmed``: whether a tool reported a successful action during this turn (only then may
-    the reply say it did something).
+    Every check sees the whole clause so far (patterns anchored at a clause start stay right);
+    of an unfinished clause all but the last ``HOLD_WORDS`` words are released, so the first
+    words reach the speech synthesiser before the clause ends. ``confirmed``: whether a tool
+    reported a successful action during this turn (only then may the reply say it did something).
     """
 
     confirmed: bool = False
     blocked: bool = False
     """True once a claim was caught: the rest of the reply is dropped."""
+    _spoken: str = field(default="", repr=False)
+    """The released start of the current clause."""
     _held: str = field(default="", repr=False)
 
     def feed(self, delta: str) -> str:
         """The text of ``delta`` (with what was held) that is safe to speak now."""
         if self.blocked:
             return ""
+        if self.confirmed:
+            return delta
         self._held += delta
-        ends = [match.end() for match in _CLAUSE_END.finditer(self._held)]
-        if not ends:
-            return ""
-        ready, self._held = self._held[: ends[-1]], self._held[ends[-1]:]
-        return self._release(ready)
+        released = ""
+        while (match := _CLAUSE_END.search(self._held)) is not None:
+            clause, self._held = self._held[: match.end()], self._held[match.end():]
+            if not self._check(clause):
+                return released
+            released += clause
+            self._spoken = ""
+        if not self._check(""):
+            return released
+        words = list(re.finditer(r"\S+", self._held))
+        if len(words) > HOLD_WORDS:
+            cut = words[-HOLD_WORDS].start()
+            early, self._held = self._held[:cut], self._held[cut:]
+            self._spoken += early
+            released += early
+        return released
 
     def finish(self) -> str:
         """The rest of the reply once the model stopped (checked like every clause)."""
-        if self.blocked:
+        if self.blocked or self.confirmed:
             return ""
-        ready, self._held = self._held, ""
-        return self._release(ready)
+        rest, self._held = self._held, ""
+        return rest if self._check_text(self._spoken + rest) else ""
 
-    def _release(self, text: str) -> str:
-        if self.confirmed:
-            return text
-        released = ""
-        start = 0
-        for end in [match.end() for match in _CLAUSE_END.finditer(text)] + [len(text)]:
-            clause = text[start:end]
-            if clause.strip() and claims_action(clause):
-                self.blocked = True
-                return released
-            released += clause
-            start = end
-        return released
+    def _check(self, clause_end: str) -> bool:
+        """False (and blocked) when the current clause, ``clause_end`` included, claims an action."""
+        return self._check_text(self._spoken + (clause_end or self._held))
+
+    def _check_text(self, clause: str) -> bool:
+        if clause.strip() and claims_action(clause):
+            self.blocked = True
+            return False
+        return True

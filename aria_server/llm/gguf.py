@@ -120,6 +120,11 @@ def bundled_gguf(data_dir: Path, name: str | None = None) -> Path:
     model = bundled_model(name)
     if model is None:
         raise ConfigError(f"no bundled model {name!r} (bundled: {', '.join(BUNDLED)})", code="model-not-found")
+    return assemble(model, data_dir)
+
+
+def assemble(model: BundledModel, data_dir: Path) -> Path:
+    """``model``'s file in ``<data-dir>/models/``: found there, or joined from its packages and checked."""
     target = data_dir / MODELS_DIR / model.file_name
     if target.is_file() and target.stat().st_size == model.size:
         return target
