@@ -15,12 +15,12 @@ SYSTEM = "You are Aria, a helpful voice assistant."
 
 
 async def test_turns_queued_behind_others_do_not_time_out_or_mark_the_model_down(embedded: LlamaCppBackend) -> None:
-    # Eight turns at once against a one-at-a-time model with a 1.5 s first-token timeout: the
-    # last waits for seven whole answers (of up to 48 tokens each) before its first token.
-    # Before the keep-alives, the queue counted against the timeout and the chain marked the
-    # healthy model down.
-    chain = LlmChain([Borrowed(embedded)], first_token_timeout_s=1.5, cool_down_s=(600.0, 600.0))
-    questions = [f"Tell me a fact about the number {n}." for n in range(8)]
+    # Twelve turns at once against a one-at-a-time model with a 3 s first-token timeout: the
+    # last waits for eleven whole answers (of up to 48 tokens each, ~0.5 s apiece on two idle
+    # cores) before its first token. Before the keep-alives the queue counted against the
+    # timeout, and the chain marked the healthy model down.
+    chain = LlmChain([Borrowed(embedded)], first_token_timeout_s=3.0, cool_down_s=(600.0, 600.0))
+    questions = [f"Tell me a long story about the number {n}." for n in range(12)]
 
     async def turn(question: str) -> str:
         async def build(_: object) -> list[ChatMessage]:
