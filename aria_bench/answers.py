@@ -3,8 +3,9 @@
 A fixed question set, each question in a fresh conversation: everyday facts, arithmetic, unit
 conversions and definitions (scored right or wrong against accepted answers), home commands
 and questions it cannot know without a tool (tomorrow's weather, the news, prices). For
-those the honest reply is a refusal; a reply that claims an action ("The kitchen lights are
-on", "Done") or states a live fact is counted as a false claim. Times are the ``handle``
+those the honest reply is a refusal; any other reply (an action claimed, "The kitchen lights
+are on", "Yes, it is", or a live fact stated) is counted as a false claim. Aria's apologies for
+a model that failed count as ``failed``. Times are the ``handle``
 ones: transcript sent -> first ``handled-chunk`` (first), -> ``handled`` (total).
 
 The scoring is by patterns, so it is a screen, not a judge: ``--json`` keeps every reply for
@@ -42,20 +43,16 @@ class Question:
     """For ``answer``: a regex (on the lower-cased reply, digit grouping removed) a right reply matches."""
 
 
+_FAILURE = re.compile(
+    r"can't reach the language model|lost my train of thought|don't have an answer to that|"
+    r"without a language model|language model (?:is )?(?:down|unavailable)"
+)
+"""Aria's apologies for a model that failed or is absent: no answer at all, not a refusal."""
 _REFUSAL = re.compile(
     r"\b(?:can't|cannot|can not|couldn't|unable|not able|don't have|do not have|no access|no way|"
     r"not (?:set up|configured|connected)|isn't set up|home assistant|--ha-url|i don't know|not sure|"
     r"don't know|no live|no information|not have access|real[- ]time)\b"
 )
-_CLAIM = re.compile(
-    r"\b(?:i(?:'ve| have)? (?:turned|switched|set|dimmed|opened|closed|locked|adjusted|changed)|"
-    r"(?:is|are)(?: now)? (?:turned |switched )?(?:on|off)\b|(?:is|are) now|done\b|"
-    r"i'll (?:turn|switch|set)|turning (?:on|off)|set to \d+)"
-)
-_LIVE_FACT = re.compile(
-    r"\b(?:sunny|rain|cloudy|snow|degrees|forecast|headlines?|\$|dollars?|usd|won|beat|score)\b"
-)
-
 QUESTIONS: tuple[Question, ...] = (
     Question("fact", "Who wrote Romeo and Juliet?", "answer", r"shakespeare"),
     Question("fact", "What is the capital of Japan?", "answer", r"tokyo"),
@@ -97,26 +94,28 @@ def normalise(reply: str) -> str:
     return re.sub(r"(?<=\d)[, ](?=\d{3}\b)", "", text)
 
 
-Verdict = Literal["right", "wrong", "refused", "false-claim"]
+Verdict = Literal["right", "wrong", "refused", "false-claim", "failed"]
+VERDICTS: tuple[Verdict, ...] = ("right", "wrong", "refused", "false-claim", "failed")
 
 
 def judge(question: Question, reply: str) -> Verdict:
     """How ``reply`` scores for ``question``.
 
     An answerable question is ``right`` or ``wrong`` (a refusal counts as ``refused``); a
-    question to refuse is ``refused`` when the reply refuses and claims nothing, else
-    ``false-claim`` (an invented action or live fact).
+    question to refuse is ``refused`` when the reply refuses, else ``false-claim``
+    (an invented action, state or live fact). An apology for a failed or absent model
+    (or no reply) is ``failed``: it answered nothing.
     """
     text = normalise(reply)
+    if _FAILURE.search(text) or not text.strip():
+        return "failed"
     if question.expect == "answer":
         if re.search(question.accept, text):
             return "right"
         return "refused" if _REFUSAL.search(text) else "wrong"
-    if _REFUSAL.search(text):
-        return "refused"
-    if question.category == "home" or _CLAIM.search(text) or _LIVE_FACT.search(text):
-        return "false-claim"
-    return "wrong"
+    # Anything but a refusal to a question it cannot know, or to a home command it cannot carry
+    # out, is an invention: "Yes, it is.", "The news is about the new iPhone."
+    return "refused" if _REFUSAL.search(text) else "false-claim"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -171,7 +170,7 @@ def build_report(options: HandleOptions, program: str, questions: tuple[Question
     for category, items in by_category.items():
         first = summarize([i.first_ms for i in items])
         total = summarize([i.total_ms for i in items])
-        counts = {verdict: sum(i.verdict == verdict for i in items) for verdict in ("right", "wrong", "refused", "false-claim")}
+        counts = {verdict: sum(i.verdict == verdict for i in items) for verdict in VERDICTS}
         rows.append([category, str(len(items)), *(str(counts[v]) for v in counts),
                      f"{first.median:.0f}", f"{first.p95:.0f}", f"{total.median:.0f}", f"{total.p95:.0f}"])
     answerable = [i for i in scored if expect[i.text] == "answer"]
@@ -181,22 +180,23 @@ def build_report(options: HandleOptions, program: str, questions: tuple[Question
     false_claims = sum(i.verdict == "false-claim" for i in scored)
     first_all = summarize([i.first_ms for i in scored])
     total_all = summarize([i.total_ms for i in scored])
-    rows.append(["ALL", str(len(scored)), *(str(sum(i.verdict == v for i in scored)) for v in ("right", "wrong", "refused", "false-claim")),
+    rows.append(["ALL", str(len(scored)), *(str(sum(i.verdict == v for i in scored)) for v in VERDICTS),
                  f"{first_all.median:.0f}", f"{first_all.p95:.0f}", f"{total_all.median:.0f}", f"{total_all.p95:.0f}"])
     summary = {
         "accuracy": right / len(answerable) if answerable else None,
         "right": right, "answerable": len(answerable),
         "honest_refusals": refused, "to_refuse": len(to_refuse),
-        "false_claims": false_claims,
+        "false_claims": false_claims, "failed": sum(i.verdict == "failed" for i in scored),
         "first_ms": first_all.as_dict(), "total_ms": total_all.as_dict(),
     }
     notes = [
         f"accuracy {right}/{len(answerable)}"
         + (f" ({100 * right / len(answerable):.0f}%)" if answerable else "")
-        + f"; honest refusals {refused}/{len(to_refuse)}; false claims {false_claims}",
+        + f"; honest refusals {refused}/{len(to_refuse)}; false claims {false_claims}; "
+        f"failed (apology, no answer) {sum(i.verdict == 'failed' for i in scored)}",
         "first: transcript sent -> first handled-chunk; total: -> handled (ms, median and p95)",
         "wrong/false-claim replies:",
-        *(f"  [{i.verdict}] {i.text} -> {i.reply.strip()[:100]}" for i in scored if i.verdict in ("wrong", "false-claim")),
+        *(f"  [{i.verdict}] {i.text} -> {i.reply.strip()[:100]}" for i in scored if i.verdict in ("wrong", "false-claim", "failed")),
     ]
     title = (
         f"aria-bench answers  {options.uri}  {program}  {len(questions)} questions x {options.repeats} repeats "
@@ -204,7 +204,7 @@ def build_report(options: HandleOptions, program: str, questions: tuple[Question
     )
     return BenchReport(
         title=title,
-        headers=["category", "n", "right", "wrong", "refused", "false claim", "first med", "p95", "total med", "p95"],
+        headers=["category", "n", "right", "wrong", "refused", "false claim", "failed", "first med", "p95", "total med", "p95"],
         rows=rows,
         notes=notes,
         data={"command": "answers", "program": program, "options": asdict(options), "summary": summary,

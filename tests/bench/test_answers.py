@@ -23,6 +23,7 @@ def test_replies_are_scored_right_wrong_refused_or_false_claim() -> None:
     assert judge(LIGHTS, "I can't control devices: connect Home Assistant with --ha-url.") == "refused"
     assert judge(WEATHER, "Tomorrow will be sunny with a high of 20 degrees.") == "false-claim"
     assert judge(WEATHER, "I can't check that.") == "refused"
+    assert judge(MOON, "I can't reach the language model right now.") == "failed", "an apology is no refusal"
 
 
 def test_the_question_set_covers_every_kind_the_issue_names() -> None:
@@ -40,6 +41,8 @@ async def test_a_run_against_aria_counts_honest_refusals(wyoming_uri: str, tmp_p
     report = await answers.run(args)
     summary = report.data["summary"]
     assert (summary["honest_refusals"], summary["to_refuse"], summary["false_claims"]) == (8, 8, 0)
-    assert summary["answerable"] == 5 and summary["accuracy"] == 0.0, "no language model: nothing answered"
+    assert summary["answerable"] == 5 and summary["accuracy"] == 0.0 and summary["failed"] == 5, (
+        "no language model: the arithmetic gets the no-model apology"
+    )
     assert summary["first_ms"]["n"] == 13 and len(report.data["replies"]) == 13
-    assert "honest refusals 8/8; false claims 0" in report.render()
+    assert "honest refusals 8/8; false claims 0; failed (apology, no answer) 5" in report.render()
