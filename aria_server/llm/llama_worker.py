@@ -120,11 +120,17 @@ class Worker:
 
     def _load(self, request: Message) -> None:
         import llama_cpp  # only here: importing it is what this process exists for
+        import numpy
 
         started = time.perf_counter()
         self.llama = llama_cpp.Llama(
             model_path=request["path"], n_ctx=request["n_ctx"], n_threads=request["threads"], verbose=False
         )
+        # llama-cpp-python keeps an n_batch x n_vocab array of logits that nothing reads without
+        # logprobs (sampling reads llama.cpp's own), and copies it into every saved state: 311 MB
+        # a state for Qwen's 151,936-token vocabulary, uncounted by the cache's capacity. One row
+        # keeps its code paths working and each cached state at its KV size.
+        self.llama.scores = numpy.zeros((1, self.llama.n_vocab()), dtype=numpy.single)
         if request.get("cache_bytes"):
             # Each finished generation's KV state, keyed by its tokens: a conversation that another
             # one interrupted resumes from its own longest cached prefix (bounded, LRU).

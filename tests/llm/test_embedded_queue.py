@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import psutil
+
 from aria_server.llm.base import ChatMessage
 from aria_server.llm.fallback import LlmChain
 from aria_server.llm.llama_cpp import LlamaCppBackend
@@ -35,7 +37,13 @@ async def test_turns_queued_behind_others_do_not_time_out_or_mark_the_model_down
     await chain.aclose()
 
 
+def worker_rss_mib(backend: LlamaCppBackend) -> float:
+    assert backend._worker.pid is not None
+    return psutil.Process(backend._worker.pid).memory_info().rss / 2**20
+
+
 async def test_a_long_conversation_keeps_its_cached_prefix_when_others_interleave(embedded: LlamaCppBackend) -> None:
+    rss_before = worker_rss_mib(embedded)
     history: list[ChatMessage] = [{"role": "system", "content": SYSTEM}]
     for question in ["Name a fruit.", "Name a colour.", "Name an animal.", "Name a country.", "Name a city."]:
         history.append({"role": "user", "content": question})
@@ -52,3 +60,6 @@ async def test_a_long_conversation_keeps_its_cached_prefix_when_others_interleav
     # Only the last reply and the new question were evaluated; the rest came from the RAM cache.
     last_two = sum(await embedded.count_tokens([history[-2]["content"], history[-1]["content"]]))
     assert evaluated <= last_two + 16 < whole, (evaluated, last_two, whole)
+    # Seven cached states cost their KV size, not a copy of llama-cpp-python's logits array each
+    # (which took this worker from 215 to 396 MiB before the worker trimmed it).
+    assert worker_rss_mib(embedded) - rss_before < 64
