@@ -29,7 +29,7 @@ SUBCOMMANDS: tuple[str, ...] = ("stt", "tts", "handle", "turn")
 """Subcommands listed first, in this order; ``handle`` and ``turn`` are reserved until their
 modules exist. Any other module of this package that provides the three names is added after."""
 
-_NOT_SUBCOMMANDS = frozenset({"clips", "cpu", "errors", "make_clips", "numbers", "report", "rss", "stats", "wer", "wire"})
+_NOT_SUBCOMMANDS = frozenset({"children", "clips", "cpu", "errors", "make_clips", "numbers", "report", "rss", "stats", "wer", "wire"})
 """Helper modules: never imported as subcommands."""
 
 
@@ -121,7 +121,11 @@ async def _run(module: Any, args: argparse.Namespace) -> BenchReport:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: 0 on success, 1 when the benchmark failed, 2 for bad usage."""
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except ModuleNotFoundError as err:  # a satellite-only install has the entry point, not the client
+        print(f"aria-bench: {err.name} is missing: pip install 'aria-voice[bench]'", file=sys.stderr)
+        return 2
     args, unknown = parser.parse_known_args(argv)
     if args.module is None:
         print(f"aria-bench: '{args.command}' is reserved and not available in this version", file=sys.stderr)

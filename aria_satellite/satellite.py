@@ -31,6 +31,7 @@ from wyoming.tts import Synthesize
 from wyoming.wake import Detection
 
 from aria_wire.audio import loudness_dbfs
+from aria_wire.extensions import PLAYBACK_STARTED, from_aria_server
 from aria_wire.reconnect import Backoff, reconnecting
 from aria_wire.wake import WakeGate, WakeHit, WakeModel
 
@@ -48,8 +49,6 @@ from .vad import SileroSpeech, SpeechOnset
 
 _LOGGER = logging.getLogger(__name__)
 
-PLAYBACK_STARTED = "playback-started"
-"""Aria event type: the first sample of the server's audio is playing now (``played`` ends it)."""
 ECHO_SHARE_LIMIT = 0.5
 """A frame whose energy is more than this share our own playback is not the user speaking."""
 
@@ -115,6 +114,8 @@ class Satellite:
         self._analyser = ThreadPoolExecutor(1, thread_name_prefix="satellite-analysis")
         self._mic_wanted = asyncio.Event()
         self._reply: str | None = None
+        self._aria_server = False
+        """Whether the current server is Aria's (it may be sent Aria-only events)."""
         self._deadline_ns: int | None = None
         self._changed = asyncio.Event()
         self._speech_running = False
@@ -243,7 +244,9 @@ class Satellite:
         )
         for pcm in self.preroll.frames(preroll):
             self._send(AudioChunk(rate=MIC_RATE, width=2, channels=1, audio=pcm).event())
-        self._send(StreamingStarted().event())
+        if self._aria_server:
+            # Official satellites send these to their event service only; Home Assistant does not know them.
+            self._send(StreamingStarted().event())
         self.preroll.clear()
         self.onset.reset()
         self._deadline_ns = time.monotonic_ns() + int(self.settings.max_stream_s * 1e9)
@@ -253,7 +256,9 @@ class Satellite:
             self.player.play("chime", awake_chime(self.player.sink.rate), self.player.sink.rate)
 
     def _stop_streaming(self, next_state: State, reason: str) -> None:
-        self._send(AudioStop().event(), StreamingStopped().event())
+        self._send(AudioStop().event())
+        if self._aria_server:
+            self._send(StreamingStopped().event())
         self._deadline_ns = time.monotonic_ns() + int(self.settings.reply_timeout_s * 1e9)
         self.machine.to(next_state, reason)
         self.timing.write("streaming-stopped", reason=reason, turn=self.turns)
@@ -263,7 +268,8 @@ class Satellite:
     def _on_playback_started(self, stream: str, t_ns: int) -> None:
         if stream.startswith("reply"):
             self.timing.write("playback-started", t_ns, turn=self.turns)
-            self._send(Event(type=PLAYBACK_STARTED, data={"timestamp": t_ns // 1_000_000}))
+            if self._aria_server:  # an Aria-only event (aria_wire.extensions)
+                self._send(Event(type=PLAYBACK_STARTED, data={"timestamp": t_ns // 1_000_000}))
 
     def _on_playback_finished(self, stream: str, completed: bool) -> None:
         if not stream.startswith("reply"):
@@ -290,6 +296,7 @@ class Satellite:
     async def on_server_event(self, event: Event) -> None:
         """React to one event from the current server."""
         if RunSatellite.is_type(event.type):
+            self._aria_server = from_aria_server(event)
             self._mic_wanted.set()
             self.machine.to(State.WAITING, "run-satellite")
         elif PauseSatellite.is_type(event.type):
@@ -339,6 +346,7 @@ class Satellite:
 
     async def on_server_lost(self) -> None:
         """The server went away or was replaced: drop this turn entirely."""
+        self._aria_server = False  # the next server says who it is in its run-satellite
         self._reset("server lost")
 
     def _reset(self, reason: str) -> None:

@@ -28,7 +28,9 @@ class Timers:
             updated = TimerUpdated.from_event(event)
             _LOGGER.info("timer %s updated (%d s left)", updated.id, updated.total_seconds)
         elif TimerCancelled.is_type(event.type):
-            self.active.pop(TimerCancelled.from_event(event).id, None)
+            cancelled = TimerCancelled.from_event(event)
+            self.active.pop(cancelled.id, None)
+            _LOGGER.info("timer %s cancelled", cancelled.id)
         elif TimerFinished.is_type(event.type):
             finished = TimerFinished.from_event(event)
             self.active.pop(finished.id, None)

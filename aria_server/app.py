@@ -1,4 +1,9 @@
-"""Runs the server: load models, open the Wyoming port and the HTTP API, advertise, serve until a signal."""
+"""Runs the server: load models, open the Wyoming port and the HTTP API, advertise, serve until a signal.
+
+Everything is built once from ``services.load_services`` (the composition root) and torn down
+in reverse order by one ``AsyncExitStack``, so a failure half-way through start-up still closes
+what was already open.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,13 @@ import logging
 import signal
 import socket
 
-from aria_wire.framing import FrameLimits
 from aria_wire.zeroconf import WyomingAdvertisement
 
-from .http.app import HttpServer, start_http
-from .http.prometheus import TurnMetrics
+from .http.app import start_http
 from .satellites.factory import create_manager
-from .satellites.manager import SatelliteManager
-from .services import aclose_services, load_services
+from .services import Services, aclose_services, load_services
 from .settings import ServerSettings
-from .wyoming.handler import AriaEventHandler, Services
+from .wyoming.handler import AriaEventHandler
 from .wyoming.server import WyomingServer
 
 _LOGGER = logging.getLogger(__name__)
@@ -26,44 +28,31 @@ _LOGGER = logging.getLogger(__name__)
 
 def create_wyoming_server(settings: ServerSettings, services: Services) -> WyomingServer:
     """The Wyoming server for these services (not yet started)."""
-    limits = FrameLimits(
-        max_line_bytes=settings.wyoming.max_line_bytes,
-        max_data_bytes=settings.wyoming.max_data_bytes,
-        max_payload_bytes=settings.wyoming.max_payload_bytes,
-    )
-    factory = functools.partial(AriaEventHandler, services=services, limits=limits)
-    return WyomingServer(settings.host, settings.wyoming.port, limits, factory)
+    factory = functools.partial(AriaEventHandler, services=services, limits=services.limits)
+    return WyomingServer(settings.host, settings.wyoming.port, services.limits, factory)
 
 
 async def serve(settings: ServerSettings, stop: asyncio.Event) -> None:
-    """Serve until ``stop`` is set, then shut down cleanly."""
+    """Serve until ``stop`` is set, then shut down cleanly (last started, first stopped)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    services = await load_services(settings)
-    wyoming = create_wyoming_server(settings, services)
-    advertisement: WyomingAdvertisement | None = None
-    satellites: SatelliteManager | None = None
-    http: HttpServer | None = None
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        services = await load_services(settings)
+        stack.push_async_callback(aclose_services, services)
+        wyoming = create_wyoming_server(settings, services)
+        stack.push_async_callback(wyoming.stop)
         await wyoming.start()
-        metrics = TurnMetrics()
-        satellites = create_manager(settings, services, wyoming.port, on_turn=metrics.satellite_turn)
+        satellites = create_manager(settings, services, wyoming.port)
+        stack.push_async_callback(satellites.stop)
         await satellites.start()
-        http = await start_http(settings, services, satellites, metrics)
+        http = await start_http(settings, services, satellites)
+        stack.push_async_callback(http.stop)
         if settings.zeroconf:
             advertisement = WyomingAdvertisement(f"aria-{socket.gethostname()}", settings.host, wyoming.port)
+            stack.push_async_callback(advertisement.stop)
             await advertisement.start()
         _LOGGER.info("Aria is ready: Wyoming tcp://%s:%d", settings.host, wyoming.port)
         await stop.wait()
         _LOGGER.info("stopping")
-    finally:
-        if http is not None:
-            await http.stop()
-        if satellites is not None:
-            await satellites.stop()
-        if advertisement is not None:
-            await advertisement.stop()
-        await wyoming.stop()
-        await aclose_services(services)
 
 
 async def run(settings: ServerSettings) -> None:

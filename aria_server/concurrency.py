@@ -9,14 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-_DONE = object()
 
 
 def model_executor(name: str, threads: int = 1) -> ThreadPoolExecutor:
@@ -32,16 +30,3 @@ async def run_blocking(
     ctx = contextvars.copy_context()
     call = functools.partial(ctx.run, fn, *args, **kwargs)
     return await loop.run_in_executor(executor, call)
-
-
-async def iterate_in_thread(executor: Executor | None, iterator: Iterator[T]) -> AsyncIterator[T]:
-    """Pull each item of a blocking iterator in ``executor``, yielding it on the loop."""
-
-    def next_item() -> object:
-        return next(iterator, _DONE)
-
-    while True:
-        item = await run_blocking(executor, next_item)
-        if item is _DONE:
-            return
-        yield item  # type: ignore[misc]

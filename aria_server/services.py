@@ -1,25 +1,72 @@
-"""Loads the models named in the settings, once, off the event loop, and warms them up."""
+"""The composition root: what every face shares, built once.
+
+``load_services`` loads the models named in the settings (once, off the event loop, warmed up)
+and builds around them the one voice pipeline, the one metrics registry with its turn recorder,
+and the one set of Wyoming frame limits. The Wyoming server, the satellite manager and the HTTP
+app all receive this ``Services``; none of them builds a pipeline, a registry or limits itself.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from wyoming.info import Info
+
+from aria_wire.framing import FrameLimits
+
 from .concurrency import run_blocking
+from .conversation.agent import Agent
 from .conversation.factory import create_agent
-from .settings import ServerSettings
+from .pipeline.runner import TurnRecorder
+from .pipeline.turn import VoicePipeline
+from .settings import ServerSettings, WyomingSettings
 from .stt.faster_whisper import WhisperDecoder
 from .stt.service import SpeechService
 from .tts.base import TtsEngine
 from .tts.piper import PiperEngine
 from .tts.service import SpeechSynthesis
 from .tts.voices import resolve_voice
+from .turn_metrics import TurnMetrics
+from .vad.end_of_turn import SmartTurn, resolve_turn_model
 from .vad.silero import SileroVad
-from .wyoming.handler import Services
 from .wyoming.info import build_info
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def frame_limits(settings: WyomingSettings) -> FrameLimits:
+    """The Wyoming frame limits of the settings (every Wyoming link of the server uses them)."""
+    return FrameLimits(
+        max_line_bytes=settings.max_line_bytes,
+        max_data_bytes=settings.max_data_bytes,
+        max_payload_bytes=settings.max_payload_bytes,
+    )
+
+
+@dataclass
+class Services:
+    """What the faces may use; a stage is None where the server runs without it.
+
+    ``pipeline`` and ``recorder`` are derived here, once: without a conversation agent there is
+    no pipeline (satellites then connect but answer ``no-agent``).
+    """
+
+    info: Info
+    stt: SpeechService | None
+    tts: SpeechSynthesis | None
+    agent: Agent | None = None
+    limits: FrameLimits = field(default_factory=lambda: frame_limits(WyomingSettings()))
+    metrics: TurnMetrics = field(default_factory=TurnMetrics)
+    """Counters and histograms over every finished turn, every face (``GET /metrics``)."""
+    pipeline: VoicePipeline | None = field(init=False)
+    recorder: TurnRecorder = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pipeline = VoicePipeline(self.stt, self.agent, self.tts) if self.agent is not None else None
+        self.recorder = TurnRecorder(self.metrics, self.agent.store if self.agent is not None else None)
 
 
 def voice_dirs(settings: ServerSettings) -> list[Path]:
@@ -44,7 +91,11 @@ def _load_tts_engine(name: str, settings: ServerSettings) -> TtsEngine:
 def _load_stt(settings: ServerSettings) -> SpeechService:
     decoder = WhisperDecoder(settings.stt)
     decoder.warm_up()
-    return SpeechService(decoder, SileroVad(), settings.vad, settings.wyoming.max_audio_seconds)
+    end_of_turn = None
+    if (turn_model := resolve_turn_model(settings.vad.end_of_turn_model)) is not None:
+        end_of_turn = SmartTurn(turn_model)
+        end_of_turn.warm_up()
+    return SpeechService(decoder, SileroVad(), settings.vad, settings.wyoming.max_audio_seconds, end_of_turn)
 
 
 def _load_tts(settings: ServerSettings) -> SpeechSynthesis:
@@ -66,7 +117,9 @@ async def load_services(settings: ServerSettings) -> Services:
         await agent.aclose()
         raise
     _LOGGER.info("models loaded and warmed up in %.1f s", time.perf_counter() - started)
-    return Services(info=build_info(stt, tts, agent), stt=stt, tts=tts, agent=agent)
+    return Services(
+        info=build_info(stt, tts, agent), stt=stt, tts=tts, agent=agent, limits=frame_limits(settings.wyoming)
+    )
 
 
 async def aclose_services(services: Services) -> None:

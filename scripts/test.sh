@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARIA_EXTRAS="${ARIA_EXTRAS:-all,test}" ARIA_WITH_BROWSER=1 bash scripts/setup.sh
+# Home Assistant core for tests/homeassistant (its own venv, cached; ARIA_SKIP_HA=1 leaves it out,
+# and the tier then skips with the reason).
+if [ "${ARIA_SKIP_HA:-0}" != 1 ]; then bash scripts/ha-setup.sh; fi
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

@@ -12,9 +12,8 @@ from aria_bench.numbers import spell_numbers
 from aria_server.app import create_wyoming_server
 from aria_server.config import validate_tree
 from aria_server.llm.gguf import bundled_gguf
-from aria_server.services import close_services, load_services
+from aria_server.services import Services, close_services, load_services
 from aria_server.settings import ServerSettings
-from aria_server.wyoming.handler import Services
 from aria_server.wyoming.server import WyomingServer
 from tests.llm.servers import TEST_MODEL, RunningServer, llama_cpp_server, ollama_proxy
 
@@ -97,3 +96,17 @@ async def ollama_server(llama_server: RunningServer, tmp_path_factory: pytest.Te
     workdir = tmp_path_factory.mktemp("ollama-proxy")
     async with ollama_proxy(llama_server.url, workdir, workdir / "proxy.log") as server:
         yield server
+
+
+class AudioClock:
+    """A clock that moves with the audio fed (``advance`` by each chunk's duration): a session
+    sees a live microphone, however fast the test feeds it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -48,6 +48,19 @@ def test_repeatable_and_boolean_options() -> None:
     assert load_settings([], {"ARIA_SATELLITE": "tcp://a:1,tcp://b:2"}).satellite == ["tcp://a:1", "tcp://b:2"]
 
 
+def test_the_satellite_sessions_are_configured_like_every_other_section(tmp_path: Path) -> None:
+    config = tmp_path / "aria.toml"
+    config.write_text("[satellites]\nfollow_up_s = 9.5\nno_speech_s = 4\n")
+    settings = load_settings(
+        ["--config", str(config), "--satellites-wake-threshold", "0.7"], {"ARIA_SATELLITES_PING_INTERVAL_S": "2"}
+    )
+    assert settings.satellites.follow_up_s == 9.5 and settings.satellites.no_speech_s == 4.0
+    assert settings.satellites.wake_threshold == 0.7 and settings.satellites.ping_interval_s == 2.0
+    assert settings.satellite == [], "--satellite (addresses) is its own option"
+    with pytest.raises(ConfigError, match="satellites.follow_up_s"):
+        load_settings(["--satellites-follow-up-s", "-1"], {})
+
+
 @pytest.mark.parametrize(
     ("argv", "env", "names"),
     [

@@ -73,6 +73,10 @@ class Agent:
         """Whether ``text`` is already a whole request (a local intent matches it)."""
         return self.intents.matches(text, language)
 
+    def sounds_unfinished(self, text: str, language: str | None = None) -> bool:
+        """Whether ``text`` stops mid-sentence ("set a timer for"): the speaker is still thinking."""
+        return self.intents.sounds_unfinished(text, language)
+
     def supports_language(self, language: str | None) -> bool:
         """Whether a request in ``language`` (``en-US`` counts as ``en``; None as the default) is served."""
         if not language:
@@ -108,16 +112,21 @@ class Agent:
         return {**base, **self.chain.health()}
 
     async def reply(
-        self, conversation_id: str, text: str, *, language: str | None = None
+        self, conversation_id: str, text: str, *, language: str | None = None, timers_ring: bool = True
     ) -> AsyncGenerator[str, None]:
         """Text deltas of the answer; the turn is stored once the answer is complete.
+
+        ``timers_ring``: whether a timer set in this turn can ring where the user is (see
+        ``IntentHandler.handle``).
 
         Never raises for a failing model (the user hears a short apology instead); cancellation
         propagates, and a cancelled turn is not stored.
         """
         started = time.time()
         session = self.sessions.session_of(conversation_id)
-        local = self.intents.handle(text, language, conversation_id=conversation_id, session=session)
+        local = self.intents.handle(
+            text, language, conversation_id=conversation_id, session=session, timers_ring=timers_ring
+        )
         if local is not None:
             _LOGGER.debug("intent %s answered %r", local.intent, text)
             yield local.text

@@ -9,8 +9,11 @@ from typing import Protocol
 class ConversationAgent(Protocol):
     """Answers a user's text within a conversation, streaming text deltas."""
 
-    def reply(self, conversation_id: str, text: str, *, language: str | None = None) -> AsyncIterator[str]:
-        """Text deltas of the answer as they are produced.
+    def reply(
+        self, conversation_id: str, text: str, *, language: str | None = None, timers_ring: bool = True
+    ) -> AsyncIterator[str]:
+        """Text deltas of the answer as they are produced (``timers_ring``: False where a timer
+        set now would ring nowhere, so one is refused instead).
 
         Cancellable at any point (barge-in closes the iterator); the turn is stored in the
         conversation's history when the answer completes. Failures of the language model are
@@ -24,5 +27,13 @@ class ConversationAgent(Protocol):
 
         Cheap and side-effect free: it is asked about speculative transcripts while the user
         may still be speaking.
+        """
+        ...
+
+    def sounds_unfinished(self, text: str, language: str | None = None) -> bool:
+        """Whether ``text`` (a first-pass transcript at a pause) stops where no request ends
+        ("set a timer for"): the pipeline then waits longer before it stops listening.
+
+        Cheap and side-effect free, like ``is_complete_request``.
         """
         ...

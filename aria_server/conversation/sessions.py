@@ -53,6 +53,12 @@ class ConversationSessions:
         self._remember(session, entry)
         return entry.conversation_id
 
+    def restart(self, session: str) -> str:
+        """A new conversation for ``session`` now (the user asked to forget the context)."""
+        entry = _Entry(new_conversation_id(), self.clock())
+        self._remember(session, entry)
+        return entry.conversation_id
+
     def _remember(self, session: str, entry: _Entry) -> None:
         previous = self._sessions.get(session)
         if previous is not None and previous.conversation_id != entry.conversation_id:

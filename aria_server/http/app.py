@@ -11,17 +11,15 @@ from aiohttp import WSCloseCode, web
 from ..config_store import ConfigStore
 from ..conversation.agent import Agent
 from ..errors import ConfigError
-from ..pipeline.turn import VoicePipeline
 from ..satellites.manager import SatelliteManager
+from ..services import Services
 from ..settings import ServerSettings
-from ..wyoming.handler import Services
 from .appliers import APPLIERS
 from .auth import AccessPolicy, access_middleware, load_or_create_token, token_required
 from .errors import error_middleware
-from .keys import AGENT, CONFIG, METRICS, PIPELINE, SATELLITES, SERVICES, SOCKETS
+from .keys import AGENT, CONFIG, METRICS, SATELLITES, SERVICES, SOCKETS
 from .live_config import LiveConfig
 from .models import check_stt_model, check_tts_voice
-from .prometheus import TurnMetrics
 from .routes import setup_routes
 from .static import WEB_DIR
 
@@ -40,15 +38,13 @@ async def _close_sockets(app: web.Application) -> None:
 def create_app(
     config: LiveConfig,
     services: Services,
-    pipeline: VoicePipeline,
     *,
     agent: Agent,
     satellites: SatelliteManager | None,
-    metrics: TurnMetrics,
     token: str | None,
     web_dir: Path = WEB_DIR,
 ) -> web.Application:
-    """The HTTP API, ``/ws`` and the dashboard over the given services.
+    """The HTTP API, ``/ws`` and the dashboard over the given services (their pipeline and metrics).
 
     ``token`` None serves without one (the caller decided the bind address allows it);
     the error middleware is outermost so access refusals get the same JSON body.
@@ -61,8 +57,7 @@ def create_app(
     app[CONFIG] = config
     app[SERVICES] = services
     app[AGENT] = agent
-    app[PIPELINE] = pipeline
-    app[METRICS] = metrics
+    app[METRICS] = services.metrics
     if satellites is not None:
         app[SATELLITES] = satellites
     app[SOCKETS] = set()
@@ -105,9 +100,7 @@ class HttpServer:
         await self._runner.cleanup()
 
 
-async def start_http(
-    settings: ServerSettings, services: Services, satellites: SatelliteManager | None, metrics: TurnMetrics
-) -> HttpServer:
+async def start_http(settings: ServerSettings, services: Services, satellites: SatelliteManager | None) -> HttpServer:
     """Open the persisted configuration, decide on the token, bind and log the URL."""
     if services.agent is None:
         raise ConfigError("the HTTP API needs the conversation agent", code="no-agent")
@@ -115,10 +108,7 @@ async def start_http(
     config = LiveConfig(settings, store, APPLIERS, checks={"stt.model": check_stt_model, "tts.voice": check_tts_voice})
     needs_token = token_required(settings.host, settings.http.require_token)
     token = await load_or_create_token(settings.data_dir) if needs_token else None
-    pipeline = VoicePipeline(services.stt, services.agent, services.tts)
-    app = create_app(
-        config, services, pipeline, agent=services.agent, satellites=satellites, metrics=metrics, token=token
-    )
+    app = create_app(config, services, agent=services.agent, satellites=satellites, token=token)
     server = HttpServer(app, settings.host, settings.http.port)
     await server.start()
     _LOGGER.info("HTTP API on %s (dashboard: %s/)%s", server.url, server.url, "; the API token is required" if token else "")

@@ -1,4 +1,5 @@
-"""``GET /conversations`` and ``GET /conversations/{id}``: the stored history with per-turn spans."""
+"""``GET /conversations``, ``GET`` and ``DELETE /conversations/{id}``: the stored history with per-turn
+spans, and a way to forget one conversation for good."""
 
 from __future__ import annotations
 
@@ -40,3 +41,11 @@ async def get_conversation(request: web.Request) -> web.Response:
     if record is None:
         raise RequestError(f"no conversation {conversation_id!r}", "unknown-conversation", status=404)
     return web.json_response({**asdict(record.summary), "turns": [asdict(turn) for turn in record.turns]})
+
+
+async def delete_conversation(request: web.Request) -> web.Response:
+    """Forget one conversation and its turns (204); a follow-up then starts a new one."""
+    conversation_id = request.match_info["id"]
+    if not await request.app[AGENT].store.delete_conversation(conversation_id):
+        raise RequestError(f"no conversation {conversation_id!r}", "unknown-conversation", status=404)
+    return web.Response(status=204)

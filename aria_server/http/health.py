@@ -17,7 +17,7 @@ from aiohttp import web
 from .. import __version__
 from ..conversation.agent import Agent
 from ..satellites.manager import SatelliteManager
-from ..wyoming.handler import Services
+from ..services import Services
 from .keys import AGENT, SATELLITES, SERVICES
 
 Status = Literal["ok", "degraded", "down", "disabled"]

@@ -5,20 +5,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..conversation.agent import Agent
-from ..pipeline.turn import VoicePipeline
 from ..satellites.manager import SatelliteManager
-from ..wyoming.handler import Services
+from ..services import Services
+from ..turn_metrics import TurnMetrics
 from .live_config import LiveConfig
-from .prometheus import TurnMetrics
 
 SERVICES = web.AppKey("services", Services)
-"""The loaded stage services shared with the Wyoming face."""
+"""The shared services (the composition root's): ``/ws`` runs its turns on their pipeline."""
 
 AGENT = web.AppKey("agent", Agent)
 """The conversation agent (its history store backs ``/conversations``)."""
-
-PIPELINE = web.AppKey("pipeline", VoicePipeline)
-"""The one voice pipeline; ``/ws`` runs its turns through it."""
 
 SATELLITES = web.AppKey("satellites", SatelliteManager)
 """The satellite manager (state listing, announcements); absent when the server has none."""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..turn_metrics import CONTENT_TYPE
 from .keys import METRICS, SATELLITES, SOCKETS
 
 
 async def get_metrics(request: web.Request) -> web.Response:
-    """Prometheus text exposition (format 0.0.4)."""
+    """Prometheus text exposition (``prometheus_client``'s text format)."""
     gauges: dict[str, tuple[str, float]] = {"aria_ws_connections": ("Open /ws connections.", len(request.app[SOCKETS]))}
     manager = request.app.get(SATELLITES)
     if manager is not None:
         gauges["aria_satellites_connected"] = ("Satellites with a connection up.", manager.connected_count())
         gauges["aria_satellites_known"] = ("Satellites configured or discovered.", len(manager.sessions))
-    return web.Response(text=request.app[METRICS].render(gauges), content_type="text/plain", charset="utf-8")
+    return web.Response(body=request.app[METRICS].render(gauges), headers={"Content-Type": CONTENT_TYPE})

@@ -19,7 +19,7 @@ from ..errors import AriaError, ConfigError
 from ..llm.gguf import MODELS_DIR
 from ..services import voice_dirs
 from ..settings import ServerSettings
-from ..stt.faster_whisper import BUNDLED_MODEL, bundled_model_path
+from ..stt import bundled
 from ..tts.voices import installed_voices, resolve_voice
 from .keys import AGENT, CONFIG, SERVICES
 
@@ -99,9 +99,11 @@ def stt_models(settings: ServerSettings) -> list[ModelEntry]:
     Blocking (scans directories).
     """
     found: dict[str, ModelEntry] = {}
-    bundled = bundled_model_path()
-    if bundled is not None:
-        found[BUNDLED_MODEL] = ModelEntry(BUNDLED_MODEL, "Whisper tiny.en (bundled)", str(bundled), ("en",))
+    for model in bundled.BUNDLED.values():
+        if bundled.is_installed(model.name):
+            languages = ("en",) if model.english_only else ()
+            path = bundled.assembled_dir(model.name)
+            found[model.name] = ModelEntry(model.name, model.description, str(path) if path else None, languages)
     directory = settings.data_dir / STT_MODELS_DIR
     if directory.is_dir():
         for model_dir in sorted(directory.iterdir()):
@@ -116,7 +118,7 @@ def stt_models(settings: ServerSettings) -> list[ModelEntry]:
 
 def _stt_model_problem(settings: ServerSettings) -> str | None:
     name = settings.stt.model
-    if Path(name).expanduser().is_dir() or (name == BUNDLED_MODEL and bundled_model_path() is not None):
+    if Path(name).expanduser().is_dir() or bundled.is_installed(name):
         return None
     from faster_whisper.utils import download_model
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import __version__
+from .api_route import Route
 from .ws_messages import ClientMessage
-
-if TYPE_CHECKING:
-    from .routes import Route
 
 _REF = "#/components/schemas/{model}"
 

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
-from pydantic import BaseModel
 
 from ..settings import ServerSettings
 from . import config_views, conversations, health, metrics, models, openapi, satellites, static, ws
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@dataclass(frozen=True)
-class Route:
-    """One API route and what the OpenAPI description says about it."""
-
-    method: str
-    path: str
-    handler: Handler
-    summary: str
-    body: type[BaseModel] | None = None
-    """The JSON body it accepts, when it takes one (validated the same way)."""
-
+from .api_route import Route
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/health", health.get_health, "Overall and per-stage health (503 when down)"),
@@ -43,6 +26,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("GET", "/conversations", conversations.list_conversations, "Stored conversations, most recent first"),
     Route("GET", "/conversations/{id}", conversations.get_conversation, "One conversation's turns with per-stage spans"),
+    Route("DELETE", "/conversations/{id}", conversations.delete_conversation, "Forget one conversation and its turns"),
     Route("GET", "/metrics", metrics.get_metrics, "Prometheus text: turns, stage latency histograms, errors, satellites"),
     Route("GET", "/ws", ws.websocket, "The conversation WebSocket (JSON messages and binary PCM frames)"),
 )

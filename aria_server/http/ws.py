@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 
 from aiohttp import WSMsgType, web
 
 from ..errors import AriaError, ProtocolError
+from ..pipeline.runner import TurnRunner
 from .errors import RequestError
-from .keys import AGENT, CONFIG, METRICS, PIPELINE, SOCKETS
+from .keys import AGENT, CONFIG, SERVICES, SOCKETS
 from .ws_messages import parse_client_message
 from .ws_session import WsSession
 
@@ -41,18 +43,16 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(max_msg_size=settings.http.max_ws_message_bytes, heartbeat=HEARTBEAT_S)
     await ws.prepare(request)
     agent = request.app[AGENT]
-    session = WsSession(
-        ws,
-        request.app[PIPELINE],
-        conversation_id=conversation_id,
-        model=agent.health().get("model") or settings.llm.backend,
-        metrics=request.app[METRICS],
-        history=agent.store,
+    services = request.app[SERVICES]
+    client = f"ws-{uuid.uuid4().hex[:12]}"
+    runner = TurnRunner(
+        services.pipeline, services.recorder, face="ws", name=f"ws-turn {client}", conversations=agent.sessions
     )
+    session = WsSession(ws, runner, client=client, model=agent.health().get("model") or settings.llm.backend)
     sockets = request.app[SOCKETS]
     sockets.add(ws)
     try:
-        await session.hello()
+        await session.hello(conversation_id)
         async for msg in ws:
             try:
                 if msg.type is WSMsgType.TEXT:

@@ -38,9 +38,6 @@ SAMPLES_PER_FRAME = 512
 INPUT_FORMAT = MODEL_FORMAT
 """Microphone audio on ``/ws``: 16 kHz, 16-bit, mono."""
 
-REPLY_FRAME_BYTES = 8192
-"""Reply audio is split into binary frames of at most this many bytes."""
-
 
 class Command(StrEnum):
     """What a ``command`` message can ask."""

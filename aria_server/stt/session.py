@@ -8,6 +8,13 @@ Given ``is_complete`` (the voice pipeline's "is this a whole local request?"), t
 runs a quick, rougher decode (``Decoder.decode_quick``). When its text is a whole request the
 full decode is skipped: the pipeline can stop listening at once (``early_transcript``) and the
 TTS gets the cores; otherwise the full decode follows as usual.
+
+The same pause judges whether the turn is over (``vad.complete_turn_end_ms`` /
+``incomplete_turn_end_ms``): words that stop mid-sentence ("set a timer for") make the turn wait
+longer than the end-of-speech silence; otherwise, when the semantic end-of-turn model hears a
+finished utterance, the turn ends after a short silence. A stream that arrives faster than real
+time (a client sending a recording) is already complete: no speculative work is started for it,
+so the one decode after ``audio-stop`` has the cores to itself.
 """
 
 from __future__ import annotations
@@ -26,7 +33,8 @@ from aria_wire.audio import MODEL_RATE, PcmFormat, ToModelFormat
 from ..concurrency import run_blocking
 from ..errors import AriaError, AudioFormatError, SttError
 from ..settings import VadSettings
-from ..vad.base import FRAME_SAMPLES, VoiceActivityDetector
+from ..vad.base import FRAME_MS, FRAME_SAMPLES, VoiceActivityDetector
+from ..vad.end_of_turn import TurnCompletion
 from ..vad.endpointer import Endpointer, VadEvent, VadEventType
 from .base import Decoder, Transcript
 
@@ -36,6 +44,11 @@ _Decoded = tuple[list[str], str | None, float]
 """A full decode: segment texts, language, milliseconds."""
 _FirstPass = tuple[str, float]
 """A whole request heard by the quick first pass: its text, milliseconds."""
+
+AHEAD_OF_REAL_TIME_S = 0.5
+"""Audio this far ahead of the wall clock since the first chunk means a recording, not a microphone."""
+VERDICT_WAIT_S = 1.0
+"""Longest the endpointer waits for a pause's judgement before ending on the plain silence."""
 
 
 class StreamingSession:
@@ -53,8 +66,15 @@ class StreamingSession:
         vad_executor: Executor,
         max_seconds: float,
         is_complete: Callable[[str], bool] | None = None,
+        is_unfinished: Callable[[str], bool] | None = None,
+        endpointing: bool = False,
+        end_of_turn: TurnCompletion | None = None,
+        turn_executor: Executor | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        hotwords: str | None = None,
     ) -> None:
         self._decoder = decoder
+        self._hotwords = hotwords
         self._vad = vad.session()
         self._settings = vad_settings
         self._converter = ToModelFormat(fmt)
@@ -69,11 +89,29 @@ class StreamingSession:
         """The decode started at the last pause; None as its result: the first pass was enough."""
         self._speculated_last_frame: int | None = None
         self._is_complete = is_complete
+        self._is_unfinished = is_unfinished
         self._quick: asyncio.Future[_FirstPass | None] | None = None
         """The first pass's verdict at the last pause: the whole request heard, or None."""
+        self._end_of_turn = end_of_turn
+        self._turn_executor = turn_executor
+        self._endpointing = endpointing
+        # Only where silence ends the turn (satellites, /ws); a client that ends the audio itself
+        # (Home Assistant's asr) gets no use from the judgement.
+        self._judges_turns = endpointing and (vad_settings.complete_turn_end_ms > 0 or vad_settings.incomplete_turn_end_ms > 0)
+        self._clock = clock
+        self._first_chunk_at: float | None = None
+        self.batch = False
+        """True once the audio ran ahead of real time: a recording, decoded once at the end."""
+        self._verdict: asyncio.Future[None] | None = None
+        """Done once the current pause has been judged (or will not be)."""
+        self.turn_verdicts: list[str] = []
+        """How each pause was judged (``complete``, ``mid-sentence``, ``undecided``), for spans and tests."""
 
     async def feed(self, pcm: bytes) -> list[VadEvent]:
         """Add audio; returns the endpointer events it caused (speech start, pause, end)."""
+        now = self._clock()
+        if self._first_chunk_at is None:
+            self._first_chunk_at = now
         samples = self._converter.convert(pcm)
         if self._samples + len(samples) > self._max_samples:
             raise AudioFormatError(
@@ -81,12 +119,32 @@ class StreamingSession:
             )
         self._chunks.append(samples)
         self._samples += len(samples)
+        # Only a stream whose client ends it (Wyoming asr) can be a recording: where silence ends
+        # the turn, the audio is a live microphone by definition.
+        ahead_s = self._samples / MODEL_RATE - (now - self._first_chunk_at)
+        if not self.batch and not self._endpointing and ahead_s > AHEAD_OF_REAL_TIME_S:
+            self.batch = True
+            _LOGGER.debug("audio arrives faster than real time: no speculative decoding for this stream")
         probabilities = await run_blocking(self._vad_executor, self._vad.probabilities, samples)
+        await self._await_verdict_before_end(len(probabilities))
         events = self.endpointer.feed(probabilities)
         for event in events:
-            if event.type is VadEventType.PAUSE:
+            if event.type is VadEventType.PAUSE and not self.batch:
                 self._speculate()
         return events
+
+    async def _await_verdict_before_end(self, frames: int) -> None:
+        """Before these frames can reach the end-of-speech silence, let the pause's judgement land
+        (its audio waits upstream meanwhile), so a mid-sentence pause is never ended by a race."""
+        verdict = self._verdict
+        if verdict is None or verdict.done() or self.endpointer.end_after_ms is not None:
+            return
+        if self.endpointer.silence_ms() + frames * FRAME_MS < self._settings.end_of_speech_ms:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(verdict), VERDICT_WAIT_S)
+        except TimeoutError:
+            _LOGGER.debug("the pause was not judged within %.1f s: ending on silence", VERDICT_WAIT_S)
 
     def _speech_window(self) -> np.ndarray:
         """The audio from the first speech (minus padding) to the last speech (plus padding)."""
@@ -100,7 +158,7 @@ class StreamingSession:
 
     def _decode_call(self, samples: np.ndarray) -> _Decoded:
         started = time.perf_counter()
-        texts, language = self._decoder.decode(samples, self._language)
+        texts, language = self._decoder.decode(samples, self._language, self._hotwords)
         return texts, language, (time.perf_counter() - started) * 1000
 
     def _quick_call(self, samples: np.ndarray) -> tuple[str | None, float]:
@@ -110,7 +168,10 @@ class StreamingSession:
 
     def _speculate(self) -> None:
         self._speculated_last_frame = self.endpointer.last_speech_frame
-        self._quick = asyncio.get_running_loop().create_future() if self._is_complete is not None else None
+        loop = asyncio.get_running_loop()
+        self._quick = loop.create_future() if self._wants_first_pass else None
+        _settle(self._verdict)  # the previous pause's judgement is moot
+        self._verdict = loop.create_future() if self._judges_turns else None
         # A stale speculation still runs to completion in its thread; we only stop waiting for it.
         self._speculation = asyncio.create_task(
             self._speculative_decode(self._speech_window(), self._quick, self._speculated_last_frame),
@@ -118,24 +179,76 @@ class StreamingSession:
         )
         self._speculation.add_done_callback(_log_failure)
 
+    @property
+    def _wants_first_pass(self) -> bool:
+        return self._is_complete is not None or self._judges_turns
+
     async def _speculative_decode(
         self, window: np.ndarray, quick: asyncio.Future[_FirstPass | None] | None, last_frame: int | None
     ) -> _Decoded | None:
         """The full decode, or None when the first pass heard a whole request (its text in ``quick``)
         or when speech resumed meanwhile (the next pause decodes again; nobody reads this one)."""
-        if quick is not None and self._is_complete is not None:
+        verdict = self._verdict
+        try:
+            return await self._first_pass_then_decode(window, quick, verdict, last_frame)
+        finally:
+            _settle(verdict)
+
+    async def _first_pass_then_decode(
+        self,
+        window: np.ndarray,
+        quick: asyncio.Future[_FirstPass | None] | None,
+        verdict: asyncio.Future[None] | None,
+        last_frame: int | None,
+    ) -> _Decoded | None:
+        if quick is not None:
+            # The end-of-turn model runs on its own thread while the first pass decodes.
+            sounds_done = self._sounds_done(window) if self._judges_turns else None
             try:
                 text, quick_ms = await run_blocking(self._decode_executor, self._quick_call, window)
             except BaseException:
                 if not quick.done():
                     quick.set_result(None)  # failed or cancelled: no early verdict
+                if sounds_done is not None:
+                    sounds_done.cancel()
                 raise
-            whole = text if text and self._is_complete(text) else None
+            whole = text if text and self._is_complete is not None and self._is_complete(text) else None
             _LOGGER.debug("first pass heard %r in %.0f ms (a whole request: %s)", text, quick_ms, whole is not None)
             quick.set_result((whole, quick_ms) if whole else None)
             if whole or self.endpointer.last_speech_frame != last_frame:
+                if sounds_done is not None:
+                    sounds_done.cancel()
+                return None
+            if self._judges_turns:
+                await self._judge_turn(text or "", sounds_done, last_frame)
+            _settle(verdict)  # the endpointer need not wait for the full decode
+            if self.endpointer.last_speech_frame != last_frame:
                 return None
         return await run_blocking(self._decode_executor, self._decode_call, window)
+
+    def _sounds_done(self, window: np.ndarray) -> asyncio.Future[float] | None:
+        """The end-of-turn model's P(done) for this pause, computing on its thread (None: no model)."""
+        if self._end_of_turn is None or not self._settings.complete_turn_end_ms:
+            return None
+        return asyncio.ensure_future(run_blocking(self._turn_executor, self._end_of_turn.probability, window))
+
+    async def _judge_turn(self, text: str, sounds_done: asyncio.Future[float] | None, last_frame: int | None) -> None:
+        """Set how much silence ends this pause: longer mid-sentence, shorter when it sounds done."""
+        settings = self._settings
+        unfinished = self._is_unfinished is not None and self._is_unfinished(text)
+        if text and settings.incomplete_turn_end_ms and unfinished:
+            if sounds_done is not None:
+                sounds_done.cancel()
+            verdict, end_ms = "mid-sentence", max(settings.incomplete_turn_end_ms, settings.end_of_speech_ms)
+        elif sounds_done is not None and (probability := await sounds_done) >= settings.end_of_turn_threshold:
+            verdict, end_ms = "complete", settings.complete_turn_end_ms
+            _LOGGER.debug("end of turn: %r sounds finished (p=%.2f)", text, probability)
+        else:
+            verdict, end_ms = "undecided", None
+        if self.endpointer.last_speech_frame == last_frame:  # still the same pause
+            self.turn_verdicts.append(verdict)
+            if end_ms is not None:
+                self.endpointer.end_after_ms = end_ms
 
     def _speculation_valid(self) -> bool:
         return self._speculation is not None and self._speculated_last_frame == self.endpointer.last_speech_frame
@@ -199,7 +312,14 @@ class StreamingSession:
         if self._quick is not None and not self._quick.done():
             self._quick.cancel()
         self._speculation = self._quick = None
+        _settle(self._verdict)
         self._vad.close()
+
+
+def _settle(verdict: asyncio.Future[None] | None) -> None:
+    """Mark a pause as judged (whatever the outcome), releasing an endpointer that waits for it."""
+    if verdict is not None and not verdict.done():
+        verdict.set_result(None)
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:

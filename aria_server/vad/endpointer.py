@@ -43,6 +43,9 @@ class Endpointer:
     frames_seen: int = 0
     first_speech_frame: int | None = None
     last_speech_frame: int | None = None
+    end_after_ms: int | None = None
+    """This pause's end-of-speech silence, when the end-of-turn judgement changed it (ms); back to
+    ``settings.end_of_speech_ms`` when speech resumes."""
     _run_start: int | None = None
     _paused: bool = False
     _ended: bool = False
@@ -88,6 +91,7 @@ class Endpointer:
         elif self._paused or self._ended:
             new.append(VadEvent(VadEventType.SPEECH_RESUMED, frame))
         self._paused = self._ended = False
+        self.end_after_ms = None
         self.last_speech_frame = frame
 
     def _on_silence(self, new: list[VadEvent]) -> None:
@@ -97,6 +101,7 @@ class Endpointer:
         if not self._paused and silence >= self.settings.speculate_after_ms:
             self._paused = True
             new.append(VadEvent(VadEventType.PAUSE, self.frames_seen - 1))
-        if not self._ended and silence >= self.settings.end_of_speech_ms:
+        end_ms = self.settings.end_of_speech_ms if self.end_after_ms is None else self.end_after_ms
+        if not self._ended and silence >= end_ms:
             self._ended = True
             new.append(VadEvent(VadEventType.SPEECH_END, self.frames_seen - 1))

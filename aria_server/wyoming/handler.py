@@ -3,49 +3,50 @@
 Every event is handled inside a guard: an AriaError becomes an ``error`` event with its code
 and the connection keeps going; only an oversize frame (whose payload cannot be skipped safely)
 or a broken stream ends the connection.
+
+Every request ends with the event its client waits for, also when it failed: clients such as
+Home Assistant 2025.4 (wyoming 1.5.4) ignore ``error`` and wait for ``transcript`` (after
+``audio-stop``), ``audio-stop`` (after ``synthesize``) or ``handled``/``not-handled`` (after
+``transcript``). So a failure sends ``error`` and then that terminal event: an empty
+``transcript``, an empty ``audio-start``/``audio-stop`` (+ ``synthesize-stopped`` when
+streaming), a ``not-handled`` with the error's text.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from typing import Any
 
 from wyoming.asr import Transcribe, Transcript, TranscriptChunk, TranscriptStart, TranscriptStop
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
 from wyoming.event import Event, async_write_event
 from wyoming.handle import Handled, HandledChunk, HandledStart, HandledStop, NotHandled
-from wyoming.info import Info
+from wyoming.info import SelectProgram
 from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler
-from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStopped
+from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStopped, SynthesizeVoice
 
 from aria_wire.audio import PcmFormat
 from aria_wire.framing import FrameLimits, read_frame
 
-from ..conversation.agent import Agent
-from ..errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError
+from ..errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError, TtsError
+from ..events import EventType, PipelineEvent
+from ..pipeline.reply_audio import WYOMING_CHUNK_SAMPLES, chunk_bytes, reply_chunks
+from ..pipeline.runner import RunningTurn, TurnRunner
+from ..pipeline.turn import TurnRequest
+from ..services import Services
 from ..stt.service import SpeechService
 from ..stt.session import StreamingSession
 from ..tts.service import SpeechSynthesis
 
 _LOGGER = logging.getLogger(__name__)
 
-SAMPLES_PER_CHUNK = 1024
-"""Audio is sent in chunks of this many samples (46 ms at 22.05 kHz), like wyoming-piper."""
-
-
-@dataclass
-class Services:
-    """What a connection may use; None where the server runs without that stage."""
-
-    info: Info
-    stt: SpeechService | None
-    tts: SpeechSynthesis | None
-    agent: Agent | None = None
+DEFAULT_TTS_RATE = 22_050
+"""Rate of the empty audio that ends a failed synthesis on a server without TTS."""
 
 
 class _TextStream:
@@ -71,12 +72,16 @@ class AriaEventHandler(AsyncEventHandler):
         self.peer = writer.get_extra_info("peername")
         self._write_lock = asyncio.Lock()
         self._language: str | None = None
+        self._hotwords: str | None = None
         self._stt_session: StreamingSession | None = None
         self._text_stream: _TextStream | None = None
         self._synthesis_task: asyncio.Task[None] | None = None
+        self._turns: TurnRunner | None = None
+        """This connection's ``handle`` turns (made on the first transcript)."""
         self._dispatch: dict[str, Callable[[Event], Awaitable[None]]] = {
             "describe": self._on_describe,
             "ping": self._on_ping,
+            "select-program": self._on_select_program,
             "transcribe": self._on_transcribe,
             "audio-start": self._on_audio_start,
             "audio-chunk": self._on_audio_chunk,
@@ -130,16 +135,35 @@ class AriaEventHandler(AsyncEventHandler):
             await handler(event)
         except AriaError as err:
             _LOGGER.warning("%s event from %s failed: %s", event.type, self.peer, err)
-            await self.send_error(err)
+            await self._fail(event, err)
         except (KeyError, TypeError, ValueError) as err:
             # The library's from_event raises these for missing or mistyped fields.
-            await self.send_error(ProtocolError(f"malformed {event.type} event: {err!r}", code="bad-event"))
+            await self._fail(event, ProtocolError(f"malformed {event.type} event: {err!r}", code="bad-event"))
         except (ConnectionError, asyncio.CancelledError):
             raise
         except Exception:
             _LOGGER.exception("unexpected failure handling %s from %s", event.type, self.peer)
-            await self.send_error(AriaError("internal error", code="internal-error"))
+            await self._fail(event, AriaError("internal error", code="internal-error"))
         return True
+
+    async def _fail(self, event: Event, err: AriaError) -> None:
+        """``error``, then the event that ends the failed request for clients that ignore errors."""
+        await self.send_error(err)
+        if event.type == "audio-stop":
+            await self.write_event(Transcript(text="").event())
+        elif event.type in ("synthesize", "synthesize-stop"):
+            await self._end_audio(started=False, streaming=event.type == "synthesize-stop")
+        elif event.type == "transcript":
+            await self.write_event(NotHandled(text=err.message).event())
+
+    async def _end_audio(self, *, started: bool, streaming: bool) -> None:
+        """Close a synthesis: audio-start if none was sent, audio-stop, synthesize-stopped if streaming."""
+        if not started:
+            rate = self.services.tts.sample_rate if self.services.tts is not None else DEFAULT_TTS_RATE
+            await self.write_event(AudioStart(rate=rate, width=2, channels=1).event())
+        await self.write_event(AudioStop().event())
+        if streaming:
+            await self.write_event(SynthesizeStopped().event())
 
     async def disconnect(self) -> None:
         """Drop in-flight work of this connection only."""
@@ -149,6 +173,8 @@ class AriaEventHandler(AsyncEventHandler):
         if self._synthesis_task is not None:
             self._synthesis_task.cancel()
             await asyncio.gather(self._synthesis_task, return_exceptions=True)
+        if self._turns is not None:
+            await self._turns.close()
 
     # -- describe / ping ---------------------------------------------------------------------
 
@@ -157,6 +183,15 @@ class AriaEventHandler(AsyncEventHandler):
 
     async def _on_ping(self, event: Event) -> None:
         await self.write_event(Pong(text=Ping.from_event(event).text).event())
+
+    async def _on_select_program(self, event: Event) -> None:
+        """Wyoming 1.10: a client picks a program by name. Aria serves one program per domain, so
+        one of its names is accepted as is and any other is refused (never silently replaced)."""
+        name = SelectProgram.from_event(event).name
+        info = self.services.info
+        names = [p.name for p in (*info.asr, *info.tts, *info.handle)]
+        if name not in names:
+            raise ProtocolError(f"no program {name!r} here (programs: {', '.join(names)})", code="unknown-program")
 
     # -- speech-to-text ----------------------------------------------------------------------
 
@@ -167,7 +202,11 @@ class AriaEventHandler(AsyncEventHandler):
 
     async def _on_transcribe(self, event: Event) -> None:
         self._require_stt()
-        self._language = Transcribe.from_event(event).language
+        transcribe = Transcribe.from_event(event)
+        self._language = transcribe.language
+        # Wyoming 1.9+: names (first) and terms bias Whisper. vad_sensitivity does not apply:
+        # on this path the client ends the audio (info says requires_external_vad).
+        self._hotwords = _hotwords(transcribe.transcript_names, transcript_terms=transcribe.transcript_terms)
 
     async def _on_audio_start(self, event: Event) -> None:
         stt = self._require_stt()
@@ -175,7 +214,9 @@ class AriaEventHandler(AsyncEventHandler):
         if self._stt_session is not None:
             await self._stt_session.aclose()
         self._stt_session = None
-        self._stt_session = stt.start(PcmFormat(start.rate, start.width, start.channels), self._language)
+        self._stt_session = stt.start(
+            PcmFormat(start.rate, start.width, start.channels), self._language, hotwords=self._hotwords
+        )
 
     async def _on_audio_chunk(self, event: Event) -> None:
         if self._stt_session is None:
@@ -200,6 +241,7 @@ class AriaEventHandler(AsyncEventHandler):
         await self.write_event(TranscriptStop().event())
         await self.write_event(Transcript(text=result.text, language=result.language).event())
         self._language = None
+        self._hotwords = None
 
     # -- text-to-speech ----------------------------------------------------------------------
 
@@ -213,18 +255,19 @@ class AriaEventHandler(AsyncEventHandler):
         if self._text_stream is not None:
             # Streaming clients also send a plain synthesize for old servers: already handled.
             return
-        text = Synthesize.from_event(event).text
-        tts.check_text(text)
-        await self._speak(tts, _single(text), streaming=False)
+        synthesize = Synthesize.from_event(event)
+        _check_voice(tts, synthesize.voice)
+        tts.check_text(synthesize.text)
+        await self._speak(tts, _single(synthesize.text), streaming=False)
 
     async def _on_synthesize_start(self, event: Event) -> None:
         tts = self._require_tts()
-        SynthesizeStart.from_event(event)
+        voice = SynthesizeStart.from_event(event).voice
         if self._synthesis_task is not None:
             self._synthesis_task.cancel()
         self._text_stream = _TextStream()
         self._synthesis_task = asyncio.create_task(
-            self._speak(tts, aiter(self._text_stream), streaming=True), name=f"wyoming-synthesis {self.peer}"
+            self._speak(tts, aiter(self._text_stream), streaming=True, voice=voice), name=f"wyoming-synthesis {self.peer}"
         )
         self._synthesis_task.add_done_callback(self._on_synthesis_done)
 
@@ -247,39 +290,53 @@ class AriaEventHandler(AsyncEventHandler):
         if not task.cancelled() and (err := task.exception()) is not None:
             _LOGGER.error("streaming synthesis for %s failed", self.peer, exc_info=err)
 
-    async def _speak(self, tts: SpeechSynthesis, text: AsyncIterator[str], *, streaming: bool) -> None:
+    async def _speak(
+        self, tts: SpeechSynthesis, text: AsyncIterator[str], *, streaming: bool, voice: SynthesizeVoice | None = None
+    ) -> None:
         """Send audio-start, each piece's audio as soon as it exists, audio-stop (+ stopped)."""
         fmt = {"rate": tts.sample_rate, "width": 2, "channels": 1}
         started = False
         try:
+            _check_voice(tts, voice)
             async for audio in tts.synthesize(text):
                 if not started:
                     await self.write_event(AudioStart(**fmt).event())
                     started = True
-                step = SAMPLES_PER_CHUNK * 2
-                for offset in range(0, len(audio.pcm), step):
-                    await self.write_event(AudioChunk(audio=audio.pcm[offset : offset + step], **fmt).event())
+                for chunk in reply_chunks(audio.pcm, chunk_bytes(WYOMING_CHUNK_SAMPLES)):
+                    await self.write_event(AudioChunk(audio=chunk, **fmt).event())
         except AriaError as err:
-            if not streaming:
-                raise
+            # Mid-synthesis: the client still gets the end of the audio (see the module docstring).
+            _LOGGER.warning("synthesis for %s failed: %s", self.peer, err)
             await self.send_error(err)
-        if not started:
-            await self.write_event(AudioStart(**fmt).event())
-        await self.write_event(AudioStop().event())
-        if streaming:
-            await self.write_event(SynthesizeStopped().event())
-
+            if streaming:
+                # The request ends at the client's synthesize-stop: its remaining text is dropped.
+                async for _ in text:
+                    pass
+        await self._end_audio(started=started, streaming=streaming)
 
     # -- handle (conversation) ------------------------------------------------------------------
+
+    def _turn_runner(self) -> TurnRunner:
+        if self._turns is None:
+            agent = self.services.agent
+            self._turns = TurnRunner(
+                self.services.pipeline,
+                self.services.recorder,
+                face="wyoming",
+                name=f"wyoming-handle {self.peer}",
+                conversations=agent.sessions if agent is not None else None,
+            )
+        return self._turns
 
     async def _on_transcript(self, event: Event) -> None:
         """Answer a transcript: handled-start, a handled-chunk per delta, handled-stop, handled.
 
-        The conversation is the one named in the transcript's context (``conversation_id``),
-        else this connection's; its id goes back in the ``handled`` context for the follow-up.
+        A text turn (no speech) through the same turn runner as every face. The conversation is
+        the one named in the transcript's context (``conversation_id``), else this connection's;
+        its id goes back in the ``handled`` context for the follow-up.
         """
         agent = self.services.agent
-        if agent is None:
+        if agent is None or self.services.pipeline is None:
             raise AriaError("this server has no conversation agent", code="no-agent")
         transcript = Transcript.from_event(event)
         context = dict(transcript.context or {})
@@ -288,21 +345,73 @@ class AriaEventHandler(AsyncEventHandler):
                 NotHandled(text=f"language {transcript.language} is not supported", context=context).event()
             )
             return
-        conversation_id = context.get("conversation_id")
-        if not isinstance(conversation_id, str) or not conversation_id:
-            conversation_id = await agent.conversation_for(f"wyoming {self.peer}")
+        runner = self._turn_runner()
+        explicit = context.get("conversation_id")
+        client = self._session_key(context)
+        conversation_id = await runner.conversation_id(client, explicit if isinstance(explicit, str) else None)
         context["conversation_id"] = conversation_id
         await self.write_event(HandledStart(context=context).event())
-        parts = []
-        # aclosing: a client that leaves mid-answer stops the generation at once.
-        answer = agent.reply(conversation_id, transcript.text, language=transcript.language)
-        async with contextlib.aclosing(answer):
-            async for delta in answer:
-                parts.append(delta)
-                await self.write_event(HandledChunk(text=delta).event())
+        # timers_ring=False: Aria's timer events reach its own satellites and sessions, not a
+        # Wyoming handle client, so a timer asked for here is refused rather than set silently.
+        request = TurnRequest(
+            conversation_id, text=transcript.text, language=transcript.language, speak=False, timers_ring=False
+        )
+        turn = await runner.start(
+            functools.partial(self._handle_turn, request, context), info={"conversation_id": conversation_id}
+        )
+        # Awaited here, so a connection answers one transcript at a time; a client that leaves
+        # mid-answer cancels this, which cancels the turn and its generation at once.
+        await turn.task
+
+    async def _handle_turn(self, request: TurnRequest, context: dict[str, Any], turn: RunningTurn) -> None:
+        parts: list[str] = []
+        failed: list[AriaError] = []
+
+        async def translate(event: PipelineEvent) -> None:
+            if event.type is EventType.LLM_DELTA:
+                parts.append(str(event.data.get("text", "")))
+                await self.write_event(HandledChunk(text=parts[-1]).event())
+            elif event.type is EventType.ERROR:
+                failed.append(AriaError(str(event.data.get("message", "")), code=str(event.data.get("code"))))
+
+        await turn.run_pipeline(request, translate)
+        if failed:
+            # Answered with the error event by handle_event (no handled-stop), as before the runner.
+            raise failed[0]
         await self.write_event(HandledStop().event())
         await self.write_event(Handled(text="".join(parts), context=context).event())
+
+    def _session_key(self, context: dict[str, object]) -> str:
+        """The conversation session of a client without a conversation id: its host (Home
+        Assistant opens a new port per request and, before wyoming 1.7, drops the context), plus
+        the satellite or device the context names, so two satellites behind one host stay apart."""
+        host = self.peer[0] if isinstance(self.peer, tuple) else str(self.peer)
+        device = next((v for k in ("satellite_id", "device_id") if isinstance(v := context.get(k), str) and v), None)
+        return f"wyoming {host}" if device is None else f"wyoming {host} {device}"
 
 
 async def _single(text: str) -> AsyncIterator[str]:
     yield text
+
+
+MAX_HOTWORDS_CHARS = 600
+"""Whisper's prompt holds about 224 tokens: longer hint lists are cut (names first)."""
+
+
+def _hotwords(names: list[str] | None, *, transcript_terms: list[str] | None) -> str | None:
+    """``transcript_names`` then ``transcript_terms`` as one hint string, or None when there are none."""
+    words = [w.strip() for w in [*(names or []), *(transcript_terms or [])] if isinstance(w, str) and w.strip()]
+    text = ", ".join(dict.fromkeys(words))
+    return text[:MAX_HOTWORDS_CHARS] or None
+
+
+def _check_voice(tts: SpeechSynthesis, voice: SynthesizeVoice | None) -> None:
+    """A requested voice must be one this server speaks with (it has one loaded voice per engine)."""
+    if voice is None or (voice.name is None and voice.speaker is None):
+        return
+    names = [v.name for v in tts.voices]
+    if voice.name is not None and voice.name not in names:
+        raise TtsError(f"voice {voice.name!r} is not installed (installed: {', '.join(names)})", code="voice-not-installed")
+    if voice.speaker is not None:
+        # The installed Piper voices have a single speaker each.
+        raise TtsError(f"voice {voice.name or names[0]!r} has no speaker {voice.speaker!r}", code="speaker-not-installed")

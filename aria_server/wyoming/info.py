@@ -29,6 +29,9 @@ def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Ag
                 installed=True,
                 version=__version__,
                 supports_transcript_streaming=True,
+                # Over Wyoming the client decides when the audio ends (Aria's own endpointing
+                # runs for its satellites and /ws), so a client must run its VAD.
+                requires_external_vad=True,
                 models=[
                     AsrModel(
                         name=stt.decoder.name,
@@ -80,6 +83,9 @@ def _handle_program(agent: Agent) -> HandleProgram:
         installed=True,
         version=__version__,
         supports_handled_streaming=True,
+        # Aria cannot act on the home yet: advertising it would invite device commands it would
+        # answer wrongly. (True once Home Assistant control is configured.)
+        supports_home_control=False,
         models=[
             HandleModel(
                 name=f"{backend}/{model}" if backend != "none" else "intents",

@@ -15,17 +15,22 @@ from wyoming.info import Describe, Info
 from aria_server.app import create_wyoming_server
 from aria_server.config import validate_tree
 from aria_server.conversation import Agent
-from aria_server.wyoming.handler import Services
+from aria_server.services import Services
 from aria_server.wyoming.info import build_info
 from aria_server.wyoming.server import WyomingServer
 
 
 @pytest.fixture(scope="module")
-async def server(embedded_agent: Agent, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WyomingServer]:
-    """A Wyoming server whose only service is the conversation agent (no STT/TTS to load)."""
+def handle_services(embedded_agent: Agent) -> Services:
+    """Services whose only stage is the conversation agent (no STT/TTS to load)."""
+    return Services(info=build_info(None, None, embedded_agent), stt=None, tts=None, agent=embedded_agent)
+
+
+@pytest.fixture(scope="module")
+async def server(handle_services: Services, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WyomingServer]:
+    """A Wyoming server on ``handle_services``."""
     settings = validate_tree({"data_dir": str(tmp_path_factory.mktemp("handle")), "wyoming": {"port": 0}})
-    services = Services(info=build_info(None, None, embedded_agent), stt=None, tts=None, agent=embedded_agent)
-    wyoming = create_wyoming_server(settings, services)
+    wyoming = create_wyoming_server(settings, handle_services)
     await wyoming.start()
     yield wyoming
     await wyoming.stop()
@@ -54,6 +59,7 @@ async def test_describe_lists_a_streaming_handle_program(server: WyomingServer) 
     assert event is not None and Info.is_type(event.type)
     (program,) = Info.from_event(event).handle
     assert program.supports_handled_streaming and program.installed
+    assert program.supports_home_control is False  # Aria cannot act on the home (yet)
     assert program.models[0].languages == ["en"] and program.models[0].name.startswith("embedded/")
 
 
@@ -87,19 +93,37 @@ async def test_the_conversation_id_in_the_context_carries_a_follow_up(
     assert [t.user_text for t in turns] == ["What is the capital of France?", "And of Italy?"]
 
 
-async def test_without_an_id_each_connection_is_its_own_conversation(server: WyomingServer) -> None:
-    async def conversation_ids(texts: list[str]) -> list[str]:
-        ids = []
-        async with client(server) as wyoming:
-            for text in texts:
-                context = Handled.from_event((await exchange(wyoming, Transcript(text=text, language="en")))[-1]).context
-                assert context is not None
-                ids.append(context["conversation_id"])
-        return ids
+async def test_without_an_id_a_clients_connections_continue_one_conversation(server: WyomingServer) -> None:
+    """Home Assistant 2025.4 (wyoming 1.5.4) drops the context and opens a new port per request:
+    a follow-up within the idle window must still reach the same conversation."""
 
-    first, again = await conversation_ids(["Hello", "Thank you"])
-    (other,) = await conversation_ids(["Hello"])
-    assert first == again and other != first
+    async def conversation_id(text: str, context: dict[str, str] | None = None) -> str:
+        async with client(server) as wyoming:
+            events = await exchange(wyoming, Transcript(text=text, language="en", context=context))
+        handled = Handled.from_event(events[-1]).context
+        assert handled is not None
+        return str(handled["conversation_id"])
+
+    first = await conversation_id("Hello")
+    again = await conversation_id("Thank you")
+    assert first == again
+    # Two satellites behind one host (named in the context) keep their own conversations.
+    kitchen = await conversation_id("Hello", {"satellite_id": "kitchen"})
+    bedroom = await conversation_id("Hello", {"satellite_id": "bedroom"})
+    assert len({first, kitchen, bedroom}) == 3
+    assert await conversation_id("Thank you", {"satellite_id": "kitchen"}) == kitchen
+
+
+async def test_a_timer_asked_for_over_handle_is_refused_not_set_silently(
+    server: WyomingServer, embedded_agent: Agent
+) -> None:
+    """Aria's timer events reach its own satellites, not a Wyoming handle client: saying "Timer
+    set" there would be a timer that rings nowhere."""
+    async with client(server) as wyoming:
+        events = await exchange(wyoming, Transcript(text="Set a timer for five minutes.", language="en"))
+    answer = Handled.from_event(events[-1]).text or ""
+    assert "can't set a timer" in answer and "set for" not in answer
+    assert not [t for t in embedded_agent.timers.active() if (t.session or "").startswith("wyoming ")]
 
 
 async def test_an_unsupported_language_is_not_handled(server: WyomingServer) -> None:
@@ -107,3 +131,17 @@ async def test_an_unsupported_language_is_not_handled(server: WyomingServer) -> 
         events = await exchange(wyoming, Transcript(text="Wie spät ist es?", language="de"))
     assert [event.type for event in events] == ["not-handled"]
     assert "de" in (NotHandled.from_event(events[0]).text or "")
+
+
+async def test_a_handled_transcript_is_a_turn_of_the_runner_counted_and_stored_with_its_spans(
+    server: WyomingServer, handle_services: Services, embedded_agent: Agent
+) -> None:
+    context = {"conversation_id": "ha-runner-1"}
+    async with client(server) as wyoming:
+        events = await exchange(wyoming, Transcript(text="What time is it?", language="en", context=context))
+    assert Handled.is_type(events[-1].type)
+    registry = handle_services.metrics.registry
+    assert (registry.get_sample_value("aria_turns_total", {"face": "wyoming", "outcome": "done"}) or 0) >= 1
+    (turn,) = await embedded_agent.store.recent_turns("ha-runner-1")
+    assert turn.spans is not None and turn.spans["pipeline"]["face"] == "wyoming"
+    assert turn.spans["pipeline"]["reply"] == Handled.from_event(events[-1]).text

@@ -104,11 +104,14 @@ def _environ(extra: dict[str, str] | None) -> dict[str, str]:
     return environ
 
 
-async def start_server(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> AriaProcess:
-    """Start a server with BASE_ARGS + ``args`` and wait until its HTTP API answers."""
+async def start_server(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None, python: str = sys.executable, cwd: Path | None = None
+) -> AriaProcess:
+    """Start a server with BASE_ARGS + ``args`` and wait until its HTTP API answers (``python``
+    and ``cwd`` run another installation of it, e.g. a wheel in a fresh venv)."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "aria_server", "--data-dir", str(data_dir), *BASE_ARGS, *args,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=_environ(env),
+        python, "-m", "aria_server", "--data-dir", str(data_dir), *BASE_ARGS, *args,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=_environ(env), cwd=cwd,
     )
     server = AriaProcess(process, data_dir)
     try:

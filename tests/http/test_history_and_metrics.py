@@ -34,11 +34,24 @@ async def test_a_ws_turn_is_stored_with_its_spans_and_counted(http: aiohttp.Clie
     async with http.get("/metrics") as response:
         assert response.status == 200 and response.content_type == "text/plain"
         text = await response.text()
-    done = re.search(r'^aria_turns_total\{face="ws",outcome="done"\} (\d+)$', text, re.M)
-    assert done is not None and int(done.group(1)) >= 1
-    assert re.search(r'^aria_stage_latency_seconds_bucket\{face="ws",stage="typed_to_first_audio",le="\+Inf"\} [1-9]', text, re.M)
+    done = re.search(r'^aria_turns_total\{face="ws",outcome="done"\} ([\d.]+)$', text, re.M)
+    assert done is not None and float(done.group(1)) >= 1
+    assert re.search(r'^aria_stage_latency_seconds_bucket\{face="ws",le="\+Inf",stage="typed_to_first_audio"\} [1-9]', text, re.M)
     assert "# TYPE aria_stage_latency_seconds histogram" in text
-    assert re.search(r"^aria_ws_connections \d+$", text, re.M)
+    assert re.search(r"^aria_ws_connections [\d.]+$", text, re.M)
+
+
+async def test_a_conversation_can_be_forgotten(http: aiohttp.ClientSession) -> None:
+    async with http.ws_connect("/ws") as ws:
+        conversation_id = (await ws.receive_json(timeout=30))["metadata"]["conversationId"]
+        await ws.send_json({"type": "text", "data": "What time is it?", "timestamp": 1})
+        await read_turn(ws)
+    async with http.delete(f"/conversations/{conversation_id}") as response:
+        assert response.status == 204
+    async with http.get(f"/conversations/{conversation_id}") as response:
+        assert response.status == 404
+    async with http.delete(f"/conversations/{conversation_id}") as response:
+        assert response.status == 404 and (await response.json())["error"]["code"] == "unknown-conversation"
 
 
 async def test_an_unknown_conversation_is_a_404(http: aiohttp.ClientSession) -> None:

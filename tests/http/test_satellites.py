@@ -44,7 +44,7 @@ async def test_health_and_metrics_count_it(with_satellite: tuple[AriaProcess, Pa
     assert stages["satellites"]["status"] == "ok" and stages["satellites"]["details"] == {"connected": 1, "known": 1}
     assert list(stages["wake"]["details"]["satellites"]) == ["kitchen"]
     async with aiohttp.ClientSession() as http, http.get(server.url + "/metrics") as response:
-        assert "aria_satellites_connected 1" in (await response.text()).splitlines()
+        assert "aria_satellites_connected 1.0" in (await response.text()).splitlines()
 
 
 async def test_an_announcement_is_spoken_on_the_satellite(with_satellite: tuple[AriaProcess, Path]) -> None:

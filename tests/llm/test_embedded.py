@@ -68,14 +68,14 @@ def test_the_bundled_model_is_assembled_once(llm_data_dir: Path, gguf: Path) -> 
     before = gguf.stat().st_mtime_ns
     assert bundled_gguf(llm_data_dir, TEST_MODEL) == gguf
     assert gguf.stat().st_mtime_ns == before
-    assert not list(gguf.parent.glob("*.partial-*"))
+    assert not list(gguf.parent.glob(".*"))
 
 
 def test_a_part_that_does_not_hash_right_is_refused_and_nothing_is_left(tmp_path: Path) -> None:
     tampered = replace(SMOLLM2_135M, sha256="0" * 64)
     with pytest.raises(ConfigError) as caught:
         assemble(tampered, tmp_path)
-    assert caught.value.code == "model-not-found" and "sha256" in caught.value.message
+    assert caught.value.code == "model-corrupt" and "sha256" in caught.value.message
     assert not list((tmp_path / "models").iterdir()), "no partial or unverified file is left to trust"
 
 

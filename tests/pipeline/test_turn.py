@@ -8,8 +8,8 @@ import pytest
 
 from aria_server.events import EventType, PipelineEvent
 from aria_server.pipeline.turn import TurnRequest, VoicePipeline
+from aria_server.services import Services
 from aria_server.vad.base import FRAME_MS
-from aria_server.wyoming.handler import Services
 from aria_wire.audio import PcmFormat
 from tests.conftest import normalise, read_wav
 

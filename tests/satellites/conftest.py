@@ -7,15 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from aria_server.pipeline.turn import VoicePipeline
 from aria_server.satellites.manager import SatelliteManager
-from aria_server.satellites.session import SessionOptions
-from aria_server.wyoming.handler import Services
-from aria_wire.framing import FrameLimits
+from aria_server.services import Services
+from aria_server.settings import SatellitesSettings
 
 from .harness import ClipMaker, SatelliteProcess
-
-LIMITS = FrameLimits(max_line_bytes=65_536, max_data_bytes=1_048_576, max_payload_bytes=1_048_576)
 
 StartSatellite = Callable[..., Awaitable[SatelliteProcess]]
 StartManager = Callable[..., Awaitable[SatelliteManager]]
@@ -50,13 +46,7 @@ async def start_manager(services: Services) -> AsyncIterator[StartManager]:
     async def start(addresses: Sequence[str], browse: bool = False, **options: float) -> SatelliteManager:
         assert services.agent is not None
         manager = SatelliteManager(
-            pipeline=VoicePipeline(services.stt, services.agent, services.tts),
-            agent=services.agent,
-            tts=services.tts,
-            limits=LIMITS,
-            addresses=addresses,
-            browse=browse,
-            options=SessionOptions(ping_interval_s=1.0, **options),
+            services, SatellitesSettings(ping_interval_s=1.0, **options), addresses=addresses, browse=browse
         )
         await manager.start()
         started.append(manager)

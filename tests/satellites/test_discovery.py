@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..netns import in_network_namespace
 from .conftest import StartManager, StartSatellite
 from .harness import wait_until
 
 
+@in_network_namespace
 async def test_an_advertised_satellite_is_found_and_run(
     tmp_path: Path, start_satellite: StartSatellite, start_manager: StartManager
 ) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from aria_server.wyoming.handler import Services
+from aria_server.services import Services
 from aria_wire.audio import PcmFormat
 
 from .conftest import StartManager

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from aria_server.wyoming.handler import Services
+from aria_server.services import Services
 
 from .conftest import StartSatellite
 from .harness import ClipMaker, Feeder, ServerProcess, normalise, transcribe_wav

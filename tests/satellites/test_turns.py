@@ -135,7 +135,7 @@ async def test_satellite_killed_mid_turn_frees_the_turn_and_is_reconnected(
     await satellite.stop(signal.SIGKILL)
     await wait_until(lambda: status(manager, "attic")["state"] == "disconnected", what="disconnected")
     session = manager.find("attic")
-    assert session.job is None and session.inbox is None
+    assert session.runner.current is None and session.runner.listening() is None
     assert status(manager, "attic")["last_turn"]["ended_by"] == "satellite disconnected"
 
     again, feeder = await satellite_with_feeder(start_satellite, tmp_path, "attic", "--wake-word", "none",

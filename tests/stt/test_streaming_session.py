@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from aria_server.wyoming.handler import Services
+from aria_server.services import Services
 from aria_wire.audio import PcmFormat
-from tests.conftest import normalise, read_wav
+from tests.conftest import AudioClock, normalise, read_wav
 
 CHUNK_SECONDS = 0.032
 
 
 async def _transcribe(services: Services, pcm: bytes, fmt: PcmFormat, trailing_silence_s: float = 0.0):  # type: ignore[no-untyped-def]
+    """Fed as a live microphone: the session's clock moves with the audio."""
     assert services.stt is not None
-    session = services.stt.start(fmt)
+    clock = AudioClock()
+    session = services.stt.start(fmt, clock=clock)
     step = int(fmt.rate * CHUNK_SECONDS) * fmt.bytes_per_frame
     silence = bytes(int(fmt.rate * trailing_silence_s) * fmt.bytes_per_frame)
     for data in (pcm, silence):
         for offset in range(0, len(data), step):
+            clock.advance(CHUNK_SECONDS)
             await session.feed(data[offset : offset + step])
     return await session.finish()
 

@@ -23,10 +23,9 @@ from wyoming.tts import Synthesize
 from aria_server.app import create_wyoming_server
 from aria_server.config import validate_tree
 from aria_server.errors import ConfigError, TtsError
-from aria_server.services import close_services, load_services
+from aria_server.services import Services, close_services, load_services
 from aria_server.settings import TtsSettings
 from aria_server.tts.coqui import CoquiEngine
-from aria_server.wyoming.handler import Services
 from aria_server.wyoming.server import WyomingServer
 
 # aria_server.tts.coqui imports torch and coqui-tts only when an engine is created.

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from aria_server.errors import TtsError
-from aria_server.wyoming.handler import Services
+from aria_server.services import Services
 
 
 async def _text(*parts: str) -> AsyncIterator[str]:

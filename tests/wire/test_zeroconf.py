@@ -10,7 +10,10 @@ from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZerocon
 
 from aria_wire.zeroconf import SERVICE_TYPE, WyomingAdvertisement
 
+from ..netns import in_network_namespace
 
+
+@in_network_namespace
 async def test_advertised_then_withdrawn() -> None:
     wanted = f"aria-test-{uuid.uuid4().hex[:8]}"
     added, removed = asyncio.Event(), asyncio.Event()

@@ -13,9 +13,9 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 from wyoming.error import Error
 from wyoming.event import Event, async_read_event
-from wyoming.info import Describe, Info
+from wyoming.info import Describe, Info, SelectProgram
 from wyoming.ping import Ping, Pong
-from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped
+from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped, SynthesizeVoice
 
 from tests.conftest import normalise, read_wav
 
@@ -60,6 +60,7 @@ async def test_describe_lists_asr_and_the_installed_voice(wyoming_uri: str) -> N
     assert info.asr[0].supports_transcript_streaming
     assert [voice.name for voice in info.tts[0].voices] == ["en_US-joe-medium"]
     assert info.tts[0].supports_synthesize_streaming
+    assert info.asr[0].requires_external_vad  # the client ends the audio on this path
 
 
 async def test_transcribes_44k_stereo_with_streaming_events_and_stays_open(wyoming_uri: str) -> None:
@@ -74,6 +75,23 @@ async def test_transcribes_44k_stereo_with_streaming_events_and_stays_open(wyomi
             assert all(TranscriptChunk.is_type(t) for t in types[1:-2]) and len(types) >= 4
             assert TranscriptStop.is_type(types[-2])
             assert normalise(Transcript.from_event(events[-1]).text) == "what time is it"
+
+
+async def test_transcript_names_and_terms_are_accepted_as_hints(wyoming_uri: str) -> None:
+    """Wyoming 1.9+ clients send names and terms to bias recognition (Whisper hotwords); the
+    transcript of the clip stays right with them, and the hints do not leak into the next one."""
+    pcm, rate, width, channels = read_wav("set_a_timer")
+    async with _client(wyoming_uri) as client:
+        for transcribe in (
+            Transcribe(language="en", transcript_names=["Kitchen light", "Aria"], transcript_terms=["timer", "minutes"]),
+            Transcribe(language="en"),
+        ):
+            await client.write_event(transcribe.event())
+            await client.write_event(AudioStart(rate=rate, width=width, channels=channels).event())
+            await client.write_event(AudioChunk(rate=rate, width=width, channels=channels, audio=pcm).event())
+            await client.write_event(AudioStop().event())
+            text = Transcript.from_event((await _read_until(client, "transcript"))[-1]).text
+            assert normalise(text) == "set a timer for five minutes"
 
 
 async def test_silence_over_the_wire_gives_an_empty_transcript(wyoming_uri: str) -> None:
@@ -135,18 +153,24 @@ async def test_several_clients_at_once(wyoming_uri: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("events", "code"),
+    ("events", "code", "then"),
     [
-        ([AudioStart(rate=16_000, width=3, channels=1).event()], "bad-audio-format"),
-        ([AudioChunk(rate=16_000, width=2, channels=1, audio=b"\0\0").event()], "audio-not-started"),
-        ([AudioStop().event()], "audio-not-started"),
-        ([Synthesize(text="x" * 10_001).event()], "text-too-long"),
-        ([SynthesizeChunk(text="hi").event()], "synthesis-not-started"),
-        ([Event(type="synthesize", data={})], "bad-event"),
+        ([AudioStart(rate=16_000, width=3, channels=1).event()], "bad-audio-format", []),
+        ([AudioChunk(rate=16_000, width=2, channels=1, audio=b"\0\0").event()], "audio-not-started", []),
+        # A request's last event gets, after the error, the event its client waits for (Home
+        # Assistant 2025.4 ignores error events): an empty transcript, empty audio, not-handled.
+        ([AudioStop().event()], "audio-not-started", ["transcript"]),
+        ([Synthesize(text="x" * 10_001).event()], "text-too-long", ["audio-start", "audio-stop"]),
+        ([Synthesize(text="Hello.", voice=SynthesizeVoice(name="nl_NL-nobody-low")).event()], "voice-not-installed", ["audio-start", "audio-stop"]),
+        ([SynthesizeChunk(text="hi").event()], "synthesis-not-started", []),
+        ([SynthesizeStop().event()], "synthesis-not-started", ["audio-start", "audio-stop", "synthesize-stopped"]),
+        ([Event(type="synthesize", data={})], "bad-event", ["audio-start", "audio-stop"]),
+        ([Event(type="transcript", data={})], "bad-event", ["not-handled"]),
+        ([SelectProgram(name="whisper-large").event()], "unknown-program", []),
     ],
 )
-async def test_bad_requests_get_an_error_event_and_the_connection_survives(
-    wyoming_uri: str, events: list[Event], code: str
+async def test_bad_requests_get_an_error_then_their_end_and_the_connection_survives(
+    wyoming_uri: str, events: list[Event], code: str, then: list[str]
 ) -> None:
     async with _client(wyoming_uri) as client:
         for event in events:
@@ -154,8 +178,43 @@ async def test_bad_requests_get_an_error_event_and_the_connection_survives(
         error = await _read(client)
         assert Error.is_type(error.type)
         assert Error.from_event(error).code == code
+        assert [(await _read(client)).type for _ in then] == then
         await client.write_event(Ping(text="still there?").event())
         assert Pong.from_event(await _read(client)).text == "still there?"
+
+
+async def test_a_failed_transcription_ends_with_an_empty_transcript(wyoming_uri: str) -> None:
+    async with _client(wyoming_uri) as client:
+        await client.write_event(AudioStop().event())
+        assert Error.is_type((await _read(client)).type)
+        assert Transcript.from_event(await _read(client)).text == ""
+
+
+async def test_a_streaming_synthesis_with_a_voice_not_installed_ends_at_synthesize_stop(wyoming_uri: str) -> None:
+    async with _client(wyoming_uri) as client:
+        await client.write_event(SynthesizeStart(voice=SynthesizeVoice(name="nl_NL-nobody-low")).event())
+        await client.write_event(SynthesizeChunk(text="Hello there. ").event())
+        await client.write_event(SynthesizeStop().event())
+        events = await _read_until(client, "synthesize-stopped")
+    assert [e.type for e in events] == ["error", "audio-start", "audio-stop", "synthesize-stopped"]
+    assert Error.from_event(events[0]).code == "voice-not-installed"
+
+
+async def test_selecting_one_of_the_advertised_programs_changes_nothing(wyoming_uri: str) -> None:
+    async with _client(wyoming_uri) as client:
+        await client.write_event(SelectProgram(name="aria-tts").event())
+        await client.write_event(Synthesize(text="Hello.").event())
+        events = await _read_until(client, "audio-stop")
+    assert "error" not in [e.type for e in events]
+
+
+async def test_a_voice_that_is_installed_is_spoken_with(wyoming_uri: str) -> None:
+    async with _client(wyoming_uri) as client:
+        voice = SynthesizeVoice(name="en_US-joe-medium")
+        await client.write_event(Synthesize(text="Hello there.", voice=voice).event())
+        events = await _read_until(client, "audio-stop")
+    assert "error" not in [e.type for e in events]
+    assert any(e.type == "audio-chunk" for e in events)
 
 
 async def test_oversize_payload_is_refused_without_reading_it(wyoming_uri: str) -> None:

@@ -82,6 +82,10 @@ LANGUAGE = LanguageData(
         "time": "It's {hour12}:{minute:02d} {ampm}.",
         "date": "Today is {weekday}, {month} {day_ordinal}, {year}.",
         "timer_started": "Timer set for {duration}.",
+        "timer_cannot_ring": (
+            "I can't set a timer from here: it would ring where no one hears it. "
+            "Set it on an Aria satellite or the dashboard, or ask Home Assistant's own assistant."
+        ),
         "timer_started_named": "The {name} timer is set for {duration}.",
         "timer_ask_duration": "For how long? Say, for example, set a timer for five minutes.",
         "timer_cancelled": "Timer cancelled.",
@@ -140,4 +144,10 @@ LANGUAGE = LanguageData(
             "October", "November", "December"],
     ordinal=_ordinal,
     join_last=" and ",
+    unfinished=[
+        r"\b(?:a|an|the|my|your|our|their|this|that|some|to|for|of|from|with|without|in|on|at|by|about|into"
+        r"|and|or|but|than|if|because|is|are|was|were)$",
+        rf"^(?:set|start|create|make|put on) {_THE}(?:[a-z]+ )?{_TIMER}$",
+        r"^(?:remind me|tell me|turn(?: on| off)?|switch(?: on| off)?|play|add|set|what(?:'s| is)|how)$",
+    ],
 )

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..timers import Timer, TimerService
 from .language import LanguageData
-from .parsing import IntentMatch, match_intent, speak_duration
+from .parsing import IntentMatch, match_intent, sounds_unfinished, speak_duration
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class _Request:
     language: LanguageData
     conversation_id: str | None
     session: str | None
+    timers_ring: bool
 
 
 class IntentHandler:
@@ -74,21 +75,38 @@ class IntentHandler:
         return data.responses[key].format(**fields)
 
     def matches(self, text: str, language: str | None) -> bool:
-        """Whether ``text`` is a whole request a local intent answers (nothing is done)."""
+        """Whether ``text`` is a whole request a local intent answers (nothing is done); a request
+        that stops mid-sentence ("set a timer") is not whole yet, whatever it matches."""
         data = self.language(language)
-        return data is not None and match_intent(text, data) is not None
+        return data is not None and not sounds_unfinished(text, data) and match_intent(text, data) is not None
+
+    def sounds_unfinished(self, text: str, language: str | None) -> bool:
+        """Whether ``text`` stops where a request cannot end (see ``LanguageData.unfinished``)."""
+        data = self.language(language)
+        return data is not None and sounds_unfinished(text, data)
 
     def handle(
-        self, text: str, language: str | None, *, conversation_id: str | None = None, session: str | None = None
+        self,
+        text: str,
+        language: str | None,
+        *,
+        conversation_id: str | None = None,
+        session: str | None = None,
+        timers_ring: bool = True,
     ) -> IntentReply | None:
-        """The local answer to ``text``, or None when no local intent matches it."""
+        """The local answer to ``text``, or None when no local intent matches it.
+
+        ``timers_ring`` is False where a finished timer would reach no one (a Wyoming ``handle``
+        client such as Home Assistant gets no timer events from Aria): a timer is then refused
+        honestly instead of being set silently.
+        """
         data = self.language(language)
         if data is None:
             return None
         match = match_intent(text, data)
         if match is None:
             return None
-        reply = self._handlers[match.intent](_Request(match, data, conversation_id, session))
+        reply = self._handlers[match.intent](_Request(match, data, conversation_id, session, timers_ring))
         return IntentReply(match.intent, reply)
 
     # -- helpers -------------------------------------------------------------------------------
@@ -139,6 +157,8 @@ class IntentHandler:
 
     def _timer_set(self, request: _Request) -> str:
         seconds = request.match.slots.get("duration")
+        if not request.timers_ring:
+            return self._say(request, "timer_cannot_ring")
         if not isinstance(seconds, int):
             return self._say(request, "timer_ask_duration")
         name = request.match.slots.get("name")

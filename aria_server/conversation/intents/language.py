@@ -51,6 +51,10 @@ class LanguageData:
     """1 -> ``1st``: the day of the month as spoken in a date."""
     join_last: str
     """Joins the last two items of a spoken list (`` and ``)."""
+    unfinished: Sequence[str] = ()
+    """Regexes searched in the normalised utterance (fillers stripped) that mean the speaker has
+    not finished: it ends on an article or a preposition, or is a command still missing its
+    object ("set a timer"). A pause after such words is thinking, not the end of the turn."""
 
     def join(self, items: Sequence[str]) -> str:
         """``a, b and c``."""

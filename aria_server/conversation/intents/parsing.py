@@ -22,6 +22,25 @@ class IntentMatch:
 
 
 @functools.cache
+@functools.cache
+def _unfinished(language: LanguageData) -> list[re.Pattern[str]]:
+    return [re.compile(pattern) for pattern in language.unfinished]
+
+
+def sounds_unfinished(text: str, language: LanguageData) -> bool:
+    """Whether ``text`` stops where a request cannot end (the speaker is still thinking).
+
+        >>> from .en import LANGUAGE
+        >>> sounds_unfinished("Set a timer for", LANGUAGE), sounds_unfinished("set a timer", LANGUAGE)
+        (True, True)
+        >>> sounds_unfinished("Set a timer for ten minutes.", LANGUAGE)
+        False
+    """
+    utterance = strip_fillers(text, language)
+    return bool(utterance) and any(regex.search(utterance) for regex in _unfinished(language))
+
+
+@functools.cache
 def _compiled(language: LanguageData) -> tuple[list[re.Pattern[str]], list[tuple[str, list[re.Pattern[str]]]]]:
     fillers = [re.compile(pattern) for pattern in language.fillers]
     patterns = [
