@@ -175,6 +175,13 @@ class Agent:
                 yield parts[-1]
         except LlmError as err:
             _LOGGER.warning("conversation %s: no answer from the language model: %s", conversation_id, err)
+            # The words the claim gate still held were said by the model before it broke off.
+            held = "" if gate.blocked else gate.finish()
+            if not parts:
+                held = held.lstrip()
+            if held:
+                parts.append(held)
+                yield held
             apology = self.intents.phrase(language, "llm_interrupted" if parts else "llm_unavailable")
             parts.append(_after(("".join(parts)), apology))
             source = "apology"
