@@ -157,9 +157,15 @@ class LlmSettings(_Section):
         "embedded", description="embedded llama.cpp, an Ollama server, an OpenAI-compatible server, or none"
     )
     url: str | None = Field(None, description="server URL for ollama/openai backends")
-    model: str | None = Field(None, description="model name (ollama/openai) or GGUF path (embedded)")
+    model: str | None = Field(
+        None,
+        description="model name (ollama/openai); embedded: a GGUF path or a bundled model "
+        "(qwen2.5-coder-0.5b-instruct, the default, or smollm2-135m-instruct)",
+    )
     system_prompt: str = Field(
-        "You are Aria, a helpful voice assistant in a home. Answer in one or two short spoken sentences.",
+        "You are Aria, a helpful voice assistant in a home. Answer in one or two short spoken sentences, "
+        "in plain words, without lists or markdown. You cannot act on the home or look anything up: "
+        "never say that you did something.",
         description="instructions sent before every conversation",
     )
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="sampling temperature")
@@ -171,13 +177,13 @@ class LlmSettings(_Section):
     prompt_style: Literal["auto", "completion", "chat"] = Field(
         "auto",
         description="embedded: completion (few-shot, for base models) or chat (the GGUF's chat template); "
-        "auto: completion for the bundled base model, chat otherwise",
+        "auto: chat (every bundled model is instruction-tuned)",
     )
     context_size: int = Field(
         4096, ge=512, le=1_048_576, description="context window in tokens (Ollama num_ctx, llama.cpp n_ctx, history budget)"
     )
     max_tokens: int = Field(
-        200, ge=8, le=8192, description="longest reply in tokens (the bundled base model stops at 64)"
+        200, ge=8, le=8192, description="longest reply in tokens (a base model driven as a completion stops at 64)"
     )
     first_token_timeout_s: float = Field(
         4.0, gt=0.0, le=600.0, description="s without a first token (or between tokens) before the backend counts as failed"

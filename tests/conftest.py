@@ -15,7 +15,7 @@ from aria_server.llm.gguf import bundled_gguf
 from aria_server.services import Services, close_services, load_services
 from aria_server.settings import ServerSettings
 from aria_server.wyoming.server import WyomingServer
-from tests.llm.servers import RunningServer, llama_cpp_server, ollama_proxy
+from tests.llm.servers import TEST_MODEL, RunningServer, llama_cpp_server, ollama_proxy
 from tests.peers import (  # noqa: F401  (fixtures: the real Wyoming peers and Aria in front of them)
     dead_url,
     fallback_services,
@@ -86,8 +86,11 @@ def llm_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def gguf(llm_data_dir: Path) -> Path:
-    """The bundled Gemma 3 270M GGUF, assembled from its package."""
-    return bundled_gguf(llm_data_dir)
+    """The tiny bundled test model (SmolLM2-135M-Instruct), assembled from its package and checked.
+
+    Tests run on it rather than on the default Qwen2.5-Coder-0.5B: CI has two cores, and what
+    these tests check (streaming, cancelling, fallbacks, servers) does not need a clever model."""
+    return bundled_gguf(llm_data_dir, TEST_MODEL)
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,11 @@
 
     reply(conversation_id, text)
       ├─ a local intent matches ──> its answer (milliseconds)
+      ├─ truth guard (truth.py) ──> a device request without home control, or a live question
+      │                             without a tool: an honest "I can't ..." (never the model)
       ├─ no language model ───────> "without a language model I can only do ..."
-      └─ the chain streams ───────> text deltas; on failure a short spoken apology
+      └─ the chain streams ───────> text deltas through the claim gate (no unconfirmed "Done");
+                                    on failure a short spoken apology
     then the turn is written to the history (one committed row), unless it was cancelled.
 """
 
@@ -24,6 +27,7 @@ from .history import PromptBuilder
 from .intents import IntentHandler
 from .sessions import ConversationSessions
 from .timers import TimerService
+from .truth import ClaimGate, RequestKind, classify
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,6 +54,10 @@ class Agent:
         """Conversations and turns (the HTTP API lists and reads them here)."""
         self.sessions = ConversationSessions(self.store, settings.conversation_idle_s)
         self.prompts = PromptBuilder(settings.system_prompt)
+        self.home_control = False
+        """Whether a home-control tool is configured (Home Assistant, issue 11 §3; none yet)."""
+        self.live_tools = False
+        """Whether a tool can look up live facts (weather, news, prices); none yet."""
 
     @property
     def timers(self) -> TimerService:
@@ -124,6 +132,11 @@ class Agent:
             yield local.text
             await self._store(conversation_id, text, local.text, "intent", started, language)
             return
+        refusal = self._refusal(text, language)
+        if refusal is not None:
+            yield refusal
+            await self._store(conversation_id, text, refusal, "guard", started, language)
+            return
         if self.chain is None:
             answer = self.intents.phrase(language, "no_llm")
             yield answer
@@ -132,16 +145,43 @@ class Agent:
         parts: list[str] = []
         source: TurnSource = "llm"
         backend: LanguageModel | None = None
+        # No tool runs in this loop yet: nothing is confirmed, so no reply may claim an action.
+        # The tool-call loop (issue 11 §3) sets it from the tools' own results.
+        gate = ClaimGate(confirmed=False)
         try:
-            async for backend, delta in self.chain.stream(self._messages_for(conversation_id, text)):
+            stream = self.chain.stream(self._messages_for(conversation_id, text))
+            async for backend, delta in stream:
+                released = gate.feed(delta)
+                if gate.blocked:
+                    await stream.aclose()  # stops the generation: the rest is not spoken
+                    break
                 if not parts:
-                    delta = delta.lstrip()  # completions start with the space after "Aria:"
-                    if not delta:
-                        continue
-                parts.append(delta)
-                yield delta
+                    released = released.lstrip()  # completions start with the space after "Aria:"
+                if released:
+                    parts.append(released)
+                    yield released
+            else:
+                released = gate.finish()
+                if not parts:
+                    released = released.lstrip()
+                if released:
+                    parts.append(released)
+                    yield released
+            if gate.blocked:
+                _LOGGER.info("conversation %s: the model claimed an action nothing carried out; cut", conversation_id)
+                honest = self.intents.phrase(language, "claim_refused")
+                parts.append(f" {honest}" if parts else honest)
+                source = "guard"
+                yield parts[-1]
         except LlmError as err:
             _LOGGER.warning("conversation %s: no answer from the language model: %s", conversation_id, err)
+            # The words the claim gate still held were said by the model before it broke off.
+            held = "" if gate.blocked else gate.finish()
+            if not parts:
+                held = held.lstrip()
+            if held:
+                parts.append(held)
+                yield held
             apology = self.intents.phrase(language, "llm_interrupted" if parts else "llm_unavailable")
             parts.append(_after(("".join(parts)), apology))
             source = "apology"
@@ -150,12 +190,23 @@ class Agent:
             if not parts:
                 parts.append(self.intents.phrase(language, "llm_empty"))
                 yield parts[-1]
-            elif backend is not None and self.chain.backends[0] is not backend:
+            elif source == "llm" and backend is not None and self.chain.backends[0] is not backend:
                 source = "fallback"
         await self._store(
             conversation_id, text, "".join(parts).strip(), source, started, language,
             backend.name if backend else None, backend.model if backend else None,
         )
+
+    def _refusal(self, text: str, language: str | None) -> str | None:
+        """The honest answer to a request the model could only invent an answer or an action for."""
+        if language and language.replace("_", "-").split("-")[0].lower() != "en":
+            return None  # the request patterns are English
+        kind = classify(text)
+        if kind in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE) and not self.home_control:
+            return self.intents.phrase(language, "no_home_control")
+        if kind is RequestKind.LIVE_INFO and not self.live_tools:
+            return self.intents.phrase(language, "cannot_check")
+        return None
 
     def _messages_for(self, conversation_id: str, text: str) -> MessageBuilder:
         """The chain's per-backend message builder for this turn (history read once, lazily)."""

@@ -39,6 +39,9 @@ _STATUS_BY_CODE = {
     "text-too-long": 413,
     "tts-unavailable": 503,
     "no-agent": 503,
+    "not-configurable": 409,
+    "bad-satellite-config": 422,
+    "satellite-timeout": 504,
 }
 """Domain errors whose code, not class, says whose fault it is."""
 

@@ -24,6 +24,22 @@ ROUTES: tuple[Route, ...] = (
         "POST", "/satellites/{name}/announce", satellites.post_announce, "Speak a text on a satellite (answers once played)",
         body=satellites.Announcement,
     ),
+    Route(
+        "POST", "/satellites/{name}/start-conversation", satellites.post_start_conversation,
+        "Speak, then listen without a wake word; the reply is a normal turn", body=satellites.ConversationStart,
+    ),
+    Route(
+        "POST", "/satellites/{name}/ask", satellites.post_ask,
+        "Ask a question; which of the given answers was heard (null on silence)", body=satellites.Question,
+    ),
+    Route(
+        "POST", "/satellites/{name}/config", satellites.post_satellite_config,
+        "Change an Aria satellite's wake threshold and refractory time", body=satellites.SatelliteSettingsChange,
+    ),
+    Route(
+        "POST", "/broadcast", satellites.post_broadcast, "Speak a text on every satellite but the excluded ones",
+        body=satellites.Broadcast,
+    ),
     Route("GET", "/conversations", conversations.list_conversations, "Stored conversations, most recent first"),
     Route("GET", "/conversations/{id}", conversations.get_conversation, "One conversation's turns with per-stage spans"),
     Route("DELETE", "/conversations/{id}", conversations.delete_conversation, "Forget one conversation and its turns"),

@@ -1,6 +1,7 @@
 """Driving a pretrained *base* model as a completion model: a few-shot transcript prompt.
 
-A base model (the bundled Gemma 3 270M) was never taught to chat: given chat messages it
+For ``--llm-prompt-style completion`` (every bundled model is instruction-tuned and uses its chat
+template instead). A base model (Gemma 3 270M, say) was never taught to chat: given chat messages it
 repeats the prompt and never stops. Given a transcript that ends in ``Aria:`` it continues the
 transcript instead, and the examples show it what an answer looks like: one short sentence on
 one line. The newline stop sequence ends the answer, and ``limit_sentences`` cuts a rambling

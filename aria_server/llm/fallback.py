@@ -132,6 +132,8 @@ class LlmChain:
                                 text = await anext(deltas)
                         except StopAsyncIteration:
                             break
+                        if not text:
+                            continue  # a keep-alive: the backend is queued behind other turns, not failing
                         produced = True
                         yield backend, text
             except TimeoutError as err:

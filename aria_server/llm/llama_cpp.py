@@ -1,12 +1,18 @@
 """llama.cpp (llama-cpp-python) on a GGUF file, on this machine; the fresh-machine default.
 
 The model runs in a worker process of its own (``llama_worker.py`` says why), which serves one
-request at a time on one thread, as llama.cpp needs. It is loaded and warmed at start-up; if it
-dies, the chain's probe starts it again. The bundled Gemma 3 270M is a base model and is driven
-as a completion model (``completion.py``); a GGUF the user points to is driven through its chat
-template unless ``--llm-prompt-style completion`` says otherwise. llama-cpp-python reuses the KV
-cache for the longest common prompt prefix, so the fixed header warmed at start-up, and the
-stable start of a conversation, are not evaluated again.
+generation at a time on one thread, as llama.cpp needs. It is loaded and warmed at start-up; if
+it dies, the chain's probe starts it again. The bundled models (``gguf.py``; by default
+Qwen2.5-Coder-0.5B-Instruct) are instruction-tuned and driven through their own chat template
+(ChatML), as is any GGUF the user points to; ``--llm-prompt-style completion`` drives a base
+model with a few-shot transcript instead (``completion.py``).
+
+Turns wait for the model here, in the parent, one at a time (FIFO): while a turn waits it
+yields empty keep-alive deltas as long as the model is making progress on the turn ahead, so
+the chain's first-token timeout measures the model, not the queue (issue 13 item 7). The worker
+keeps each conversation's KV state in a bounded RAM cache keyed by prompt tokens, so a long
+conversation interleaved with others resumes from its own cached prefix instead of evaluating
+its whole history again.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 from typing import Literal
@@ -23,7 +30,7 @@ from ..errors import ConfigError, LlmError, LlmUnavailable
 from ..settings import LlmSettings
 from .base import ChatMessage
 from .completion import MAX_TOKENS, STOP, completion_prompt, prompt_header
-from .gguf import bundled_gguf
+from .gguf import bundled_gguf, bundled_model
 from .worker_process import Message, WorkerProcess
 
 _LOGGER = logging.getLogger(__name__)
@@ -32,6 +39,15 @@ PromptStyle = Literal["completion", "chat"]
 LOAD_TIMEOUT_S = 300.0
 MAX_SENTENCES = 2
 """A base model's answer is cut after this many sentences."""
+KEEP_ALIVE_S = 0.5
+"""How often a queued turn tells the chain it is still waiting (well under any first-token timeout)."""
+PROGRESS_WINDOW_S = 10.0
+"""A queued turn keeps waiting only while the turn ahead started or produced output this recently:
+a hung worker stops the keep-alives, and the chain's timeout then fails the turn as it should."""
+QUEUE_LIMIT_S = 120.0
+"""Longest wait for the model behind other turns; then the turn gets the spoken apology."""
+CACHE_BYTES = 256 << 20
+"""KV states kept for conversations other than the last one (llama-cpp-python's RAM cache)."""
 
 
 class LlamaCppBackend:
@@ -44,6 +60,7 @@ class LlamaCppBackend:
         path: Path | None,
         data_dir: Path,
         *,
+        bundled: str | None = None,
         prompt_style: Literal["auto", "completion", "chat"],
         system_prompt: str,
         context_size: int,
@@ -56,7 +73,8 @@ class LlamaCppBackend:
         self.gpu_layers = gpu_layers
         self._gpu_offload: bool | None = None
         """Whether the loaded llama.cpp build can offload to a GPU (known once loaded)."""
-        self._bundled = path is None
+        self._bundled = bundled if path is None else None
+        """Name of the bundled model to use when no path is given (None: the default one)."""
         self._data_dir = data_dir
         self._style_setting = prompt_style
         self.system_prompt = system_prompt
@@ -67,13 +85,21 @@ class LlamaCppBackend:
         self.style: PromptStyle = "chat" if prompt_style == "chat" else "completion"
         self._worker = WorkerProcess()
         self._loaded = False
+        self._turn = asyncio.Lock()
+        """Held by the generation the worker is serving; asyncio's lock wakes waiters in FIFO order."""
+        self._turn_started = 0.0
+        self._bundled_path = False
+        self.last_prompt_tokens_evaluated: int | None = None
+        """Prompt tokens the last finished generation had to evaluate (the rest came from a cache)."""
 
     @classmethod
     def from_settings(cls, settings: LlmSettings, data_dir: Path, *, primary: bool) -> LlamaCppBackend:
-        """``--llm-model`` is the GGUF path when embedded is the first backend; else the bundled model."""
-        path = Path(settings.model).expanduser() if primary and settings.model else None
+        """``--llm-model`` (first backend only) names a bundled model or a GGUF path; else the default bundled model."""
+        name = settings.model if primary else None
+        bundled = name if name is None or bundled_model(name) is not None else None
+        path = Path(name).expanduser() if name is not None and bundled is None else None
         return cls(
-            path, data_dir, prompt_style=settings.prompt_style, system_prompt=settings.system_prompt,
+            path, data_dir, bundled=bundled, prompt_style=settings.prompt_style, system_prompt=settings.system_prompt,
             context_size=settings.context_size, max_tokens=settings.max_tokens,
             temperature=settings.temperature, threads=settings.threads, gpu_layers=settings.gpu_layers,
         )
@@ -111,12 +137,16 @@ class LlamaCppBackend:
 
     def _resolve(self) -> Path:
         """The GGUF path, assembling the bundled one on first use (blocking file work)."""
-        path = bundled_gguf(self._data_dir) if self._bundled else self._path
-        assert path is not None
+        if self._path is None or self._bundled_path:
+            path = bundled_gguf(self._data_dir, self._bundled)
+            self._bundled_path = True
+        else:
+            path = self._path
         if not path.is_file():
             raise ConfigError(f"GGUF model {path} not found", code="model-not-found")
         if self._style_setting == "auto":
-            self.style = "completion" if self._bundled else "chat"
+            bundled = bundled_model(self._bundled) if self._bundled_path else None
+            self.style = bundled.style if bundled is not None else "chat"
         return path
 
     def _warm_request(self) -> Message:
@@ -131,7 +161,7 @@ class LlamaCppBackend:
         self._worker = WorkerProcess()
         await self._worker.spawn()
         load = {"op": "load", "path": str(self._path), "n_ctx": self.context_size, "threads": self.threads,
-                "n_gpu_layers": self.gpu_layers, "warm": self._warm_request()}
+                "n_gpu_layers": self.gpu_layers, "warm": self._warm_request(), "cache_bytes": CACHE_BYTES}
         try:
             answer = await self._call(load, timeout=LOAD_TIMEOUT_S)
         except LlmError as err:
@@ -176,7 +206,37 @@ class LlamaCppBackend:
         return {**request, "mode": "chat", "messages": [dict(m) for m in messages]}
 
     async def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
-        """Text deltas as the worker produces them; closing the iterator cancels the generation."""
+        """Text deltas as the worker produces them; closing the iterator cancels the generation.
+
+        While other turns hold the model, empty deltas say "still queued" (see the module doc).
+        """
+        queued_at = time.monotonic()
+        while True:
+            try:
+                async with asyncio.timeout(KEEP_ALIVE_S):
+                    await self._turn.acquire()
+                break
+            except TimeoutError:
+                self._check_queue(queued_at)
+                yield ""
+        try:
+            self._turn_started = time.monotonic()
+            async for delta in self._generate(messages):
+                yield delta
+        finally:
+            self._turn.release()
+
+    def _check_queue(self, queued_at: float) -> None:
+        """LlmUnavailable when waiting longer makes no sense: the worker is gone, stuck, or the queue too slow."""
+        if not self.loaded:
+            raise LlmUnavailable("the embedded model process is not running")
+        now = time.monotonic()
+        if now - queued_at > QUEUE_LIMIT_S:
+            raise LlmUnavailable(f"waited {QUEUE_LIMIT_S:g} s for the embedded model behind other turns", code="llm-busy")
+        if now - max(self._turn_started, self._worker.last_output_at) > PROGRESS_WINDOW_S:
+            raise LlmUnavailable("the embedded model made no progress on the turn ahead", code="llm-timeout")
+
+    async def _generate(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
         rid, queue = await self._request(self._generate_request(messages))
         finished = False
         try:
@@ -188,6 +248,7 @@ class LlamaCppBackend:
                 finished = True
                 if answer["op"] == "error":
                     raise _error(answer)
+                self.last_prompt_tokens_evaluated = answer.get("prompt_tokens_evaluated")
                 return
         finally:
             if not finished:

@@ -8,11 +8,11 @@ what llama.cpp needs. The parent is ``llama_cpp.py``.
 
 Protocol, one JSON object per line (``id`` pairs answers with requests):
 
-    -> {"op": "load", "id": 0, "path": ..., "n_ctx": ..., "threads": ..., "warm": {...}}
+    -> {"op": "load", "id": 0, "path": ..., "n_ctx": ..., "threads": ..., "warm": {...}, "cache_bytes": ...}
     <- {"op": "loaded", "id": 0, "load_s": ..., "warm_s": ...}
     -> {"op": "tokenize", "id": 1, "texts": [...]}        <- {"op": "tokens", "id": 1, "counts": [...]}
     -> {"op": "generate", "id": 2, "mode": "completion", "prompt": ..., "max_tokens": ..., ...}
-    <- {"op": "delta", "id": 2, "text": ...} ...           <- {"op": "done", "id": 2}
+    <- {"op": "delta", "id": 2, "text": ...} ...   <- {"op": "done", "id": 2, "prompt_tokens_evaluated": n}
     -> {"op": "cancel", "id": 2}   (stops it between two tokens; "done" follows)
     <- {"op": "error", "id": n, "message": ...}           for any request that failed
 
@@ -86,6 +86,8 @@ class Worker:
         self.input = _Input()
         self.pending: deque[Message] = deque()
         self.llama: Any = None
+        self.evaluated: list[int] = []
+        """Sizes of the batches llama.cpp evaluated in the current generation (the first is the prompt's uncached part)."""
 
     def run(self) -> int:
         """Serve until stdin closes."""
@@ -118,12 +120,29 @@ class Worker:
 
     def _load(self, request: Message) -> None:
         import llama_cpp  # only here: importing it is what this process exists for
+        import numpy
 
         started = time.perf_counter()
         self.llama = llama_cpp.Llama(
             model_path=request["path"], n_ctx=request["n_ctx"], n_threads=request["threads"],
             n_gpu_layers=request.get("n_gpu_layers", 0), verbose=False,
         )
+        # llama-cpp-python keeps an n_batch x n_vocab array of logits that nothing reads without
+        # logprobs (sampling reads llama.cpp's own), and copies it into every saved state: 311 MB
+        # a state for Qwen's 151,936-token vocabulary, uncounted by the cache's capacity. One row
+        # keeps its code paths working and each cached state at its KV size.
+        self.llama.scores = numpy.zeros((1, self.llama.n_vocab()), dtype=numpy.single)
+        if request.get("cache_bytes"):
+            # Each finished generation's KV state, keyed by its tokens: a conversation that another
+            # one interrupted resumes from its own longest cached prefix (bounded, LRU).
+            self.llama.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=request["cache_bytes"]))
+        evaluate = self.llama.eval
+
+        def counted_eval(tokens: Any) -> None:
+            self.evaluated.append(len(tokens))
+            evaluate(tokens)
+
+        self.llama.eval = counted_eval  # counts what the prefix cache did not spare (tests, figures)
         loaded = time.perf_counter()
         # One token from the fixed prompt start, so later prompts find it in the KV cache.
         for _ in self._chunks({**request["warm"], "max_tokens": 1}):
@@ -144,11 +163,14 @@ class Worker:
             for chunk in self.llama.create_completion(request["prompt"], **common):
                 yield chunk["choices"][0]["text"]
         else:
+            if request.get("tools"):
+                common["tools"] = request["tools"]
             for chunk in self.llama.create_chat_completion(request["messages"], **common):
                 yield chunk["choices"][0]["delta"].get("content") or ""
 
     def _generate(self, request: Message) -> None:
         rid = request["id"]
+        self.evaluated = []
         pieces: Iterator[str] = (piece for piece in self._chunks(request) if piece)
         if request.get("max_sentences"):
             pieces = limit_sentences(pieces, request["max_sentences"])
@@ -159,7 +181,7 @@ class Worker:
                     break
         finally:
             pieces.close()  # type: ignore[attr-defined]
-        _send({"op": "done", "id": rid})
+        _send({"op": "done", "id": rid, "prompt_tokens_evaluated": self.evaluated[0] if self.evaluated else 0})
 
     def _cancelled_meanwhile(self, rid: int) -> bool:
         """Take in requests that arrived during the generation; True when it was cancelled."""

@@ -13,6 +13,7 @@ import itertools
 import json
 import logging
 import sys
+import time
 from typing import Any
 
 _LOGGER = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ class WorkerProcess:
         self._reader: asyncio.Task[None] | None = None
         self._queues: dict[int, asyncio.Queue[Message]] = {}
         self._ids = itertools.count(1)
+        self.last_output_at = 0.0
+        """Monotonic time of the child's last answer line (progress, for queued turns)."""
 
     @property
     def alive(self) -> bool:
@@ -56,6 +59,7 @@ class WorkerProcess:
         assert process is not None and process.stdout is not None
         try:
             while line := await process.stdout.readline():
+                self.last_output_at = time.monotonic()
                 message: Message = json.loads(line)
                 queue = self._queues.get(message.get("id", -1))
                 if queue is not None:  # answers to forgotten (cancelled) requests are dropped

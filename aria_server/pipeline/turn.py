@@ -49,6 +49,8 @@ class TurnRequest:
     timers_ring: bool = True
     """Whether a timer set in this turn can ring where the user is (False for a Wyoming handle
     client such as Home Assistant, which gets no timer events from Aria)."""
+    answer: bool = True
+    """Answer the transcript (False: only listen, for a question the house asked)."""
 
 
 class VoicePipeline:
@@ -102,8 +104,10 @@ class _Turn:
             text = self.request.text
             if text is None:
                 text = await self._listen()
-            if text.strip():
+            if text.strip() and self.request.answer:
                 await self._answer(text)
+            elif text.strip():
+                outcome = {"outcome": "heard"}
             else:
                 outcome = {"outcome": "no-speech"}
         except AriaError as err:

@@ -22,6 +22,7 @@ from ..concurrency import model_executor
 from ..errors import AriaError
 from ..services import Services
 from ..settings import SatellitesSettings
+from .answers import Answer, match_answer
 from .arbitration import Arbiter, Candidate
 from .client import SatelliteLink, parse_address
 from .discovery import SatelliteBrowser, is_local
@@ -150,6 +151,42 @@ class SatelliteManager:
         if not text.strip():
             raise AriaError("nothing to announce", code="empty-text")
         return await self.find(name).announce(text)
+
+    async def start_conversation(self, name: str, text: str) -> dict[str, Any]:
+        """Speak ``text`` on satellite ``name``, then listen for the reply without a wake word."""
+        if not text.strip():
+            raise AriaError("nothing to say", code="empty-text")
+        return await self.find(name).start_conversation(text)
+
+    async def ask(self, name: str, question: str, answers: Sequence[Answer], timeout_s: float) -> dict[str, Any]:
+        """Ask on satellite ``name``; which answer was given (None on silence or no match) and the words."""
+        if not question.strip():
+            raise AriaError("nothing to ask", code="empty-text")
+        heard = await self.find(name).ask(question, timeout_s)
+        return {"id": match_answer(heard, answers) if heard else None, "text": heard}
+
+    async def broadcast(self, text: str, exclude: Sequence[str] = ()) -> dict[str, Any]:
+        """Speak ``text`` on every connected satellite but those named in ``exclude``, at once."""
+        if not text.strip():
+            raise AriaError("nothing to announce", code="empty-text")
+        targets = [
+            session for session in self.sessions.values()
+            if session.link is not None and session.name not in exclude and session.status.address not in exclude
+        ]
+        results = await asyncio.gather(*(session.announce(text) for session in targets), return_exceptions=True)
+        spoken, failed = [], []
+        for session, result in zip(targets, results, strict=True):
+            if isinstance(result, BaseException):
+                failed.append({"satellite": session.name, "error": str(result)})
+            else:
+                spoken.append(result)
+        return {"text": text, "spoken": spoken, "failed": failed}
+
+    async def configure(self, name: str, settings: dict[str, float]) -> dict[str, Any]:
+        """Change satellite ``name``'s wake settings (Aria satellites); its reported status."""
+        session = self.find(name)
+        reported = await session.configure(settings)
+        return {"satellite": session.name, "status": reported}
 
     def session_for(self, name: str | None, conversation_id: str | None) -> SatelliteSession | None:
         """The satellite called ``name``, else the one in conversation ``conversation_id``."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.error import Error
 from wyoming.event import Event
 from wyoming.info import Info
 from wyoming.ping import Ping, Pong
@@ -29,21 +30,20 @@ from wyoming.snd import Played
 from wyoming.wake import Detection
 
 from aria_wire.audio import PcmFormat
+from aria_wire.extensions import PLAYBACK_STARTED, SATELLITE_CONFIG, SATELLITE_STATUS, aria_run_satellite
 from aria_wire.framing import FrameLimits
 from aria_wire.reconnect import Backoff
 
-from ..errors import SatelliteGone
+from ..errors import AriaError, SatelliteGone
 from ..pipeline.microphone import Microphone
 from ..pipeline.runner import ConversationKeys, TurnRecorder, TurnRunner
 from ..pipeline.turn import VoicePipeline
 from ..settings import SatellitesSettings
 from ..tts.service import SpeechSynthesis
 from .arbitration import Candidate
-from aria_wire.extensions import PLAYBACK_STARTED, aria_run_satellite
-
 from .client import SatelliteLink
 from .state import SatelliteState, SatelliteStatus
-from .turns import Arbitrator, VoiceTurnPlan, announcement, voice_turn
+from .turns import Arbitrator, VoiceTurnPlan, announcement, offer_follow_up, voice_turn
 from .wake import StreamWake
 
 _LOGGER = logging.getLogger(__name__)
@@ -109,6 +109,10 @@ class SatelliteSession:
         """True once the satellite reported ``played`` (Aria satellites, wyoming-satellite >= 1.1)."""
         self.conversation_id = ""
         self.follow_up_until = 0.0
+        self._asked: asyncio.Future[str] | None = None
+        """The answer awaited for a question the house asked (``ask``), until its turn starts."""
+        self._configured: asyncio.Future[dict[str, Any]] | None = None
+        """The satellite's answer to a ``satellite-config`` in flight."""
 
     @property
     def name(self) -> str:
@@ -210,6 +214,16 @@ class SatelliteSession:
         elif event.type == PLAYBACK_STARTED:
             self.sends_played = True
             self._mark("playback_start")
+        elif event.type == SATELLITE_STATUS:
+            self.status.reported = dict(event.data or {})
+            if self._configured is not None and not self._configured.done():
+                self._configured.set_result(self.status.reported)
+        elif Error.is_type(event.type):
+            error = Error.from_event(event)
+            if self._configured is not None and not self._configured.done() and error.code == "bad-config":
+                self._configured.set_exception(AriaError(error.text, code="bad-satellite-config"))
+            else:
+                _LOGGER.info("satellite %s reports an error: %s", self.name, error.text)
         elif Pong.is_type(event.type):
             connection.answers_pings = True
         elif Ping.is_type(event.type):
@@ -279,12 +293,14 @@ class SatelliteSession:
         kind = kind or self._kind(candidate)
         await self._end_turn("barge-in" if kind == "barge-in" else "new turn")
         self.follow_up_until = 0.0
+        heard, self._asked = (self._asked, None) if kind == "follow-up" else (None, self._asked)
         plan = VoiceTurnPlan(
             kind=kind,
             candidate=candidate if kind == "wake" else None,
             conversation=functools.partial(self._conversation, kind),
             arbitrator=self.deps.arbitrator,
             settings=self.deps.settings,
+            heard=heard if heard is not None and not heard.done() else None,
         )
         await self.runner.start(
             functools.partial(voice_turn, channel=self, plan=plan),
@@ -306,6 +322,48 @@ class SatelliteSession:
         )
         result: dict[str, Any] = await asyncio.shield(turn.task)
         return result
+
+    async def start_conversation(self, text: str, listen_s: float | None = None) -> dict[str, Any]:
+        """Speak ``text``, then listen without a wake word (the reply is a normal turn); returns
+        once it has been played and the microphone is open."""
+        seconds = self.deps.settings.follow_up_s if listen_s is None else listen_s
+        result = await self.announce(text)
+        # After the announcement's own turn has ended: the satellite's reply starts a new turn at
+        # once, which must not cancel the one that offered it.
+        await offer_follow_up(self, seconds)
+        return result | {"listening_s": seconds}
+
+    async def ask(self, question: str, timeout_s: float) -> str:
+        """Ask ``question`` and return what the user answered ("" after silence or ``timeout_s``);
+        the answer is not sent to the conversation agent."""
+        heard: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._asked = heard
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self.start_conversation(question, listen_s=min(timeout_s, self.deps.settings.follow_up_s))
+                return await asyncio.shield(heard)
+        except TimeoutError:
+            return ""
+        finally:
+            if self._asked is heard:
+                self._asked = None
+
+    async def configure(self, settings: dict[str, float], timeout_s: float = 5.0) -> dict[str, Any]:
+        """Change an Aria satellite's wake settings; its status once it applied them."""
+        if self.link is None:
+            raise SatelliteGone(f"satellite {self.name} is not connected")
+        if self.status.reported is None:
+            raise AriaError(f"satellite {self.name} does not take settings from the server", code="not-configurable")
+        answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._configured = answer
+        try:
+            await self.send(Event(type=SATELLITE_CONFIG, data=settings))
+            async with asyncio.timeout(timeout_s):
+                return await answer
+        except TimeoutError:
+            raise AriaError(f"satellite {self.name} did not confirm its settings", code="satellite-timeout") from None
+        finally:
+            self._configured = None
 
     async def _end_turn(self, reason: str) -> None:
         current = self.runner.current

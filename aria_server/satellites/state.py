@@ -67,6 +67,9 @@ class SatelliteStatus:
     last_error: str | None = None
     turns: int = 0
     last_turn: dict[str, Any] | None = None
+    reported: dict[str, Any] | None = None
+    """The satellite's own last ``satellite-status`` (wake words and settings, self-healing counters);
+    only Aria satellites send one."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to(self, new: SatelliteState, reason: str) -> bool:
@@ -98,4 +101,6 @@ class SatelliteStatus:
             "last_error": self.last_error,
             "turns": self.turns,
             "last_turn": dict(self.last_turn) if self.last_turn else None,
+            "health": (self.reported or {}).get("health"),
+            "wake_words": (self.reported or {}).get("wake"),
         }

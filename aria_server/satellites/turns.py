@@ -101,6 +101,9 @@ class VoiceTurnPlan:
     """Resolves the turn's conversation id (once it is sure this satellite answers)."""
     arbitrator: Arbitrator
     settings: SatellitesSettings
+    heard: asyncio.Future[str] | None = None
+    """For the answer to a question the house asked (``ask``): the transcript goes here and the
+    agent does not answer it."""
 
 
 async def voice_turn(turn: RunningTurn, channel: SatelliteChannel, plan: VoiceTurnPlan) -> dict[str, Any]:
@@ -127,17 +130,22 @@ async def voice_turn(turn: RunningTurn, channel: SatelliteChannel, plan: VoiceTu
             return spans.as_dict()
         no_speech_s = plan.settings.follow_up_s if plan.kind == "follow-up" else plan.settings.no_speech_s
         language = satellite_language(plan.settings, channel.name)
-        request = TurnRequest(conversation_id=conversation_id, audio=microphone, audio_format=fmt, language=language)
-        await turn.run_pipeline(request, _Relay(channel, turn, reply).on_event, no_speech_s=no_speech_s)
+        request = TurnRequest(
+            conversation_id=conversation_id, audio=microphone, audio_format=fmt, answer=plan.heard is None,
+            language=language,
+        )
+        await turn.run_pipeline(request, _Relay(channel, turn, reply, plan.heard).on_event, no_speech_s=no_speech_s)
         await reply.stop()
         await _wait_played(channel, reply)
     finally:
+        if plan.heard is not None and not plan.heard.done():
+            plan.heard.set_result("")  # nobody answered
         if reply.started and not reply.stopped:
             with contextlib.suppress(SatelliteGone):
                 await asyncio.shield(reply.stop())  # the satellite must not wait for the rest
     await turn.record()  # before the follow-up, whose first audio may already start the next turn
     if _asks_question(spans.info.get("reply", "")) and reply.started:
-        await _offer_follow_up(channel, plan.settings.follow_up_s)
+        await offer_follow_up(channel, plan.settings.follow_up_s)
     return spans.as_dict()
 
 
@@ -155,6 +163,7 @@ class _Relay:
     channel: SatelliteChannel
     turn: RunningTurn
     reply: ReplySender
+    heard: asyncio.Future[str] | None = None
 
     async def on_event(self, event: PipelineEvent) -> None:
         channel = self.channel
@@ -163,8 +172,12 @@ class _Relay:
         elif event.type is EventType.VAD_END:
             await channel.send(VoiceStopped(timestamp=event.t_ns // 1_000_000).event())
         elif event.type is EventType.STT_END:
-            channel.to(SatelliteState.THINKING, "transcript")
-            await channel.send(Transcript(text=event.data.get("text", "")).event())
+            text = str(event.data.get("text", ""))
+            if self.heard is not None and not self.heard.done():
+                self.heard.set_result(text)
+            else:
+                channel.to(SatelliteState.THINKING, "transcript")
+            await channel.send(Transcript(text=text).event())
         elif event.type is EventType.TTS_CHUNK:
             first = not self.reply.started
             await self.reply.piece(event.data.get("text", ""), event.data["pcm"], int(event.data["rate"]))
@@ -196,7 +209,7 @@ def _asks_question(text: str) -> bool:
     return text.rstrip().rstrip("\"')").endswith("?")
 
 
-async def _offer_follow_up(channel: SatelliteChannel, seconds: float) -> None:
+async def offer_follow_up(channel: SatelliteChannel, seconds: float) -> None:
     """Reopen the microphone without a wake word, in the same conversation."""
     channel.offer_follow_up(seconds)
     if channel.wake_on_server:

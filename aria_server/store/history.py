@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 from .db import Database
 
-TurnSource = Literal["intent", "llm", "fallback", "apology"]
-"""Who answered: a local intent, the language model, a fallback backend, or the failure apology."""
+TurnSource = Literal["intent", "llm", "fallback", "apology", "guard"]
+"""Who answered: a local intent, the language model, a fallback backend, the failure apology, or
+the truth guard (a request it would have had to invent an answer or an action for)."""
 
 
 @dataclass(frozen=True)

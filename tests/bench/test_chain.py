@@ -3,7 +3,7 @@
 The peers (wyoming-faster-whisper, wyoming-piper) are not installed in CI, so Aria's own
 Wyoming server (the session's, on the bundled models) stands in for both; any Wyoming STT and
 TTS server is driven the same way. The language model is a real ``python -m llama_cpp.server``
-on the bundled Gemma GGUF. The figures are checked for sense, never for speed.
+on the tiny bundled test GGUF (SmolLM2). The figures are checked for sense, never for speed.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import pytest
 from aria_server.config import validate_tree
 from aria_server.conversation import Agent, create_agent
 from aria_server.settings import ServerSettings
+from tests.llm.servers import TEST_MODEL
 
 
 def agent_settings(data_dir: Path, **llm: object) -> ServerSettings:
@@ -20,8 +21,10 @@ def agent_settings(data_dir: Path, **llm: object) -> ServerSettings:
 
 @pytest.fixture(scope="session")
 async def embedded_agent(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Agent]:
-    """The default agent: local intents, then the bundled model in its worker process."""
-    agent = create_agent(agent_settings(tmp_path_factory.mktemp("agent"), backend="embedded", temperature=0.0))
+    """The default agent: local intents, then a bundled model (the tiny test one) in its worker process."""
+    agent = create_agent(
+        agent_settings(tmp_path_factory.mktemp("agent"), backend="embedded", model=TEST_MODEL, temperature=0.0)
+    )
     await agent.start()
     yield agent
     await agent.aclose()

@@ -48,7 +48,7 @@ async def test_the_ollama_servers_models_are_listed(
 async def test_the_embedded_backend_lists_its_gguf_files(tmp_path: Path) -> None:
     async with running_server(tmp_path, "--llm-backend", "embedded") as aria:
         llm = await models_of(aria.url)
-    assembled = tmp_path / "models" / "gemma-3-270m-q4_k_m.gguf"
+    assembled = tmp_path / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"  # the default bundled model
     assert llm["backend"] == "embedded" and llm["active"] == str(assembled)
     [entry] = llm["models"]
     assert entry["name"] == str(assembled) and entry["size"] > 100_000_000 and "(running)" in entry["description"]

@@ -93,3 +93,22 @@ async def test_bad_announcements_get_a_4xx(
 async def test_without_satellites_the_list_is_empty(http: aiohttp.ClientSession) -> None:
     async with http.get("/satellites") as response:
         assert response.status == 200 and (await response.json()) == {"satellites": []}
+
+
+async def test_the_house_endpoints_check_their_bodies_and_are_described(
+    with_satellite: tuple[AriaProcess, Path],
+) -> None:
+    server, _ = with_satellite
+    async with aiohttp.ClientSession(server.url) as http:
+        async with http.post("/satellites/kitchen/ask", json={"question": "Lights off?", "answers": []}) as response:
+            assert response.status == 400 and (await response.json())["error"]["code"] == "bad-request"
+        async with http.post("/satellites/nowhere/start-conversation", json={"text": "Hello"}) as response:
+            assert response.status == 404 and (await response.json())["error"]["code"] == "unknown-satellite"
+        async with http.post("/satellites/kitchen/config", json={"wake_threshold": 2}) as response:
+            assert response.status == 400
+        async with http.post("/broadcast", json={"text": "Dinner is ready.", "exclude": ["kitchen"]}) as response:
+            assert response.status == 200 and (await response.json())["spoken"] == []
+        async with http.get("/openapi.json") as response:
+            paths = (await response.json())["paths"]
+    for path in ("/satellites/{name}/start-conversation", "/satellites/{name}/ask", "/satellites/{name}/config", "/broadcast"):
+        assert "post" in paths[path], path

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from aria_server.llm.llama_cpp import LlamaCppBackend
+from tests.llm.servers import TEST_MODEL
 
 
 def embedded_backend(data_dir: Path, *, context_size: int = 2048) -> LlamaCppBackend:
-    """The embedded backend on the bundled model, as the factory would make it."""
+    """The embedded backend on the tiny bundled test model, as the factory would make it."""
     return LlamaCppBackend(
-        None, data_dir, prompt_style="auto", system_prompt="You are Aria, a helpful voice assistant.",
+        None, data_dir, bundled=TEST_MODEL, prompt_style="auto", system_prompt="You are Aria, a helpful voice assistant.",
         context_size=context_size, max_tokens=48, temperature=0.0, threads=2,
     )
 

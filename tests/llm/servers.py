@@ -22,6 +22,11 @@ from pathlib import Path
 
 import httpx
 
+from aria_server.llm.gguf import SMOLLM2_135M
+
+TEST_MODEL = SMOLLM2_135M.name
+"""The bundled model the tests drive (``--llm-model`` accepts the name): tiny, so CI's two cores cope."""
+
 START_TIMEOUT_S = 120.0
 ATTEMPTS = 5
 
@@ -107,7 +112,7 @@ async def llama_cpp_server(model: Path, log: Path) -> AsyncIterator[RunningServe
     def command(port: int) -> list[str]:
         return [
             sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-            "--port", str(port), "--n_ctx", "2048", "--chat_format", "gemma", "--n_threads", "2",
+            "--port", str(port), "--n_ctx", "2048", "--chat_format", "chatml", "--n_threads", "2",
         ]
 
     async def ready(client: httpx.AsyncClient, url: str) -> bool:
@@ -118,7 +123,7 @@ async def llama_cpp_server(model: Path, log: Path) -> AsyncIterator[RunningServe
         yield server
 
 
-OLLAMA_MODEL = "llamacpp/gemma"
+OLLAMA_MODEL = "llamacpp/smollm2"
 """The model name through the proxy: ``<provider>/<name>``, as ollama-proxy-plus routes it."""
 
 

@@ -2,7 +2,7 @@
 
 No Ollama binary can be installed here, so ollama-proxy-plus serves the Ollama API in front of
 the llama.cpp server: it stands in for a real Ollama daemon (same endpoints, same streaming
-NDJSON, same error shapes); the model is named ``llamacpp/gemma`` through it.
+NDJSON, same error shapes); the model is named ``llamacpp/smollm2`` through it.
 """
 
 from __future__ import annotations

@@ -169,6 +169,12 @@ async def test_the_status_view_follows_a_satellite_live(page: Page, tmp_path: Pa
             await page.goto(server.url + "/#/status")
             row = page.locator("[data-satellite=kitchen]")
             await expect(row).to_contain_text("idle", timeout=TIMEOUT_MS)
+            await expect(page.locator("[data-health=kitchen]")).to_contain_text("recoveries", timeout=TIMEOUT_MS)
+            # Speak to the house: an announcement on every satellite (here the one), from the page.
+            await expect(page.locator("#house-target option[value=kitchen]")).to_have_count(1, timeout=TIMEOUT_MS)
+            await page.fill("#house-text", "Dinner is ready.")
+            await page.click("#house-announce")
+            await expect(page.locator("#house-result")).to_contain_text("Spoken on 1 satellite", timeout=TIMEOUT_MS)
             await screenshot(page, "status-satellite")
             await satellite_stack.aclose()  # the satellite goes away; the view follows
             await expect(row).to_contain_text("disconnected", timeout=TIMEOUT_MS)

@@ -114,6 +114,10 @@ LANGUAGE = LanguageData(
         "llm_unavailable": "I can't reach the language model right now.",
         "llm_interrupted": " Sorry, I lost my train of thought.",
         "llm_empty": "Sorry, I don't have an answer to that.",
+        "no_home_control": "I can't control or check devices: home control isn't set up. "
+        "Connect Home Assistant with --ha-url and --ha-token-file.",
+        "cannot_check": "I can't check that: I have no live source for weather, news or prices.",
+        "claim_refused": "I can't do that myself: nothing here carried it out.",
     },
     fillers=[
         r"^(?:hey |ok |okay )?aria ",

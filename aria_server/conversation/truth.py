@@ -1,0 +1,205 @@
+"""Truth rules, as structure rather than only as a prompt: what Aria may claim to have done.
+
+Two checks, one on each side of the language model:
+
+- ``classify(text)`` sorts the request before the model sees it. A home-device command or
+  question with no home control configured, and a question about live facts (weather, news,
+  prices, scores, traffic) with no tool that can look them up, never reach the model: a small
+  model asked "turn on the kitchen lights" answers "The kitchen lights are turned on." and
+  asked for tomorrow's weather invents one.
+- ``ClaimGate`` checks the model's reply, clause by clause, before any of it is spoken. A
+  clause that claims an action ("I turned on...", "Timer set", "Done") is never released unless
+  a tool reported success during this turn (``confirmed``); the reply ends there with an honest
+  sentence instead. Text is held back only to the end of the current clause, so a reply is
+  still streamed phrase by phrase.
+
+English only (the one language the local intents speak); other languages pass unchecked.
+The patterns are deliberately broad: a refused true claim costs a sentence, a passed false one
+costs the user's trust.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class RequestKind(Enum):
+    """What a request needs besides the language model."""
+
+    GENERAL = "general"
+    """The model can answer it from what it knows."""
+    DEVICE_COMMAND = "device-command"
+    """Change something in the home (needs home control)."""
+    DEVICE_STATE = "device-state"
+    """Ask about something in the home (needs home control)."""
+    LIVE_INFO = "live-info"
+    """Facts that change by the hour: weather, news, prices (needs a tool to look them up)."""
+
+
+_DEVICE = (
+    r"(?:lights?|lamps?|bulbs?|fans?|heat(?:er|ing)?|thermostat|air ?con(?:ditioning|ditioner)?|a/?c|"
+    r"doors?|garage|gate|blinds?|curtains?|shades?|shutters?|locks?|tv|television|radio|music|speakers?|"
+    r"vacuum|robot|switch(?:es)?|plugs?|sockets?|outlets?|oven|kettle|coffee (?:machine|maker)|"
+    r"dishwasher|washing machine|dryer|alarm system|sprinklers?|scene|boiler|humidifier|heater)"
+)
+_ACT = (
+    r"(?:turn|switch|flip|put|dim|brighten|open|close|shut|lock|unlock|start|stop|pause|play|set|raise|"
+    r"lower|increase|decrease|activate|deactivate|arm|disarm|run|enable|disable|make)"
+)
+_DEVICE_COMMAND = [
+    re.compile(rf"^(?:please )?(?:turn|switch|flip) (?:on|off|up|down)\b"),
+    re.compile(rf"^(?:please )?(?:turn|switch|flip) .*\b(?:on|off|up|down)$"),
+    re.compile(rf"^(?:please )?{_ACT}\b.*\b{_DEVICE}\b"),
+    re.compile(rf"^(?:can|could|would|will) you (?:please )?{_ACT}\b.*\b{_DEVICE}\b"),
+    re.compile(rf"\b(?:it's|it is) (?:too )?(?:dark|cold|hot|warm) in (?:here|the)\b"),
+]
+_DEVICE_STATE = [
+    re.compile(rf"^(?:is|are|did|was|were|have|has) (?:the |my |all the |any )?(?:[\w' ]+ )?{_DEVICE}\b"),
+    re.compile(rf"^(?:which|what|how many) (?:[\w' ]+ )?{_DEVICE} (?:are|is) (?:on|off|open|closed|locked|unlocked|running)\b"),
+    re.compile(r"^what(?: is|'s) the temperature (?:in|inside) (?:the |my )?(?!sun\b)\w+"),
+    re.compile(r"^(?:is|are) (?:anyone|somebody|someone) (?:home|at home|in the house)\b"),
+]
+_WHEN = r"(?:today|tonight|tomorrow|yesterday|this (?:morning|afternoon|evening|week|weekend)|right now|now|at the moment|currently|later|next week|on \w+day)"
+_LIVE_INFO = [
+    re.compile(r"\b(?:weather|forecast)\b"),
+    re.compile(r"\b(?:will|is|was) it (?:going to )?(?:rain|snow|be (?:sunny|cloudy|windy|cold|hot|warm))\w*"),
+    re.compile(r"\bis it (?:raining|snowing|sunny|windy)\b"),
+    re.compile(rf"\b(?:how (?:hot|cold|warm)|what(?: is|'s) the temperature)\b.*\b(?:outside|{_WHEN})\b"),
+    re.compile(rf"\btemperature (?:outside|{_WHEN})\b"),
+    re.compile(r"\b(?:news|headlines?)\b"),
+    re.compile(r"\b(?:stock|share) (?:price|market)s?\b|\bstock market\b|\bexchange rate\b|\bbitcoin\b|\bcrypto\w*\b"),
+    re.compile(r"\b(?:price|cost) of (?:a |an |the )?(?:gas|petrol|fuel|gold|oil|silver|bitcoin|shares?|stocks?)\b"),
+    re.compile(rf"\bhow much (?:is|are|does|do) .* (?:cost|worth|trading)\b.*\b{_WHEN}\b"),
+    re.compile(rf"\b(?:score|who (?:won|is winning)|results?)\b.*\b(?:game|match|race|election|{_WHEN})\b"),
+    re.compile(r"\btraffic\b"),
+    re.compile(r"\b(?:what(?: is|'s) happening|what happened)\b.*\b(?:in the world|today|yesterday|now)\b"),
+    re.compile(r"\b(?:is|are) (?:the )?[\w' ]+ (?:open|closed) (?:today|tonight|now|right now)\b"),
+]
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w' /]+", " ", text.lower()).split())
+
+
+def classify(text: str) -> RequestKind:
+    """The kind of request ``text`` is (English patterns).
+
+        >>> classify("Turn on the kitchen lights.").value
+        'device-command'
+        >>> classify("Is the kitchen light on?").value
+        'device-state'
+        >>> classify("What will the weather be tomorrow?").value
+        'live-info'
+        >>> classify("How far away is the moon?").value
+        'general'
+    """
+    words = _normalise(text)
+    words = re.sub(r"^(?:hey |ok |okay )?aria ", "", words)
+    if any(pattern.search(words) for pattern in _DEVICE_COMMAND):
+        return RequestKind.DEVICE_COMMAND
+    if any(pattern.search(words) for pattern in _DEVICE_STATE):
+        return RequestKind.DEVICE_STATE
+    if any(pattern.search(words) for pattern in _LIVE_INFO):
+        return RequestKind.LIVE_INFO
+    return RequestKind.GENERAL
+
+
+_DONE_VERBS = (
+    r"(?:turned|switched|set|started|stopped|opened|closed|shut|locked|unlocked|dimmed|brightened|"
+    r"activated|deactivated|adjusted|changed|scheduled|added|created|cancell?ed|played|paused|"
+    r"enabled|disabled|armed|disarmed|sent|booked|ordered|called|texted|emailed|reminded|saved)"
+)
+_CLAIMS = [
+    # "I turned on the lights", "I've set a timer", "I have just switched off ..."
+    re.compile(rf"\bi(?:'ve| have| just| already|'ve just| have just| now)? {_DONE_VERBS}\b"),
+    # "I'll turn on the lights", "I am turning them off", "Turning on the kitchen lights."
+    re.compile(r"\bi(?:'ll| will|'m| am)(?: now| go ahead and)? (?:turn|switch|set|start|open|close|lock|unlock|dim|turning|switching|setting|starting|opening|closing|locking|unlocking|dimming)\b"),
+    re.compile(r"^(?:okay |ok |sure |alright |all right )?(?:turning|switching|setting|starting|opening|closing|locking|unlocking|dimming) (?:on|off|up|down|the|your|a|it|them)\b"),
+    # "The kitchen lights are turned on", "... is now off", "... have been switched off"
+    re.compile(r"\b(?:is|are|has been|have been|was|were)(?: now)? (?:turned|switched|set) (?:on|off|to|for)\b"),
+    re.compile(r"\b(?:is|are) now (?:on|off|open|closed|locked|unlocked|set|running|playing)\b"),
+    # "Timer set.", "Your alarm is set for 7", "Reminder created"
+    re.compile(r"\b(?:timer|alarm|reminder|countdown)s? (?:is |has been |was )?(?:set|started|created|scheduled|on)\b"),
+    re.compile(r"\b(?:set|started|created) (?:a|the|your) (?:timer|alarm|reminder|countdown)\b"),
+    # "Done." / "All done!" as a whole clause
+    re.compile(r"^(?:okay |ok |sure |alright )?(?:all )?done$"),
+]
+
+
+def claims_action(clause: str) -> bool:
+    """Whether ``clause`` says an action was (or is being) carried out.
+
+        >>> claims_action("The kitchen lights are turned on.")
+        True
+        >>> claims_action("I can't control your lights.")
+        False
+    """
+    words = _normalise(clause)
+    return any(pattern.search(words) for pattern in _CLAIMS)
+
+
+_CLAUSE_END = re.compile(r"[.!?;:,](?=\s)|\n")
+HOLD_WORDS = 6
+"""Words of an unfinished clause held back: more than the longest claim pattern spans, so a claim
+still forming at the end of the text is never half spoken."""
+
+
+@dataclass
+class ClaimGate:
+    """Releases a streamed reply as it comes, stopping at the first unconfirmed action claim.
+
+    Every check sees the whole clause so far (patterns anchored at a clause start stay right);
+    of an unfinished clause all but the last ``HOLD_WORDS`` words are released, so the first
+    words reach the speech synthesiser before the clause ends. ``confirmed``: whether a tool
+    reported a successful action during this turn (only then may the reply say it did something).
+    """
+
+    confirmed: bool = False
+    blocked: bool = False
+    """True once a claim was caught: the rest of the reply is dropped."""
+    _spoken: str = field(default="", repr=False)
+    """The released start of the current clause."""
+    _held: str = field(default="", repr=False)
+
+    def feed(self, delta: str) -> str:
+        """The text of ``delta`` (with what was held) that is safe to speak now."""
+        if self.blocked:
+            return ""
+        if self.confirmed:
+            return delta
+        self._held += delta
+        released = ""
+        while (match := _CLAUSE_END.search(self._held)) is not None:
+            clause, self._held = self._held[: match.end()], self._held[match.end():]
+            if not self._check(clause):
+                return released
+            released += clause
+            self._spoken = ""
+        if not self._check(""):
+            return released
+        words = list(re.finditer(r"\S+", self._held))
+        if len(words) > HOLD_WORDS:
+            cut = words[-HOLD_WORDS].start()
+            early, self._held = self._held[:cut], self._held[cut:]
+            self._spoken += early
+            released += early
+        return released
+
+    def finish(self) -> str:
+        """The rest of the reply once the model stopped (checked like every clause)."""
+        if self.blocked or self.confirmed:
+            return ""
+        rest, self._held = self._held, ""
+        return rest if self._check_text(self._spoken + rest) else ""
+
+    def _check(self, clause_end: str) -> bool:
+        """False (and blocked) when the current clause, ``clause_end`` included, claims an action."""
+        return self._check_text(self._spoken + (clause_end or self._held))
+
+    def _check_text(self, clause: str) -> bool:
+        if clause.strip() and claims_action(clause):
+            self.blocked = True
+            return False
+        return True

@@ -1,0 +1,162 @@
+"""Truth rules (issue 11 §2): Aria claims no action nothing carried out, invents no live facts,
+and says what to configure for home control.
+
+The request classes and the claim gate are pure and tested as a table. Through the agent they
+are tested on the real tiny model for refusals; a model that reliably claims a false action
+cannot be ordered, so one test streams a fixed lying reply from a scripted backend (the only
+stand-in here, and only for the model's words: the chain, the gate and the store are real).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Sequence
+from pathlib import Path
+
+import pytest
+
+from aria_server.conversation import Agent, create_agent
+from aria_server.conversation.truth import ClaimGate, RequestKind, claims_action, classify
+from aria_server.llm.base import ChatMessage
+from aria_server.llm.fallback import LlmChain
+
+from .conftest import agent_settings
+
+DEVICE_COMMANDS = [
+    "Turn on the kitchen lights.", "Switch off the bedroom lamp", "Set the thermostat to 21 degrees",
+    "Open the garage door", "Dim the living room lights", "turn the lights off", "Could you lock the front door?",
+    "Aria, turn on the fan",
+]
+DEVICE_STATES = ["Is the kitchen light on?", "Are the doors locked?", "Is the garage door open?"]
+LIVE = [
+    "What will the weather be tomorrow?", "Will it rain today?", "What's the news?", "What is the price of bitcoin?",
+    "Who won the game last night?", "What's the temperature outside?", "How is the traffic?",
+]
+GENERAL = [
+    "Who wrote Romeo and Juliet?", "How far away is the moon?", "What is 17 times 3?", "What is a light year?",
+    "What does a thermostat do?", "What causes rain?", "Who won the world cup in 1998?", "How do I open a jar?",
+]
+
+
+@pytest.mark.parametrize(
+    ("texts", "kind"),
+    [(DEVICE_COMMANDS, RequestKind.DEVICE_COMMAND), (DEVICE_STATES, RequestKind.DEVICE_STATE),
+     (LIVE, RequestKind.LIVE_INFO), (GENERAL, RequestKind.GENERAL)],
+)
+def test_requests_are_sorted_by_what_they_need(texts: list[str], kind: RequestKind) -> None:
+    assert {text: classify(text) for text in texts} == dict.fromkeys(texts, kind)
+
+
+CLAIMS = [
+    "The kitchen lights are turned on.", "I've turned off the lamp.", "Done.", "Okay, done!",
+    "Sure, I'll turn on the lights.", "Timer set for 5 minutes.", "Turning on the kitchen lights now.",
+    "The light is now on.", "I have set a reminder.", "Your alarm is set for seven.",
+]
+NOT_CLAIMS = [
+    "The moon is about 384,400 kilometers away.", "I can't control devices.", "William Shakespeare wrote it.",
+    "Well done is better than well said.", "A switch turns a circuit on or off.",
+]
+
+
+def test_action_claims_are_recognised() -> None:
+    assert [text for text in CLAIMS if not claims_action(text)] == []
+    assert [text for text in NOT_CLAIMS if claims_action(text)] == []
+
+
+def gate(deltas: Sequence[str], *, confirmed: bool = False) -> tuple[str, bool]:
+    claims = ClaimGate(confirmed=confirmed)
+    spoken = "".join(claims.feed(delta) for delta in deltas) + claims.finish()
+    return spoken, claims.blocked
+
+
+def test_the_gate_stops_before_an_unconfirmed_claim_is_spoken() -> None:
+    assert gate(["Sure", ", I", " turned on", " the lights.", " Enjoy!"]) == ("Sure,", True)
+    assert gate(["The lights in the kitchen", " and the hall", " are now on."]) == ("The lights ", True)
+    assert gate(["Done", "."]) == ("", True)
+
+
+def test_the_gate_streams_an_honest_reply_whole_and_early() -> None:
+    claims = ClaimGate()
+    early = claims.feed("The moon is about 384,400 kilometers away from Earth on")
+    assert early and not claims.blocked, "a long clause starts to be spoken before it ends"
+    rest = claims.feed(" average.") + claims.finish()
+    assert early + rest == "The moon is about 384,400 kilometers away from Earth on average."
+
+
+def test_a_confirmed_action_may_be_reported() -> None:
+    assert gate(["I turned on", " the kitchen lights."], confirmed=True) == ("I turned on the kitchen lights.", False)
+
+
+async def reply(agent: Agent, conversation_id: str, text: str) -> str:
+    return "".join([delta async for delta in agent.reply(conversation_id, text, language="en")])
+
+
+async def test_a_device_command_without_home_control_names_what_to_configure(embedded_agent: Agent) -> None:
+    for text in ["Turn on the kitchen lights.", "Is the kitchen light on?"]:
+        answer = await reply(embedded_agent, "c-truth-home", text)
+        assert "--ha-url" in answer and "--ha-token-file" in answer and not claims_action(answer)
+    turns = await embedded_agent.store.recent_turns("c-truth-home")
+    assert [turn.source for turn in turns] == ["guard", "guard"]
+
+
+async def test_a_live_question_without_a_tool_is_not_invented(embedded_agent: Agent) -> None:
+    answer = await reply(embedded_agent, "c-truth-live", "What will the weather be tomorrow?")
+    assert answer.startswith("I can't check that")
+    [turn] = await embedded_agent.store.recent_turns("c-truth-live")
+    assert turn.source == "guard" and turn.backend is None, "the model was never asked"
+
+
+async def test_a_general_question_still_reaches_the_model(embedded_agent: Agent) -> None:
+    assert (await reply(embedded_agent, "c-truth-general", "What is 17 times 3?")).strip()
+    [turn] = await embedded_agent.store.recent_turns("c-truth-general")
+    assert turn.source == "llm" and turn.backend == "embedded"
+
+
+class ScriptedModel:
+    """Streams a fixed reply (a stand-in for a model that lies; see the module docstring)."""
+
+    name = "embedded"
+    context_size = 2048
+    max_tokens = 64
+    model = "scripted"
+    loaded = True
+
+    def __init__(self, deltas: Sequence[str]) -> None:
+        self.deltas = deltas
+        self.closed_early = False
+
+    async def start(self) -> None:
+        """Nothing to load."""
+
+    async def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(text.split()) for text in texts]
+
+    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
+        finished = False
+        try:
+            for delta in self.deltas:
+                yield delta
+            finished = True
+        finally:
+            self.closed_early = not finished
+
+    async def ping(self) -> None:
+        """Always reachable."""
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+async def test_a_model_that_claims_an_action_is_cut_off_and_corrected(tmp_path: Path) -> None:
+    agent = create_agent(agent_settings(tmp_path))
+    lying = ScriptedModel(["Sure", ", I've", " turned on", " the cozy", " lights for you.", " Anything else?"])
+    agent.chain = LlmChain([lying], first_token_timeout_s=5.0)
+    await agent.start()
+    try:
+        # "Make it cozy in here" names no device: it reaches the model, and the gate catches the claim.
+        answer = await reply(agent, "c-truth-lie", "Make it cozy in here")
+        assert answer == "Sure, I can't do that myself: nothing here carried it out."
+        assert lying.closed_early, "the rest of the generation was stopped"
+        [turn] = await agent.store.recent_turns("c-truth-lie")
+        assert (turn.source, turn.reply_text) == ("guard", answer)
+    finally:
+        await agent.aclose()
