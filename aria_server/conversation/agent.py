@@ -231,7 +231,12 @@ class Agent:
             return self.intents.phrase(language, key), "apology"
         if reply.understood:
             _LOGGER.debug("Home Assistant answered %r (%s)", text, reply.response_type)
-            return reply.speech.strip(), "home"
+            answer = reply.speech.strip()
+            if reply.failed:
+                # Home Assistant says "Turned on the lights" when only some of them answered.
+                ended = answer if answer.endswith((".", "!", "?")) else f"{answer}."
+                answer = f"{ended} {self.intents.phrase(language, 'home_partly_failed', names=_names(reply.failed))}"
+            return answer, "home"
         _LOGGER.debug("Home Assistant did not understand %r (%s); the language model goes next", text, reply.error_code)
         return None
 
@@ -283,6 +288,11 @@ class Agent:
             )
         )
         self.sessions.touch(conversation_id)
+
+
+def _names(names: tuple[str, ...]) -> str:
+    """ "A", "A and B", "A, B and C" for a spoken sentence."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _is_english(language: str | None) -> bool:

@@ -29,6 +29,9 @@ _LOGGER = logging.getLogger(__name__)
 
 UNDERSTOOD = frozenset({"action_done", "query_answer"})
 """Response types of a request Home Assistant carried out or answered; ``error`` is not."""
+FAILED_CODES = frozenset({"failed_to_handle"})
+"""Error codes of a request Home Assistant understood but could not carry out: its own answer says
+so, and no other agent could do better (``no_intent_match`` / ``no_valid_targets`` go on to one)."""
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,16 @@ class HomeReply:
     error_code: str | None = None
     """With ``error``: ``no_intent_match``, ``no_valid_targets``, ``failed_to_handle``, ``unknown``."""
     conversation_id: str | None = None
+    failed: tuple[str, ...] = ()
+    """Names of targets whose service call failed while others succeeded (``action_done``)."""
 
     @property
     def understood(self) -> bool:
-        """Whether Home Assistant did (or answered) what was asked; otherwise another agent may try."""
-        return self.response_type in UNDERSTOOD and bool(self.speech.strip())
+        """Whether Home Assistant did (or answered) what was asked, or understood it and says why it
+        could not; otherwise another agent may try."""
+        if not self.speech.strip():
+            return False
+        return self.response_type in UNDERSTOOD or (self.response_type == "error" and self.error_code in FAILED_CODES)
 
 
 @dataclass(frozen=True)
@@ -94,17 +102,9 @@ class HomeAssistantClient:
             payload["language"] = language.replace("_", "-").split("-")[0].lower()
         body = await self._request("POST", "/api/conversation/process", payload)
         try:
-            response = body["response"]
-            speech = (response.get("speech") or {}).get("plain", {}).get("speech") or ""
-            data = response.get("data") or {}
-            return HomeReply(
-                response_type=str(response["response_type"]),
-                speech=str(speech),
-                error_code=data.get("code") if isinstance(data, dict) else None,
-                conversation_id=body.get("conversation_id"),
-            )
-        except (KeyError, TypeError, AttributeError) as err:
-            raise self._failed(HomeError(f"Home Assistant's conversation answer is malformed: {err!r}")) from err
+            return parse_reply(body)
+        except HomeError as err:
+            raise self._failed(err) from None
 
     async def _request(self, method: str, path: str, payload: Any = None) -> Any:
         if self._session is None:
@@ -144,3 +144,21 @@ class HomeAssistantClient:
             "last_error_code": self.state.last_error_code,
             "checked": self.state.status != "unknown",
         }
+
+
+def parse_reply(body: Any) -> HomeReply:
+    """The ``ConversationResult`` JSON of ``/api/conversation/process`` (HomeError when malformed)."""
+    try:
+        response = body["response"]
+        speech = (response.get("speech") or {}).get("plain", {}).get("speech") or ""
+        data = response.get("data") or {}
+        failed = (data.get("failed") or []) if isinstance(data, dict) else []
+        return HomeReply(
+            response_type=str(response["response_type"]),
+            speech=str(speech),
+            error_code=data.get("code") if isinstance(data, dict) else None,
+            conversation_id=body.get("conversation_id"),
+            failed=tuple(str(target.get("name") or target.get("id")) for target in failed if isinstance(target, dict)),
+        )
+    except (KeyError, TypeError, AttributeError) as err:
+        raise HomeError(f"Home Assistant's conversation answer is malformed: {err!r}") from err

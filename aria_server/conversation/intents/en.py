@@ -119,6 +119,7 @@ LANGUAGE = LanguageData(
         "home_unreachable": "I can't reach Home Assistant right now, so nothing was changed or checked.",
         "home_unauthorized": "Home Assistant refused my access token, so nothing was changed or checked. "
         "Check the token in --ha-token-file.",
+        "home_partly_failed": "But {names} did not respond.",
         "cannot_check": "I can't check that: I have no live source for weather, news or prices.",
         "claim_refused": "I can't do that myself: nothing here carried it out.",
     },
