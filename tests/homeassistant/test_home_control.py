@@ -15,8 +15,9 @@ from typing import Any
 
 import aiohttp
 from wyoming.client import AsyncUnixClient
-from wyoming.handle import Handled, HandledChunk, NotHandled
 from wyoming.asr import Transcript
+from wyoming.handle import Handled, HandledChunk, NotHandled
+from wyoming.info import Describe, Info
 
 from .conftest import Aria
 from .harness import HomeAssistant
@@ -69,6 +70,16 @@ async def last_turn(aria: Aria) -> dict[str, Any]:
 async def health(http: aiohttp.ClientSession) -> dict[str, Any]:
     async with http.get("/health") as response:
         return await response.json()
+
+
+async def test_aria_advertises_home_control_once_home_assistant_is_configured(aria: Aria) -> None:
+    async with AsyncUnixClient(str(aria.wyoming_socket)) as client:
+        await client.write_event(Describe().event())
+        async with asyncio.timeout(30):
+            event = await client.read_event()
+    assert event is not None and Info.is_type(event.type)
+    (program,) = Info.from_event(event).handle
+    assert program.supports_home_control is True
 
 
 async def test_turn_on_the_kitchen_lights_turns_on_the_kitchen_light_only(
