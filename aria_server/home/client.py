@@ -14,7 +14,6 @@ refuses the token. Nothing here logs or returns the token.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -122,7 +121,7 @@ class HomeAssistantClient:
                 if response.status >= 400:
                     raise self._failed(HomeError(f"Home Assistant answered {response.status} to {method} {path}"))
                 body = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError, ValueError) as err:
+        except (aiohttp.ClientError, TimeoutError, ValueError) as err:
             # ValueError: a body that is not JSON. The message names the kind, never the headers.
             raise self._failed(
                 HomeUnreachable(f"Home Assistant at {self.url} did not answer: {type(err).__name__} {err}".strip())

@@ -10,9 +10,9 @@ Python >= 3.13) or no network namespace can be created.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import statistics
-import logging
 import sys
 import wave
 from collections.abc import AsyncIterator
@@ -23,7 +23,14 @@ from typing import Any
 import aiohttp
 import pytest
 
-from .harness import HA_PORT, HomeAssistant, HomeAssistantWs, missing_requirements, start_bridge, unix_session
+from .harness import (
+    HA_PORT,
+    HomeAssistant,
+    HomeAssistantWs,
+    missing_requirements,
+    start_bridge,
+    unix_session,
+)
 from .namespace import Namespace, NamespaceUnavailable
 from .processes import LoggedProcess
 

@@ -14,8 +14,8 @@ import time
 from typing import Any
 
 import aiohttp
-from wyoming.client import AsyncUnixClient
 from wyoming.asr import Transcript
+from wyoming.client import AsyncUnixClient
 from wyoming.handle import Handled, HandledChunk, NotHandled
 from wyoming.info import Describe, Info
 
