@@ -10,6 +10,9 @@
     │   └── LlmUnavailable   connection failure: retryable
     ├── TtsError
     ├── TimerLimitError      a timer too long, or too many timers
+    ├── HomeError            Home Assistant failed (``home-failed``)
+    │   ├── HomeUnreachable  no answer within the timeout, connection refused (``home-unreachable``)
+    │   └── HomeUnauthorized the token was refused, or none is set (``home-unauthorized``)
     └── SatelliteGone
 
 The wire errors (protocol, framing, audio format) live in ``aria_wire.errors`` and are
@@ -21,7 +24,8 @@ from __future__ import annotations
 from aria_wire.errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError
 
 __all__ = [
-    "AriaError", "AudioFormatError", "ConfigError", "FrameTooLarge", "LlmError", "LlmUnavailable",
+    "AriaError", "AudioFormatError", "ConfigError", "FrameTooLarge", "HomeError", "HomeUnauthorized",
+    "HomeUnreachable", "LlmError", "LlmUnavailable",
     "ProtocolError", "SatelliteGone", "SttError", "TimerLimitError", "TtsError",
 ]
 
@@ -66,3 +70,21 @@ class SatelliteGone(AriaError):
     """A satellite disconnected while a turn was in flight."""
 
     default_code = "satellite-gone"
+
+
+class HomeError(AriaError):
+    """Home Assistant answered with something Aria cannot use (an HTTP error, a malformed body)."""
+
+    default_code = "home-failed"
+
+
+class HomeUnreachable(HomeError):
+    """Home Assistant cannot be reached, or did not answer within ``ha.timeout_s``."""
+
+    default_code = "home-unreachable"
+
+
+class HomeUnauthorized(HomeError):
+    """Home Assistant refused the access token (or no token is configured)."""
+
+    default_code = "home-unauthorized"
