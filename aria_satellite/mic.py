@@ -20,13 +20,12 @@ from typing import Protocol
 from aria_wire.audio import PcmFormat, ToModelFormat
 
 from .audio import read_wav_16k
+from .processes import wait_or_kill
 from .settings import FRAME_BYTES, FRAME_SAMPLES, MIC_RATE, MicSettings
 
 _LOGGER = logging.getLogger(__name__)
 
 FRAME_NS = FRAME_SAMPLES * 1_000_000_000 // MIC_RATE
-STOP_GRACE_S = 2.0
-"""How long a microphone program gets to exit after SIGTERM before SIGKILL (a frozen one never does)."""
 
 
 class MicStalled(OSError):
@@ -147,13 +146,7 @@ class CommandMic:
         with contextlib.suppress(ProcessLookupError):
             proc.terminate()
             proc.send_signal(signal.SIGCONT)  # a frozen (stopped) program only acts on SIGTERM once continued
-        try:
-            async with asyncio.timeout(STOP_GRACE_S):
-                await proc.wait()
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
+        await wait_or_kill(proc)
 
 
 class DeviceMic:

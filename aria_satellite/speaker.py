@@ -16,13 +16,12 @@ import struct
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from .processes import wait_or_kill
 from .settings import SndSettings
 
 _LOGGER = logging.getLogger(__name__)
 
 _HEADER_BYTES = 44
-STOP_GRACE_S = 2.0
-"""How long a speaker program gets to finish after its input is closed before it is killed."""
 
 
 class AudioSink(Protocol):
@@ -154,13 +153,7 @@ class CommandSink:
             return
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             proc.stdin.close()
-        try:
-            async with asyncio.timeout(STOP_GRACE_S):
-                await proc.wait()
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
+        await wait_or_kill(proc)
 
     async def abort(self) -> None:
         """Kill the program (a frozen one never reads the rest)."""

@@ -10,6 +10,9 @@
     │   └── LlmUnavailable   connection failure: retryable
     ├── TtsError
     ├── TimerLimitError      a timer too long, or too many timers
+    ├── HomeError            Home Assistant failed (``home-failed``)
+    │   ├── HomeUnreachable  no answer within the timeout, connection refused (``home-unreachable``)
+    │   └── HomeUnauthorized the token was refused, or none is set (``home-unauthorized``)
     ├── RemoteUnavailable    a remote Wyoming STT/TTS cannot be reached: the fallback runs
     ├── RemoteFailed         a remote Wyoming STT/TTS answered with an error
     └── SatelliteGone
@@ -23,8 +26,9 @@ from __future__ import annotations
 from aria_wire.errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError
 
 __all__ = [
-    "AriaError", "AudioFormatError", "ConfigError", "FrameTooLarge", "LlmError", "LlmUnavailable",
-    "ProtocolError", "RemoteFailed", "RemoteUnavailable", "SatelliteGone", "SttError", "TimerLimitError", "TtsError",
+    "AriaError", "AudioFormatError", "ConfigError", "FrameTooLarge", "HomeError", "HomeUnauthorized",
+    "HomeUnreachable", "LlmError", "LlmUnavailable", "ProtocolError", "RemoteFailed", "RemoteUnavailable",
+    "SatelliteGone", "SttError", "TimerLimitError", "TtsError",
 ]
 
 
@@ -68,6 +72,24 @@ class SatelliteGone(AriaError):
     """A satellite disconnected while a turn was in flight."""
 
     default_code = "satellite-gone"
+
+
+class HomeError(AriaError):
+    """Home Assistant answered with something Aria cannot use (an HTTP error, a malformed body)."""
+
+    default_code = "home-failed"
+
+
+class HomeUnreachable(HomeError):
+    """Home Assistant cannot be reached, or did not answer within ``ha.timeout_s``."""
+
+    default_code = "home-unreachable"
+
+
+class HomeUnauthorized(HomeError):
+    """Home Assistant refused the access token (or no token is configured)."""
+
+    default_code = "home-unauthorized"
 
 
 class RemoteUnavailable(AriaError):

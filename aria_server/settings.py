@@ -274,6 +274,21 @@ class SatellitesSettings(_Section):
     )
 
 
+class HomeAssistantSettings(_Section):
+    """Home Assistant as the home: its intent engine answers device commands and questions."""
+
+    url: str | None = Field(None, description="Home Assistant's base URL (http://homeassistant.local:8123); empty: no home control")
+    token_file: Path | None = Field(
+        None, description="file holding a Home Assistant long-lived access token (re-read when it changes)"
+    )
+    token: str | None = Field(
+        None, description="the long-lived access token itself (env ARIA_HA_TOKEN; token_file wins when both are set)"
+    )
+    timeout_s: float = Field(
+        10.0, gt=0.0, le=120.0, description="s one Home Assistant request may take before the home counts as unreachable"
+    )
+
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
@@ -301,6 +316,7 @@ class ServerSettings(_Section):
     wyoming: WyomingSettings = Field(default_factory=WyomingSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     satellites: SatellitesSettings = Field(default_factory=SatellitesSettings)
+    ha: HomeAssistantSettings = Field(default_factory=HomeAssistantSettings)
 
 
 def section_names() -> list[str]:

@@ -2,6 +2,9 @@
 
     reply(conversation_id, text)
       ├─ a local intent matches ──> its answer (milliseconds)
+      ├─ Home Assistant (home/) ──> its own intent engine's answer when it understood (no model);
+      │                             a device request it could not be asked about gets a clear
+      │                             "I can't reach Home Assistant" / "refused my token"
       ├─ truth guard (truth.py) ──> a device request without home control, or a live question
       │                             without a tool: an honest "I can't ..." (never the model)
       ├─ no language model ───────> "without a language model I can only do ..."
@@ -17,7 +20,8 @@ import time
 from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
-from ..errors import LlmError
+from ..errors import HomeError, HomeUnauthorized, LlmError
+from ..home.client import HomeAssistantClient
 from ..llm.base import ChatMessage, LanguageModel
 from ..llm.fallback import LlmChain, MessageBuilder
 from ..settings import LlmSettings
@@ -31,6 +35,9 @@ from .truth import ClaimGate, RequestKind, classify
 
 _LOGGER = logging.getLogger(__name__)
 
+HOME_RETRY_S = 30.0
+"""After Home Assistant failed, general questions skip it this long (device requests still ask),
+so a hung Home Assistant does not add its timeout to every question the model answers."""
 HISTORY_TURNS = 64
 """Most past turns read from the store for a prompt (the token budget usually keeps fewer)."""
 
@@ -45,6 +52,7 @@ class Agent:
         intents: IntentHandler,
         chain: LlmChain | None,
         db: Database,
+        home: HomeAssistantClient | None = None,
     ) -> None:
         self.settings = settings
         self.intents = intents
@@ -54,8 +62,10 @@ class Agent:
         """Conversations and turns (the HTTP API lists and reads them here)."""
         self.sessions = ConversationSessions(self.store, settings.conversation_idle_s)
         self.prompts = PromptBuilder(settings.system_prompt)
-        self.home_control = False
-        """Whether a home-control tool is configured (Home Assistant, issue 11 §3; none yet)."""
+        self.home = home
+        """Home Assistant, when ``--ha-url`` is set (its intent engine is asked before the model)."""
+        self.home_control = home is not None
+        """Whether home control is configured: only then may device requests go past the guard."""
         self.live_tools = False
         """Whether a tool can look up live facts (weather, news, prices); none yet."""
 
@@ -87,6 +97,8 @@ class Agent:
     async def start(self) -> None:
         """Open the history and load the language models (off the event loop); warm them."""
         await self.db.open()
+        if self.home is not None:
+            await self.home.start()
         if self.chain is not None:
             await self.chain.start()
 
@@ -94,6 +106,8 @@ class Agent:
         """Stop the models, drop the timers, close the database."""
         if self.chain is not None:
             await self.chain.aclose()
+        if self.home is not None:
+            await self.home.aclose()
         self.timers.close()
         await self.db.close()
 
@@ -104,6 +118,7 @@ class Agent:
     def health(self) -> dict[str, Any]:
         """Backend, model, loaded, fallback_in_use, last_error (and the whole chain) for ``/health``."""
         base: dict[str, Any] = {"languages": self.languages, "timers": len(self.timers.active())}
+        # (Home Assistant is its own stage in /health: see home_health.)
         if self.chain is None:
             return {
                 **base, "status": "disabled", "backend": "none", "model": None, "loaded": False,
@@ -131,6 +146,11 @@ class Agent:
             _LOGGER.debug("intent %s answered %r", local.intent, text)
             yield local.text
             await self._store(conversation_id, text, local.text, "intent", started, language)
+            return
+        if self.home is not None and (home := await self._ask_home(text, language)) is not None:
+            answer, source = home
+            yield answer
+            await self._store(conversation_id, text, answer, source, started, language, "home-assistant")
             return
         refusal = self._refusal(text, language)
         if refusal is not None:
@@ -197,9 +217,39 @@ class Agent:
             backend.name if backend else None, backend.model if backend else None,
         )
 
+    async def _ask_home(self, text: str, language: str | None) -> tuple[str, TurnSource] | None:
+        """Home Assistant's answer when its intent engine understood ``text``; for a device request
+        it could not be asked about, the honest reason; else None (the language model goes next).
+
+        Its speech is spoken as it is: Home Assistant said "Turned on the light" only after it did
+        (its agent answers ``action_done`` after the service call returned)."""
+        assert self.home is not None
+        device = _is_english(language) and classify(text) in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE)
+        state = self.home.state
+        if not device and state.failed_at is not None and time.monotonic() - state.failed_at < HOME_RETRY_S:
+            return None  # a general question does not wait on a Home Assistant that just failed
+        try:
+            reply = await self.home.process(text, language)
+        except HomeError as err:
+            _LOGGER.warning("Home Assistant could not be asked [%s]: %s", err.code, err.message)
+            if not device:
+                return None
+            key = "home_unauthorized" if isinstance(err, HomeUnauthorized) else "home_unreachable"
+            return self.intents.phrase(language, key), "apology"
+        if reply.understood:
+            _LOGGER.debug("Home Assistant answered %r (%s)", text, reply.response_type)
+            answer = reply.speech.strip()
+            if reply.failed:
+                # Home Assistant says "Turned on the lights" when only some of them answered.
+                ended = answer if answer.endswith((".", "!", "?")) else f"{answer}."
+                answer = f"{ended} {self.intents.phrase(language, 'home_partly_failed', names=_names(reply.failed))}"
+            return answer, "home"
+        _LOGGER.debug("Home Assistant did not understand %r (%s); the language model goes next", text, reply.error_code)
+        return None
+
     def _refusal(self, text: str, language: str | None) -> str | None:
         """The honest answer to a request the model could only invent an answer or an action for."""
-        if language and language.replace("_", "-").split("-")[0].lower() != "en":
+        if not _is_english(language):
             return None  # the request patterns are English
         kind = classify(text)
         if kind in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE) and not self.home_control:
@@ -245,6 +295,15 @@ class Agent:
             )
         )
         self.sessions.touch(conversation_id)
+
+
+def _names(names: tuple[str, ...]) -> str:
+    """ "A", "A and B", "A, B and C" for a spoken sentence."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _is_english(language: str | None) -> bool:
+    return not language or language.replace("_", "-").split("-")[0].lower() == "en"
 
 
 def _after(so_far: str, apology: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..home.client import HomeAssistantClient
+from ..home.token import TokenSource
 from ..llm.base import BackendName, LanguageModel, create_backend
 from ..llm.fallback import LlmChain
 from ..settings import ServerSettings
@@ -36,4 +38,12 @@ def create_agent(settings: ServerSettings, *, timers: TimerService | None = None
         backends, first_token_timeout_s=llm.first_token_timeout_s, start_timeout_s=llm.start_timeout_s
     ) if backends else None
     intents = IntentHandler(LANGUAGES, timers or TimerService(), llm_available=chain is not None)
-    return Agent(llm, intents=intents, chain=chain, db=Database.in_data_dir(settings.data_dir))
+    return Agent(llm, intents=intents, chain=chain, db=Database.in_data_dir(settings.data_dir), home=home_client(settings))
+
+
+def home_client(settings: ServerSettings) -> HomeAssistantClient | None:
+    """The Home Assistant client of ``--ha-url`` (None without one; not started)."""
+    ha = settings.ha
+    if not ha.url:
+        return None
+    return HomeAssistantClient(ha.url, TokenSource(ha.token_file, ha.token), ha.timeout_s)

@@ -171,6 +171,21 @@ def wake_health(manager: SatelliteManager | None) -> StageHealth:
     )
 
 
+def home_health(agent: Agent) -> StageHealth:
+    """Home Assistant: ``degraded`` while it is unreachable or refuses the token (the rest of Aria
+    keeps answering), ``disabled`` without ``--ha-url``."""
+    if agent.home is None:
+        return StageHealth("disabled", backend="home-assistant")
+    report = agent.home.health()
+    return StageHealth(
+        report["status"],
+        backend="home-assistant",
+        loaded=report["checked"] and report["status"] == "ok",
+        last_error=report["last_error"],
+        details={"url": report["url"], "last_error_code": report["last_error_code"]},
+    )
+
+
 def overall(stages: dict[str, StageHealth]) -> Status:
     """The verdict over all stages (see the module docstring)."""
     if any(stages[name].status == "down" for name in ESSENTIAL if name in stages):
@@ -188,6 +203,7 @@ def collect(services: Services, agent: Agent, manager: SatelliteManager | None) 
         "stt": stt_health(services),
         "llm": llm_health(agent),
         "tts": tts_health(services),
+        "home": home_health(agent),
         "satellites": satellites_health(manager),
     }
 

@@ -16,9 +16,10 @@ from typing import Any, Literal
 
 from .db import Database
 
-TurnSource = Literal["intent", "llm", "fallback", "apology", "guard"]
-"""Who answered: a local intent, the language model, a fallback backend, the failure apology, or
-the truth guard (a request it would have had to invent an answer or an action for)."""
+TurnSource = Literal["intent", "home", "llm", "fallback", "apology", "guard"]
+"""Who answered: a local intent, Home Assistant's intent engine, the language model, a fallback
+backend, the failure apology, or the truth guard (a request it would have had to invent an answer
+or an action for)."""
 
 
 @dataclass(frozen=True)

@@ -130,9 +130,9 @@ def _handle_program(agent: Agent) -> HandleProgram:
         installed=True,
         version=__version__,
         supports_handled_streaming=True,
-        # Aria cannot act on the home yet: advertising it would invite device commands it would
-        # answer wrongly. (True once Home Assistant control is configured.)
-        supports_home_control=False,
+        # Only with Home Assistant configured: advertising it otherwise would invite device
+        # commands Aria could only refuse.
+        supports_home_control=agent.home_control,
         models=[
             HandleModel(
                 name=f"{backend}/{model}" if backend != "none" else "intents",

@@ -59,7 +59,7 @@ async def test_describe_lists_a_streaming_handle_program(server: WyomingServer) 
     assert event is not None and Info.is_type(event.type)
     (program,) = Info.from_event(event).handle
     assert program.supports_handled_streaming and program.installed
-    assert program.supports_home_control is False  # Aria cannot act on the home (yet)
+    assert program.supports_home_control is False  # no --ha-url: Aria cannot act on the home
     assert program.models[0].languages == ["en"] and program.models[0].name.startswith("embedded/")
 
 

@@ -10,9 +10,9 @@ Python >= 3.13) or no network namespace can be created.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import statistics
-import logging
 import sys
 import wave
 from collections.abc import AsyncIterator
@@ -23,7 +23,14 @@ from typing import Any
 import aiohttp
 import pytest
 
-from .harness import HomeAssistant, HomeAssistantWs, missing_requirements, start_bridge, unix_session
+from .harness import (
+    HA_PORT,
+    HomeAssistant,
+    HomeAssistantWs,
+    missing_requirements,
+    start_bridge,
+    unix_session,
+)
 from .namespace import Namespace, NamespaceUnavailable
 from .processes import LoggedProcess
 
@@ -38,11 +45,15 @@ SATELLITE_PORT = 10700
 
 @dataclass
 class Aria:
-    """Aria's server in the namespace: its process and an HTTP session to its API."""
+    """Aria's server in the namespace: its process, an HTTP session to its API, the socket its
+    Wyoming port is bridged to (``unix://`` for the official client) and its Home Assistant token file."""
 
     process: LoggedProcess
     bridge: LoggedProcess
     http: aiohttp.ClientSession
+    wyoming_bridge: LoggedProcess
+    wyoming_socket: Path
+    ha_token_file: Path
 
 
 @dataclass
@@ -78,29 +89,43 @@ def ha_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="package")
-async def aria(namespace: Namespace, ha_workdir: Path, gguf: Path) -> AsyncIterator[Aria]:
-    """``python -m aria_server`` with the bundled models (the embedded language model included)."""
+async def aria(namespace: Namespace, ha_workdir: Path, gguf: Path, home_assistant: HomeAssistant) -> AsyncIterator[Aria]:
+    """``python -m aria_server`` with the bundled models (the embedded language model included),
+    Home Assistant as its home (``--ha-url``, the long-lived token in an owner-only file)."""
     data_dir = ha_workdir / "aria-data"
+    token_file = ha_workdir / "ha-token"
+    token_file.write_text(home_assistant.token)
+    token_file.chmod(0o600)
     process = await LoggedProcess.start(
         "aria-server",
         [
             *namespace.prefix(), sys.executable, "-m", "aria_server", "--data-dir", str(data_dir),
             "--host", "127.0.0.1", "--wyoming-port", str(ARIA_WYOMING_PORT), "--http-port", str(ARIA_HTTP_PORT),
             "--no-zeroconf", "--llm-backend", "embedded", "--llm-model", str(gguf),
+            # CI shares two cores: the first token of the tiny model may be slow (a liveness bound).
+            "--llm-first-token-timeout-s", "60",
+            "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(token_file),
         ],
         cwd=str(ROOT), env=_environ(),
     )
+    bridges: list[LoggedProcess] = []
     try:
         await process.wait_for_line(r"HTTP API on http://", 240)
         await process.wait_for_line(r"Wyoming server listening on tcp://", 240)
-        bridge = await start_bridge(namespace, ha_workdir / "aria.sock", ARIA_HTTP_PORT, "aria bridge")
+        bridges.append(await start_bridge(namespace, ha_workdir / "aria.sock", ARIA_HTTP_PORT, "aria bridge"))
+        bridges.append(
+            await start_bridge(namespace, ha_workdir / "aria-wyoming.sock", ARIA_WYOMING_PORT, "aria wyoming bridge")
+        )
     except BaseException:
+        for bridge in bridges:
+            await bridge.stop()
         await process.stop()
         raise
     http = unix_session(ha_workdir / "aria.sock", ARIA_HTTP_PORT)
-    yield Aria(process, bridge, http)
+    yield Aria(process, bridges[0], http, bridges[1], ha_workdir / "aria-wyoming.sock", token_file)
     await http.close()
-    await bridge.stop()
+    for bridge in bridges:
+        await bridge.stop()
     await process.stop()
 
 

@@ -38,9 +38,14 @@ async def _audio_run(ws: HomeAssistantWs, pipeline: str, clip: str) -> Any:
     )
 
 
-CLIPS = {"what_time_is_it": "what time is it", "what_is_the_weather_like_tomorrow": "what is the weather like tomorrow"}
-"""A local intent for both agents, and a question Aria gives its language model (Home Assistant's agent
-does not know it): the two ends of stt-end -> tts-start."""
+CLIPS = {
+    "what_time_is_it": "what time is it",
+    "what_is_the_weather_like_tomorrow": "what is the weather like tomorrow",
+    "turn_on_the_kitchen_light": "turn on the kitchen light",
+}
+"""A local intent for both agents, a question Aria gives its language model (Home Assistant's agent
+does not know it), and a device command Aria hands to Home Assistant's intent engine (its fast path):
+stt-end -> tts-start for each."""
 
 
 async def test_an_audio_pipeline_is_transcribed_answered_and_spoken_by_aria(

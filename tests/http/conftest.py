@@ -14,9 +14,12 @@ from .server_process import AriaProcess, running_server
 async def aria(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AriaProcess]:
     """The shared server: loopback, no token, no language model (local intents answer).
 
-    It is given an API key only to show that secrets never come back out.
+    It is given an API key and a Home Assistant token (no Home Assistant URL, so no home control)
+    only to show that secrets never come back out.
     """
-    async with running_server(tmp_path_factory.mktemp("aria-http"), "--llm-api-key", "sk-test-secret") as server:
+    async with running_server(
+        tmp_path_factory.mktemp("aria-http"), "--llm-api-key", "sk-test-secret", "--ha-token", "ha-test-secret"
+    ) as server:
         yield server
 
 

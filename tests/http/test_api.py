@@ -14,7 +14,7 @@ async def test_health_reports_every_stage(http: aiohttp.ClientSession) -> None:
         assert response.status == 200
         body = await response.json()
     assert body["status"] == "ok"
-    assert set(body["stages"]) == {"wake", "vad", "stt", "llm", "tts", "satellites"}
+    assert set(body["stages"]) == {"wake", "vad", "stt", "llm", "tts", "home", "satellites"}
     for name, stage in body["stages"].items():
         assert set(stage) == STAGE_KEYS, name
     assert body["stages"]["stt"] | {"details": None} == {
@@ -23,6 +23,7 @@ async def test_health_reports_every_stage(http: aiohttp.ClientSession) -> None:
     }
     assert body["stages"]["tts"]["model"] == "en_US-joe-medium" and body["stages"]["tts"]["loaded"] is True
     assert body["stages"]["llm"]["status"] == "disabled" and body["stages"]["llm"]["backend"] == "none"
+    assert body["stages"]["home"]["status"] == "disabled", "no --ha-url: no home stage to lower the verdict"
 
 
 async def test_models_lists_what_each_stage_can_use(http: aiohttp.ClientSession) -> None:

@@ -38,10 +38,11 @@ async def test_secrets_are_masked_and_a_masked_value_sent_back_changes_nothing(
 ) -> None:
     async with http.get("/config") as response:
         config = (await response.json())["config"]
-    assert config["llm"]["api_key"] == "********"
-    status, body = await post(http, {"llm": {"api_key": "********"}})
-    assert status == 200 and "llm.api_key" not in body["changed"]
-    assert "sk-test-secret" not in json.dumps(body) and "sk-test-secret" not in aria.log
+    assert config["llm"]["api_key"] == "********" and config["ha"]["token"] == "********"
+    status, body = await post(http, {"llm": {"api_key": "********"}, "ha": {"token": "********"}})
+    assert status == 200 and "llm.api_key" not in body["changed"] and "ha.token" not in body["changed"]
+    for secret in ("sk-test-secret", "ha-test-secret"):
+        assert secret not in json.dumps(body) and secret not in aria.log
 
 
 async def test_a_partial_change_is_merged_persisted_and_reported(http: aiohttp.ClientSession, aria: AriaProcess) -> None:

@@ -18,7 +18,7 @@ TIMEOUT_MS = 120_000
 
 async def test_the_status_view_shows_every_stage_live(page: Page, dashboard_server: AriaProcess) -> None:
     await page.goto(dashboard_server.url + "/")
-    for stage in ("vad", "stt", "llm", "tts", "wake", "satellites"):
+    for stage in ("vad", "stt", "llm", "tts", "wake", "home", "satellites"):
         await expect(page.locator(f"[data-stage={stage}]")).to_be_visible(timeout=TIMEOUT_MS)
     await expect(page.locator("[data-stage=stt]")).to_contain_text("tiny.en")
     await expect(page.locator("#overall")).to_have_text("ok")

@@ -116,6 +116,10 @@ LANGUAGE = LanguageData(
         "llm_empty": "Sorry, I don't have an answer to that.",
         "no_home_control": "I can't control or check devices: home control isn't set up. "
         "Connect Home Assistant with --ha-url and --ha-token-file.",
+        "home_unreachable": "I can't reach Home Assistant right now, so nothing was changed or checked.",
+        "home_unauthorized": "Home Assistant refused my access token, so nothing was changed or checked. "
+        "Check the token in --ha-token-file.",
+        "home_partly_failed": "But {names} did not respond.",
         "cannot_check": "I can't check that: I have no live source for weather, news or prices.",
         "claim_refused": "I can't do that myself: nothing here carried it out.",
     },

@@ -6,7 +6,7 @@ const GENERAL = "general";
 // Sections in the order people look for them; the others start folded.
 const ORDER = ["llm", "stt", "tts", GENERAL, "vad", "wyoming", "http"];
 const OPEN = new Set(["llm", "stt", "tts"]);
-const TITLES = { llm: "Language model", stt: "Speech to text", tts: "Text to speech", general: "Server", vad: "Voice activity", wyoming: "Wyoming", http: "HTTP and dashboard" };
+const TITLES = { llm: "Language model", stt: "Speech to text", tts: "Text to speech", general: "Server", vad: "Voice activity", wyoming: "Wyoming", http: "HTTP and dashboard", ha: "Home Assistant" };
 
 /** {type, nullable, enum, ...} of a schema property, resolving `anyOf: [X, null]`. */
 function describe(prop) {

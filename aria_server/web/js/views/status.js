@@ -3,7 +3,7 @@ import { api, describeError } from "../api.js";
 import { clear, h } from "../dom.js";
 
 const REFRESH_MS = 3000;
-const STAGE_NAMES = { vad: "Voice activity", stt: "Speech to text", llm: "Language model", tts: "Text to speech", wake: "Wake word", satellites: "Satellites" };
+const STAGE_NAMES = { vad: "Voice activity", stt: "Speech to text", llm: "Language model", tts: "Text to speech", wake: "Wake word", home: "Home Assistant", satellites: "Satellites" };
 const PILL = { ok: "ok", degraded: "warn", down: "bad" };
 
 function stageCard(name, stage) {
