@@ -175,6 +175,11 @@ async def test_the_status_view_follows_a_satellite_live(page: Page, tmp_path: Pa
             await page.fill("#house-text", "Dinner is ready.")
             await page.click("#house-announce")
             await expect(page.locator("#house-result")).to_contain_text("Spoken on 1 satellite", timeout=TIMEOUT_MS)
+            # Its wake sensitivity, from the same card: the satellite applies it and says so.
+            await page.select_option("#house-target", "kitchen")
+            await page.fill("#wake-threshold", "0.7")
+            await page.click("#wake-apply")
+            await expect(page.locator("#house-result")).to_contain_text("wake threshold set to 0.7", timeout=TIMEOUT_MS)
             await screenshot(page, "status-satellite")
             await satellite_stack.aclose()  # the satellite goes away; the view follows
             await expect(row).to_contain_text("disconnected", timeout=TIMEOUT_MS)

@@ -70,11 +70,27 @@ function houseForm(app) {
       result.textContent = describeError(err);
     }
   }
+  // Wake sensitivity of one Aria satellite (it applies it at once and reports it back).
+  const threshold = h("input", { type: "number", id: "wake-threshold", min: "0.05", max: "0.99", step: "0.01", placeholder: "0.5" });
+  async function tune() {
+    const name = target.value;
+    const value = Number(threshold.value);
+    if (!name) { result.textContent = "Choose one satellite to tune."; return; }
+    if (!(value > 0 && value < 1)) { result.textContent = "The wake threshold is a number between 0 and 1."; return; }
+    try {
+      const done = await api(`/satellites/${encodeURIComponent(name)}/config`, { method: "POST", body: { wake_threshold: value } });
+      result.textContent = `${done.satellite}: wake threshold set to ${value}.`;
+    } catch (err) {
+      result.textContent = describeError(err);
+    }
+  }
   const form = h("section", { class: "card", id: "house" },
     h("h2", {}, "Speak to the house"),
     h("div", { class: "row" }, text, target,
       h("button", { type: "button", id: "house-announce", onclick: () => send("announce") }, "Announce"),
       h("button", { type: "button", id: "house-converse", onclick: () => send("converse") }, "Start conversation")),
+    h("div", { class: "row" }, h("label", { for: "wake-threshold" }, "Wake threshold"), threshold,
+      h("button", { type: "button", id: "wake-apply", onclick: tune }, "Apply to the satellite")),
     result);
   function update(satellites) {
     const names = satellites.filter((sat) => sat.connected).map((sat) => sat.name);
