@@ -102,6 +102,8 @@ class StreamingSession:
         self._first_chunk_at: float | None = None
         self.batch = False
         """True once the audio ran ahead of real time: a recording, decoded once at the end."""
+        self._unscored: list[np.ndarray] = []
+        """A recording's audio not yet seen by the VAD (scored in one pass by ``finish``)."""
         self._verdict: asyncio.Future[None] | None = None
         """Done once the current pause has been judged (or will not be)."""
         self.turn_verdicts: list[str] = []
@@ -125,6 +127,11 @@ class StreamingSession:
         if not self.batch and not self._endpointing and ahead_s > AHEAD_OF_REAL_TIME_S:
             self.batch = True
             _LOGGER.debug("audio arrives faster than real time: no speculative decoding for this stream")
+        if self.batch:
+            # A recording: score it in one VAD pass at the end rather than a thread hop per chunk
+            # (a backlog of those hops came after audio-stop, before the decode could start).
+            self._unscored.append(samples)
+            return []
         probabilities = await run_blocking(self._vad_executor, self._vad.probabilities, samples)
         await self._await_verdict_before_end(len(probabilities))
         events = self.endpointer.feed(probabilities)
@@ -146,10 +153,14 @@ class StreamingSession:
         except TimeoutError:
             _LOGGER.debug("the pause was not judged within %.1f s: ending on silence", VERDICT_WAIT_S)
 
-    def _speech_window(self) -> np.ndarray:
-        """The audio from the first speech (minus padding) to the last speech (plus padding)."""
+    def _all_audio(self) -> np.ndarray:
         audio = np.concatenate(self._chunks) if len(self._chunks) != 1 else self._chunks[0]
         self._chunks = [audio]
+        return audio
+
+    def _speech_window(self) -> np.ndarray:
+        """The audio from the first speech (minus padding) to the last speech (plus padding)."""
+        audio = self._all_audio()
         pad = self._settings.speech_pad_ms * MODEL_RATE // 1000
         assert self.endpointer.first_speech_frame is not None and self.endpointer.last_speech_frame is not None
         start = max(0, self.endpointer.first_speech_frame * FRAME_SAMPLES - pad)
@@ -271,6 +282,19 @@ class StreamingSession:
         tail = self._converter.convert(b"", last=True)
         if len(tail):
             self._chunks.append(tail)
+        whole: asyncio.Task[_Decoded] | None = None
+        if self._unscored:
+            # A recording: decode all of it while the VAD scores it, on the other core; the VAD
+            # then only gates (no speech: no transcript) instead of trimming first.
+            backlog, self._unscored = np.concatenate(self._unscored), []
+            whole = asyncio.ensure_future(run_blocking(self._decode_executor, self._decode_call, self._all_audio()))
+            try:
+                self.endpointer.feed(await run_blocking(self._vad_executor, self._vad.probabilities, backlog))
+            except BaseException:
+                whole.cancel()
+                raise
+            if not self.endpointer.has_speech:
+                whole.cancel()
         if not self.endpointer.has_speech:
             await self.aclose()
             return Transcript(text="", language=self._language)
@@ -287,6 +311,8 @@ class StreamingSession:
                         timings_ms={"decode": quick_ms, "wait_after_stop": (time.perf_counter() - stop_time) * 1000},
                     )
                 texts, language, decode_ms = decoded
+            elif whole is not None:
+                texts, language, decode_ms = await whole
             else:
                 texts, language, decode_ms = await run_blocking(
                     self._decode_executor, self._decode_call, self._speech_window()

@@ -130,3 +130,14 @@ def test_the_end_of_turn_model_reads_eight_seconds_of_features(services: Service
     for seconds in (0.5, 8.0, 12.0):  # front-padded, exact, cut to the last 8 s
         probability = services.stt.end_of_turn.probability(np.zeros(int(16_000 * seconds), dtype=np.int16))
         assert 0.0 <= probability <= 1.0
+
+
+async def test_a_silent_recording_sent_at_once_gives_no_transcript(services: Services) -> None:
+    # A recording is decoded while the VAD scores it; the VAD still gates: no speech, no words.
+    assert services.stt is not None
+    session = services.stt.start(FORMAT, "en")
+    noise = (np.random.default_rng(3).standard_normal(16_000 * 3) * 300).astype(np.int16).tobytes()
+    for offset in range(0, len(noise), CHUNK):
+        await session.feed(noise[offset : offset + CHUNK])
+    transcript = await session.finish()
+    assert session.batch and transcript.text == ""
