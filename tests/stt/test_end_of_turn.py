@@ -13,12 +13,13 @@ own time: nothing depends on how fast this machine is.
 
 from __future__ import annotations
 
+import tempfile
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from aria_bench.turn_scenarios import speak
 from aria_server.services import Services
 from aria_server.settings import VadSettings
 from aria_server.stt.service import SpeechService
@@ -26,15 +27,31 @@ from aria_server.stt.session import StreamingSession
 from aria_server.vad.endpointer import VadEventType
 from aria_wire.audio import PcmFormat
 from tests.conftest import AudioClock, normalise
+from tests.satellites.harness import ClipMaker
 
 FORMAT = PcmFormat(16_000, 2, 1)
 CHUNK = 512 * 2  # one 32 ms VAD frame of 16-bit audio
 
 
+_VOICE: list[ClipMaker] = []
+
+
+def speak(*parts: str | float) -> bytes:
+    """The bundled Piper voice without sampling noise (the same audio every run): text is spoken,
+    a number is that many seconds of silence."""
+    if not _VOICE:
+        _VOICE.append(ClipMaker(Path(tempfile.mkdtemp())))
+    pieces = [
+        _VOICE[0].speech(part) if isinstance(part, str) else np.zeros(int(16_000 * part), dtype=np.int16)
+        for part in parts
+    ]
+    return np.concatenate(pieces).tobytes()
+
+
 @pytest.fixture(scope="module")
 def paused_timer() -> bytes:
     """'Set a timer for' ... 0.8 s of thinking ... 'ten minutes.', then 1.5 s of silence."""
-    pcm, _ = speak(0.4, "Set a timer for", 0.8, "ten minutes.", 1.5)
+    pcm = speak(0.4, "Set a timer for", 0.8, "ten minutes.", 1.5)
     return pcm
 
 
@@ -90,7 +107,7 @@ async def test_a_finished_question_ends_after_a_short_silence(services: Services
     assert services.stt is not None
     if services.stt.end_of_turn is None:
         pytest.skip("the end-of-turn model is not unpacked here (scripts/setup.sh does it)")
-    pcm, _ = speak(0.4, "Who wrote Romeo and Juliet?", 1.5)
+    pcm = speak(0.4, "Who wrote Romeo and Juliet?", 1.5)
     clock = AudioClock()
     session = _start(services, clock)
     text, ended = await _listen(session, pcm, clock)
@@ -101,7 +118,7 @@ async def test_a_finished_question_ends_after_a_short_silence(services: Services
 
 async def test_a_recording_sent_at_once_is_decoded_once_at_the_end(services: Services) -> None:
     assert services.stt is not None
-    pcm, _ = speak(0.4, "Add milk and eggs to the shopping list.", 0.7)
+    pcm = speak(0.4, "Add milk and eggs to the shopping list.", 0.7)
     session = services.stt.start(FORMAT, "en")  # as Wyoming asr; the wall clock is far behind the audio
     for offset in range(0, len(pcm), CHUNK):
         await session.feed(pcm[offset : offset + CHUNK])
@@ -112,7 +129,7 @@ async def test_a_recording_sent_at_once_is_decoded_once_at_the_end(services: Ser
 
 async def test_the_same_audio_in_real_time_is_decoded_at_the_pause(services: Services) -> None:
     assert services.stt is not None
-    pcm, _ = speak(0.4, "Add milk and eggs to the shopping list.", 0.7)
+    pcm = speak(0.4, "Add milk and eggs to the shopping list.", 0.7)
     clock = AudioClock()
     session = services.stt.start(FORMAT, "en", clock=clock)
     for offset in range(0, len(pcm), CHUNK):
