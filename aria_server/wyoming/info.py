@@ -21,54 +21,41 @@ ENGINE_ATTRIBUTION = {
 }
 
 
+def _asr_program(description: str, model: AsrModel) -> AsrProgram:
+    """Aria's one ASR program, whichever engine decodes behind it."""
+    return AsrProgram(
+        name="aria-stt",
+        description=description,
+        attribution=ARIA,
+        installed=True,
+        version=__version__,
+        supports_transcript_streaming=True,
+        # Over Wyoming the client decides when the audio ends (Aria's own endpointing runs for
+        # its satellites and /ws), so a client must run its VAD, local or remote engine alike.
+        requires_external_vad=True,
+        models=[model],
+    )
+
+
 def build_info(stt: SpeechService | None, tts: SpeechSynthesis | None, agent: Agent | None = None) -> Info:
     """Info listing the loaded STT model, the installed voices and the conversation agent."""
     asr = []
     if stt is not None and (remote := _remote_asr(stt)) is not None:
-        asr.append(
-            AsrProgram(
-                name="aria-stt",
-                description=f"Aria speech-to-text (Silero VAD, speculative decoding) on {remote.description}",
-                attribution=ARIA,
-                installed=True,
-                version=__version__,
-                supports_transcript_streaming=True,
-                models=[
-                    AsrModel(
-                        name=remote.model,
-                        description=remote.description,
-                        attribution=remote.attribution,
-                        installed=True,
-                        version=None,
-                        languages=list(remote.languages),
-                    )
-                ],
-            )
-        )
+        asr.append(_asr_program(
+            f"Aria speech-to-text (Silero VAD, speculative decoding) on {remote.description}",
+            AsrModel(
+                name=remote.model, description=remote.description, attribution=remote.attribution,
+                installed=True, version=None, languages=list(remote.languages),
+            ),
+        ))
     elif stt is not None:
-        asr.append(
-            AsrProgram(
-                name="aria-stt",
-                description="Aria speech-to-text (faster-whisper + Silero VAD, speculative decoding)",
-                attribution=ARIA,
-                installed=True,
-                version=__version__,
-                supports_transcript_streaming=True,
-                # Over Wyoming the client decides when the audio ends (Aria's own endpointing
-                # runs for its satellites and /ws), so a client must run its VAD.
-                requires_external_vad=True,
-                models=[
-                    AsrModel(
-                        name=stt.decoder.name,
-                        description=f"Whisper {stt.decoder.name}",
-                        attribution=WHISPER,
-                        installed=True,
-                        version=None,
-                        languages=list(stt.decoder.languages),
-                    )
-                ],
-            )
-        )
+        asr.append(_asr_program(
+            "Aria speech-to-text (faster-whisper + Silero VAD, speculative decoding)",
+            AsrModel(
+                name=stt.decoder.name, description=f"Whisper {stt.decoder.name}", attribution=WHISPER,
+                installed=True, version=None, languages=list(stt.decoder.languages),
+            ),
+        ))
     tts_programs = []
     if tts is not None:
         first = tts.engines[0]
