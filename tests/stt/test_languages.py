@@ -5,6 +5,8 @@
 - A language set for the stream (a satellite's ``--satellites-languages NAME=LANG``, Wyoming
   ``transcribe``'s language) is decoded as that language, with no detection: German that the
   detection takes for English is heard as German.
+- With no language set, the quick first pass detects the language on its own short window, so a
+  whole local request still ends the turn after a short pause.
 - A voice turn hands the heard language on: the reply is made and stored in it, and its speech is
   asked for in it (which picks ``--tts-language-voices``' voice).
 - tiny.en knows English only; base knows Whisper's languages.
@@ -17,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from aria_server.events import EventType
+from aria_server.events import EventType, PipelineEvent
 from aria_server.pipeline.turn import TurnRequest, VoicePipeline
 from aria_server.services import Services, close_services, load_services
 from aria_server.settings import SatellitesSettings, satellite_language
@@ -25,7 +27,7 @@ from aria_server.stt import bundled
 from aria_server.stt.base import Transcript
 from aria_server.stt.service import SpeechService
 from aria_wire.audio import PcmFormat
-from tests.conftest import normalise
+from tests.conftest import normalise, read_wav
 
 from .languages import (
     FRENCH,
@@ -93,7 +95,7 @@ class SpokenLanguages:
         return await self._tts.synthesize_piece(text, language)
 
 
-async def _turn(base: Services, pcm: bytes, fmt: PcmFormat, language: str | None, conversation: str) -> tuple[dict[str, Any], SpokenLanguages]:
+async def _turn(base: Services, pcm: bytes, fmt: PcmFormat, language: str | None, conversation: str) -> tuple[dict[str, Any], SpokenLanguages, list[PipelineEvent]]:
     assert base.agent is not None
     tts = SpokenLanguages(base.tts)
     step = fmt.rate * 32 // 1000 * fmt.bytes_per_frame
@@ -107,12 +109,12 @@ async def _turn(base: Services, pcm: bytes, fmt: PcmFormat, language: str | None
     request = TurnRequest(conversation_id=conversation, audio=microphone(), audio_format=fmt, language=language)
     events = [event async for event in pipeline.run_turn(request)]
     [stt_end] = [event.data for event in events if event.type is EventType.STT_END]
-    return stt_end, tts
+    return stt_end, tts, events
 
 
 async def test_a_voice_turn_answers_in_the_language_it_heard(base: Services) -> None:
     assert base.agent is not None
-    stt_end, tts = await _turn(base, *espeak(*GERMAN), None, "language-heard")
+    stt_end, tts, _ = await _turn(base, *espeak(*GERMAN), None, "language-heard")
     assert stt_end["language"] == "de" and "guten morgen" in normalise(stt_end["text"])
     assert tts.languages and set(tts.languages) == {"de"}
     [turn] = await base.agent.store.recent_turns("language-heard")
@@ -122,9 +124,17 @@ async def test_a_voice_turn_answers_in_the_language_it_heard(base: Services) -> 
 async def test_a_satellite_with_a_language_has_its_turns_decoded_in_it(base: Services) -> None:
     # --satellites-languages kitchen=de: the kitchen's turns are requested in German.
     language = satellite_language(SatellitesSettings(languages=["kitchen=de"]), "kitchen")
-    stt_end, tts = await _turn(base, *espeak(*GERMAN_HEARD_AS_ENGLISH), language, "kitchen-language")
+    stt_end, tts, _ = await _turn(base, *espeak(*GERMAN_HEARD_AS_ENGLISH), language, "kitchen-language")
     assert stt_end["language"] == "de" and {"auf", "minuten"} <= set(normalise(stt_end["text"]).split())
     assert set(tts.languages) == {"de"}
+
+
+async def test_with_no_language_set_a_whole_local_request_still_ends_the_turn_early(base: Services) -> None:
+    pcm, rate, width, channels = read_wav("set_a_timer")
+    stt_end, _, events = await _turn(base, pcm, PcmFormat(rate, width, channels), None, "quick-pass-detects")
+    [vad_end] = [event.data for event in events if event.type is EventType.VAD_END]
+    assert vad_end.get("early") is True and stt_end["first_pass"]
+    assert "timer" in normalise(stt_end["text"])
 
 
 def test_tiny_en_knows_english_and_base_every_whisper_language(services: Services, base: Services) -> None:
