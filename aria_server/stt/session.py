@@ -343,18 +343,21 @@ class StreamingSession:
         )
 
     async def _score_until_speech(self, audio: np.ndarray) -> None:
-        """Score a recording until the VAD hears speech, a block at a time.
+        """Score a recording until the VAD hears speech (one call on the VAD thread).
 
         Here the VAD only gates (speech or not), and ``has_speech`` never turns false again, so the
         frames after the first speech cannot change the answer; scoring them only took a core from
         the decode running meanwhile (a whole pass over a 3 s command: ~200 ms of VAD, ~60 ms added
-        to the decode it ran beside).
+        to the decode it ran beside). The endpointer is fed on that thread: nothing else reads it
+        while ``finish`` waits.
         """
+        if not self.endpointer.has_speech:  # else it was heard while the stream was live
+            await run_blocking(self._vad_executor, self._feed_until_speech, audio)
+
+    def _feed_until_speech(self, audio: np.ndarray) -> None:
         block = GATE_BLOCK_FRAMES * FRAME_SAMPLES
-        if self.endpointer.has_speech:  # heard while the stream was live
-            return
         for start in range(0, len(audio), block):
-            self.endpointer.feed(await run_blocking(self._vad_executor, self._vad.probabilities, audio[start : start + block]))
+            self.endpointer.feed(self._vad.probabilities(audio[start : start + block]))
             if self.endpointer.has_speech:
                 return
 
