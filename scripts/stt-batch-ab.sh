@@ -28,10 +28,10 @@ start_aria "$work/ref" "$REF" $((PORT + 1))
 pids+=($!)
 ready=0
 for _ in $(seq 120); do
-  if grep -q "Aria is ready" "$work/branch.log" && grep -q "Aria is ready" "$work/$REF.log"; then ready=1; break; fi
+  if grep -q "Aria is ready" "$work/branch.log" && grep -q "Aria is ready" "$work/$REF.log" \
+    && (exec 3<>"/dev/tcp/127.0.0.1/$((PORT + 2))") 2>/dev/null; then ready=1; break; fi
   sleep 1
 done
 if [ "$ready" != 1 ]; then tail -n 5 "$work"/*.log >&2; echo "stt-batch-ab: a server did not start" >&2; exit 1; fi
-sleep 3  # the peer loads its model meanwhile
 cd "$ROOT" && PYTHONPATH="$ROOT" "$PY" scripts/stt_batch_ab.py "$ROUNDS" branch="tcp://127.0.0.1:$PORT" "$REF=tcp://127.0.0.1:$((PORT + 1))" \
   peer="tcp://127.0.0.1:$((PORT + 2))"

@@ -17,6 +17,7 @@ import statistics
 import sys
 
 from aria_bench.clips import BUNDLED_MANIFEST, load_manifest, read_pcm16k, silence
+from aria_bench.errors import BenchError
 from aria_bench.stt import SttOptions, transcribe_once
 from aria_bench.wer import score
 
@@ -39,8 +40,15 @@ async def main(rounds: int, servers: dict[str, str]) -> None:
     names = list(servers)
     latency: dict[str, list[float]] = {name: [] for name in names}
     errors = {name: [0, 0] for name in names}
-    for name in names:  # warm-up, unmeasured
-        await transcribe_once(_options(servers[name]), audio[clips[0].name], False)
+    for name in names:  # warm-up, unmeasured; a server may still be loading its model
+        for attempt in range(60):
+            try:
+                await transcribe_once(_options(servers[name]), audio[clips[0].name], False)
+                break
+            except BenchError:
+                if attempt == 59:
+                    raise
+                await asyncio.sleep(1.0)
     loads = []
     for index in range(rounds):
         order = names[index % len(names) :] + names[: index % len(names)]
