@@ -9,8 +9,8 @@ file, 0.6 s long; several separated by ``;``; empty for none) and the voice.
 
 from __future__ import annotations
 
-import wave
 import re
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -166,16 +166,15 @@ def paused_clip(speaker: Speaker, parts: tuple[str, ...], pauses_s: tuple[float,
         if index < len(pauses_s):
             at = sum(len(piece) for piece in pieces) / RATE
             pauses.append(Pause(after_word=words, at_s=round(at, 3), seconds=pauses_s[index]))
-            pieces.append(np.zeros(int(round(pauses_s[index] * RATE)), np.float32))
+            pieces.append(np.zeros(round(pauses_s[index] * RATE), np.float32))
     pieces.append(np.zeros(int(EDGE_S * RATE), np.float32))
     audio = np.concatenate(pieces)
     return (np.clip(audio, -1.0, 1.0) * 32767.0).astype(np.int16), pauses
 
 
-def make_paused() -> None:
-    """Synthesize the endpointing set into ``clips/paused/`` with its manifest."""
+def make_paused(directory: Path = PAUSED_MANIFEST.parent) -> None:
+    """Synthesize the endpointing set into ``directory`` (default ``clips/paused/``) with its manifest."""
     speaker = Speaker()
-    directory = PAUSED_MANIFEST.parent
     directory.mkdir(parents=True, exist_ok=True)
     lines = ["# WAV<TAB>text<TAB>kind<TAB>pauses (after word N @ start s + length s)<TAB>voice"]
     total = 0
@@ -190,7 +189,7 @@ def make_paused() -> None:
             total += len(samples) * 2
             lines.append("\t".join([name, request.text, kind, format_pauses(pauses), voice.name]))
             print(f"{name}: {len(samples) / RATE:.2f} s")
-    PAUSED_MANIFEST.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (directory / PAUSED_MANIFEST.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(lines) - 1} clips, {total / 1024:.0f} KiB of audio")
 
 
