@@ -6,9 +6,10 @@ the trailing silence itself.
 
 ``paused``: the endpointing set in ``clips/paused/``. Each request is said once with a thinking
 pause of 300-700 ms where people pause ("set a timer for ... ten minutes") and once without,
-by the bundled Piper voice at two speeds and by espeak-ng voices. A paused clip is its parts
-spoken one by one, each cut to its voiced span, with digital silence between them, so the
-pause is exactly as long as the manifest says and starts where it says. Both voices are
+by the bundled Piper voice at two speeds and by espeak-ng voices. A paused clip is the request
+spoken whole with a comma where the pause goes (the voice keeps the unfinished tone of someone
+who goes on), the comma's short silence replaced by digital silence of the pause's length, so
+the pause is exactly as long as the manifest says and starts where it says. Both voices are
 deterministic (Piper without its sampling noise), so the script makes the same audio each run.
 
 The WAVs and manifests are committed so that benchmarks do not depend on TTS.
@@ -155,21 +156,42 @@ def _trimmed(samples: np.ndarray) -> np.ndarray:
     return samples[start:end]
 
 
+def internal_gaps(samples: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) samples of each quiet stretch (10 ms windows under -40 dBFS) between speech."""
+    window = RATE // 100
+    count = len(samples) // window
+    rms = np.sqrt(np.mean(samples[: count * window].reshape(count, window) ** 2, axis=1))
+    voiced = np.nonzero(rms > 0.01)[0]
+    return [(int(a + 1) * window, int(b) * window) for a, b in zip(voiced[:-1], voiced[1:], strict=True) if b - a > 1]
+
+
 def paused_clip(speaker: Speaker, parts: tuple[str, ...], pauses_s: tuple[float, ...], voice: Voice) -> tuple[np.ndarray, list[Pause]]:
-    """The parts in ``voice`` with the pauses between them (int16), and where each pause is."""
+    """The parts in ``voice`` with the pauses between them (int16), and where each pause is.
+
+    The request is spoken whole with a comma at each pause, so the words before it keep the
+    rising, unfinished tone of a speaker who goes on (spoken one by one, each part would end
+    with the falling tone of a finished sentence, which an acoustic end-of-turn model rightly
+    reads as the end). The comma's short silence, the longest quiet stretch between words, is
+    then made exactly as long as the pause.
+    """
+    audio = _trimmed(speaker.say(", ".join(parts), voice))
+    gaps = sorted(internal_gaps(audio), key=lambda gap: gap[1] - gap[0], reverse=True)[: len(pauses_s)]
+    if len(gaps) < len(pauses_s):
+        raise ValueError(f"{voice.name} left no pause at the commas of {parts!r}")
+    edge = int(EDGE_S * RATE)
     pieces = [np.zeros(int(PAUSED_LEAD_S * RATE), np.float32)]
     pauses: list[Pause] = []
-    words = 0
-    for index, part in enumerate(parts):
-        pieces.append(_trimmed(speaker.say(part, voice)))
+    cursor, words = 0, 0
+    for part, seconds, (start, end) in zip(parts, pauses_s, sorted(gaps), strict=False):
+        pieces.append(audio[cursor : start + edge])
         words += len(part.split())
-        if index < len(pauses_s):
-            at = sum(len(piece) for piece in pieces) / RATE
-            pauses.append(Pause(after_word=words, at_s=round(at, 3), seconds=pauses_s[index]))
-            pieces.append(np.zeros(round(pauses_s[index] * RATE), np.float32))
+        pauses.append(Pause(after_word=words, at_s=round(sum(len(p) for p in pieces) / RATE, 3), seconds=seconds))
+        pieces.append(np.zeros(round(seconds * RATE), np.float32))
+        cursor = max(start + edge, end - edge)
+    pieces.append(audio[cursor:])
     pieces.append(np.zeros(int(EDGE_S * RATE), np.float32))
-    audio = np.concatenate(pieces)
-    return (np.clip(audio, -1.0, 1.0) * 32767.0).astype(np.int16), pauses
+    samples = np.concatenate(pieces)
+    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16), pauses
 
 
 def make_paused(directory: Path = PAUSED_MANIFEST.parent) -> None:
