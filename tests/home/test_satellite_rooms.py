@@ -11,7 +11,13 @@ import pytest
 
 from aria_server.config import load_settings
 from aria_server.conversation.factory import home_client
-from aria_server.home.directory import MAX_NAMES_CHARS, bounded, build_snapshot, pick_device, pick_pipeline
+from aria_server.home.directory import (
+    MAX_NAMES_CHARS,
+    bounded,
+    build_snapshot,
+    pick_device,
+    pick_pipeline,
+)
 from aria_server.home.websocket import websocket_url
 from aria_server.services import Services
 from aria_server.settings import satellite_area, satellite_ha_device

@@ -59,6 +59,7 @@ class Room:
     clips: ClipMaker
     relay: LoggedProcess
     namespace: Namespace
+    token: str
 
     def events(self) -> list[dict[str, Any]]:
         if not self.timing_log.exists():
@@ -149,7 +150,7 @@ async def room(
         bridge = await start_bridge(namespace, work / "aria.sock", HTTP_PORT, "aria (area) bridge")
         processes.append(bridge)
         http = unix_session(work / "aria.sock", HTTP_PORT)
-        room = Room(aria, http, sat, timing_log, feeder, ClipMaker(work), relay, namespace)
+        room = Room(aria, http, sat, timing_log, feeder, ClipMaker(work), relay, namespace, home_assistant.token)
         await wait_until(
             lambda: any(e["event"] == "state" and e.get("reason") == "run-satellite" for e in room.events()),
             120, "the satellite run by Aria",
@@ -162,10 +163,16 @@ async def room(
             await process.stop()
 
 
+def _record(timings: dict[str, Any], what: str, record: dict[str, Any]) -> None:
+    """End of speech -> first audio of a turn (the server's marks; never asserted on)."""
+    for stage in ("first_audio_out", "playback_start"):
+        if stage in record.get("since_vad_end_ms", {}):
+            timings.setdefault(f"satellite vad_end -> {stage}, {what}", []).append(record["since_vad_end_ms"][stage])
+
+
 async def test_turn_on_the_light_from_the_kitchen_satellite_turns_on_the_kitchen_light_only(
     room: Room, home_assistant: HomeAssistant, timings: dict[str, Any]
 ) -> None:
-    firsts: list[float] = []
     for _ in range(3):
         await set_light(home_assistant, KITCHEN, False)
         await set_light(home_assistant, LIVING_ROOM, False)
@@ -174,11 +181,25 @@ async def test_turn_on_the_light_from_the_kitchen_satellite_turns_on_the_kitchen
         assert await state(home_assistant, LIVING_ROOM) == "off", (record, await room.last_turn())
         turn = await room.last_turn()
         assert turn["source"] == "home" and "light" in normalise(turn["user_text"]), turn
-        if "first_audio_out" in record.get("since_vad_end_ms", {}):
-            firsts.append(record["since_vad_end_ms"]["first_audio_out"])
-    if firsts:
-        timings.setdefault("satellite end of speech -> first audio, turn on the light (websocket fast path)", []).extend(firsts)
-        print(f"end of speech -> first audio out: median {statistics.median(firsts):.0f} ms of {firsts}")
+        _record(timings, "turn on the light (websocket fast path)", record)
+    # Asked over the websocket, with the device (REST carries no room); the registries were read.
+    assert room.aria.count(r"connected to Home Assistant's websocket") >= 1, room.aria.tail()
+    assert room.aria.count(r"Home Assistant: \d+ devices, \d+ areas, [1-9]\d* names for recognition") >= 1
+    assert room.token not in room.aria.log
+
+
+async def test_turn_on_the_kitchen_lights_from_the_satellite(
+    room: Room, home_assistant: HomeAssistant, timings: dict[str, Any]
+) -> None:
+    for _ in range(3):
+        await set_light(home_assistant, KITCHEN, False)
+        record = await room.say("turn_on_the_kitchen_lights", "Turn on the kitchen lights.")
+        assert await state(home_assistant, KITCHEN) == "on", (record, await room.last_turn())
+        assert (await room.last_turn())["source"] == "home"
+        _record(timings, "turn on the kitchen lights (websocket fast path)", record)
+    for name, values in timings.items():
+        if name.startswith("satellite vad_end"):
+            print(f"{name}: median {statistics.median(values):.0f} ms, max {max(values):.0f} ms of {values}")
 
 
 async def test_the_names_of_exposed_entities_and_areas_bias_recognition(
