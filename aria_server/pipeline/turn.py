@@ -172,7 +172,7 @@ class _Turn:
             try:
                 async for delta in self.pipeline.agent.reply(
                     self.request.conversation_id, text, language=self.request.language,
-                    timers_ring=self.request.timers_ring, **_satellite(self.request),
+                    timers_ring=self.request.timers_ring, satellite=self.request.satellite,
                 ):
                     reply.append(delta)
                     self.emit(EventType.LLM_DELTA, text=delta)
@@ -221,8 +221,3 @@ class _Turn:
                 first = first.exceptions[0]
             raise first from group_error
 
-
-def _satellite(request: TurnRequest) -> dict[str, str]:
-    """``satellite=NAME`` for a satellite's turn, nothing otherwise: agents that predate the
-    parameter (test doubles) keep working for every other face."""
-    return {"satellite": request.satellite} if request.satellite else {}
