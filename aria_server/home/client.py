@@ -219,6 +219,8 @@ class HomeAssistantClient:
             "last_error": self.state.last_error,
             "last_error_code": self.state.last_error_code,
             "checked": self.state.status != "unknown",
+            "websocket": self.ws.connected,
+            "names": len(self.vocabulary()),
         }
 
 

@@ -186,6 +186,8 @@ async def test_turn_on_the_light_from_the_kitchen_satellite_turns_on_the_kitchen
     assert room.aria.count(r"connected to Home Assistant's websocket") >= 1, room.aria.tail()
     assert room.aria.count(r"Home Assistant: \d+ devices, \d+ areas, [1-9]\d* names for recognition") >= 1
     assert room.token not in room.aria.log
+    home = (await health(room.http))["stages"]["home"]
+    assert home["status"] == "ok" and home["details"]["websocket"] is True and home["details"]["names"] >= 4, home
 
 
 async def test_turn_on_the_kitchen_lights_from_the_satellite(
