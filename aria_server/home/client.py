@@ -34,7 +34,7 @@ import aiohttp
 
 from ..errors import HomeError, HomeUnauthorized, HomeUnreachable
 from ..settings import SatellitesSettings, satellite_area, satellite_ha_device
-from .directory import HomeDirectory
+from .directory import REFRESH_S, HomeDirectory
 from .token import TokenSource
 from .websocket import ConnectorFactory, HomeWebsocket
 
@@ -113,10 +113,15 @@ class HomeAssistantClient:
         self._directory_task = asyncio.get_running_loop().create_task(self._load_directory(), name="home directory")
 
     async def _load_directory(self) -> None:
+        """Load the registries, then read them again every ``REFRESH_S`` (events do the rest)."""
         try:
             await self.directory.start()
         except HomeError as err:
-            _LOGGER.warning("Home Assistant's registries could not be read (the next request retries): %s", err)
+            _LOGGER.warning("Home Assistant's registries could not be read (retried later): %s", err)
+        while True:
+            await asyncio.sleep(REFRESH_S)
+            with contextlib.suppress(HomeError):
+                await self.directory.refresh(older_than=REFRESH_S / 2)
 
     async def aclose(self) -> None:
         if self._directory_task is not None:

@@ -11,7 +11,8 @@ one snapshot, replaced whole on refresh. It answers two questions:
   exposed to Assist and of the areas, bounded (Whisper's prompt is short), areas first.
 
 Refreshed when Home Assistant says a registry changed (``*_registry_updated`` events, gathered for
-``DEBOUNCE_S``), on each new connection, and at most every ``REFRESH_S`` otherwise.
+``DEBOUNCE_S``), on each new connection, and every ``REFRESH_S`` in any case (the client's loop;
+a device lookup also reloads a snapshot older than that).
 """
 
 from __future__ import annotations
