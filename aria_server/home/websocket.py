@@ -79,6 +79,7 @@ class HomeWebsocket:
         self._connecting = asyncio.Lock()
         self._subscriptions: dict[str, list[EventHandler]] = {}
         self._on_connect: list[Callable[[], Awaitable[None]]] = []
+        self._callbacks: set[asyncio.Task[None]] = set()
 
     # -- connection ----------------------------------------------------------------------------
 
@@ -105,7 +106,9 @@ class HomeWebsocket:
                 await self._subscribe(link, event_type)
         for callback in self._on_connect:
             # A callback may call back in: it runs outside the lock, on the link just made.
-            asyncio.get_running_loop().create_task(callback(), name="home websocket on-connect")
+            task = asyncio.get_running_loop().create_task(_run(callback), name="home websocket on-connect")
+            self._callbacks.add(task)
+            task.add_done_callback(self._callbacks.discard)
         return link
 
     async def _connect(self, token: str) -> _Link:
@@ -166,6 +169,8 @@ class HomeWebsocket:
                     _LOGGER.exception("home websocket event handler failed")
 
     async def aclose(self) -> None:
+        for task in list(self._callbacks):
+            task.cancel()
         link, self._link = self._link, None
         if link is not None:
             await link.ws.close()
@@ -267,6 +272,10 @@ class HomeWebsocket:
         if not isinstance(output, dict):
             raise HomeError("Home Assistant's pipeline ended without an intent answer", code="home-pipeline-error")
         return output
+
+
+async def _run(callback: Callable[[], Awaitable[None]]) -> None:
+    await callback()
 
 
 def _command_error(command: str, error: Any) -> HomeError:
