@@ -116,6 +116,8 @@ class HomeAssistantClient:
         """Load the registries, then read them again every ``REFRESH_S`` (events do the rest)."""
         try:
             await self.directory.start()
+            # Found now rather than on a satellite's first request (one round trip less then).
+            await self.directory.pipeline(None)
         except HomeError as err:
             _LOGGER.warning("Home Assistant's registries could not be read (retried later): %s", err)
         while True:
