@@ -9,12 +9,15 @@
       │                             without a tool: an honest "I can't ..." (never the model)
       ├─ no language model ───────> "without a language model I can only do ..."
       └─ the chain streams ───────> text deltas through the claim gate (no unconfirmed "Done");
-                                    on failure a short spoken apology
+                                    with tools (tool_turn.py) the model may call Home Assistant's
+                                    tools first: a confirmed action is said in the tool result's
+                                    words, a failed call honestly; on failure a short spoken apology
     then the turn is written to the history (one committed row), unless it was cancelled.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import AsyncGenerator, Sequence
@@ -27,10 +30,13 @@ from ..llm.fallback import LlmChain, MessageBuilder
 from ..settings import LlmSettings
 from ..store.db import Database
 from ..store.history import HistoryStore, NewTurn, TurnRecord, TurnSource
+from ..tools.base import Tool, ToolCall
+from ..tools.toolbox import Toolbox
 from .history import PromptBuilder
 from .intents import IntentHandler
 from .sessions import ConversationSessions
 from .timers import TimerService
+from .tool_turn import ToolTurn, failure_reasons, final_speech
 from .truth import ClaimGate, RequestKind, classify
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,6 +59,7 @@ class Agent:
         chain: LlmChain | None,
         db: Database,
         home: HomeAssistantClient | None = None,
+        toolbox: Toolbox | None = None,
     ) -> None:
         self.settings = settings
         self.intents = intents
@@ -62,6 +69,10 @@ class Agent:
         """Conversations and turns (the HTTP API lists and reads them here)."""
         self.sessions = ConversationSessions(self.store, settings.conversation_idle_s)
         self.prompts = PromptBuilder(settings.system_prompt)
+        self.tool_prompts = PromptBuilder(settings.tools_system_prompt)
+        """Prompts of turns that offer tools (their own system prompt: one that may act)."""
+        self.toolbox = toolbox
+        """The language model's tools (Home Assistant's MCP tools, call_service); None: no tools."""
         self.home = home
         """Home Assistant, when ``--ha-url`` is set (its intent engine is asked before the model)."""
         self.home_control = home is not None
@@ -106,6 +117,8 @@ class Agent:
         """Stop the models, drop the timers, close the database."""
         if self.chain is not None:
             await self.chain.aclose()
+        if self.toolbox is not None:
+            await self.toolbox.aclose()
         if self.home is not None:
             await self.home.aclose()
         self.timers.close()
@@ -127,12 +140,14 @@ class Agent:
         return {**base, **self.chain.health()}
 
     async def reply(
-        self, conversation_id: str, text: str, *, language: str | None = None, timers_ring: bool = True
+        self, conversation_id: str, text: str, *, language: str | None = None, timers_ring: bool = True,
+        area: str | None = None,
     ) -> AsyncGenerator[str, None]:
         """Text deltas of the answer; the turn is stored once the answer is complete.
 
         ``timers_ring``: whether a timer set in this turn can ring where the user is (see
-        ``IntentHandler.handle``).
+        ``IntentHandler.handle``). ``area``: the satellite's area, when known (the model is told,
+        since Home Assistant's tools know no device).
 
         Never raises for a failing model (the user hears a short apology instead); cancellation
         propagates, and a cancelled turn is not stored.
@@ -165,28 +180,53 @@ class Agent:
         parts: list[str] = []
         source: TurnSource = "llm"
         backend: LanguageModel | None = None
-        # No tool runs in this loop yet: nothing is confirmed, so no reply may claim an action.
-        # The tool-call loop (issue 11 §3) sets it from the tools' own results.
+        # Nothing is confirmed until a tool result in this turn says an action happened: until
+        # then no reply may claim one.
         gate = ClaimGate(confirmed=False)
+        turn = ToolTurn(self.toolbox, max_rounds=self.settings.tool_rounds)
         try:
-            stream = self.chain.stream(self._messages_for(conversation_id, text))
-            async for backend, delta in stream:
-                released = gate.feed(delta)
-                if gate.blocked:
-                    await stream.aclose()  # stops the generation: the rest is not spoken
+            build = turn.messages(self._messages_for(conversation_id, text, await turn.start(), area))
+            while True:
+                calls: list[ToolCall] = []
+                said = len(parts)
+                stream = self.chain.stream(build, turn.offered())
+                async for backend, item in stream:
+                    if isinstance(item, ToolCall):
+                        calls.append(item)
+                        continue
+                    released = gate.feed(item)
+                    if gate.blocked:
+                        await stream.aclose()  # stops the generation: the rest is not spoken
+                        break
+                    if not parts:
+                        released = released.lstrip()  # completions start with the space after "Aria:"
+                    if released:
+                        parts.append(released)
+                        yield released
+                else:
+                    released = gate.finish()
+                    if not parts:
+                        released = released.lstrip()
+                    if released:
+                        parts.append(released)
+                        yield released
+                if gate.blocked or not calls or not turn.tools:
                     break
-                if not parts:
-                    released = released.lstrip()  # completions start with the space after "Aria:"
-                if released:
-                    parts.append(released)
-                    yield released
-            else:
-                released = gate.finish()
-                if not parts:
-                    released = released.lstrip()
-                if released:
-                    parts.append(released)
-                    yield released
+                results = await turn.run(calls, "".join(parts[said:]))
+                confirmed, failed = final_speech(results), failure_reasons(results)
+                if confirmed or failed:
+                    # The claim comes from the tool results, never from the model's words.
+                    gate = ClaimGate(confirmed=turn.confirmed)
+                    spoken = " ".join(confirmed)
+                    if failed:
+                        honest = self.intents.phrase(language, "tool_failed", reason="; ".join(failed))
+                        spoken = f"{spoken} {honest}".strip()
+                    spoken = gate.feed(spoken) + gate.finish()
+                    parts.append(f" {spoken}" if parts else spoken)
+                    source = "tool"
+                    yield parts[-1]
+                    break
+                gate = ClaimGate(confirmed=False)  # a look-up confirms nothing: the model answers from it
             if gate.blocked:
                 _LOGGER.info("conversation %s: the model claimed an action nothing carried out; cut", conversation_id)
                 honest = self.intents.phrase(language, "claim_refused")
@@ -258,16 +298,24 @@ class Agent:
             return self.intents.phrase(language, "cannot_check")
         return None
 
-    def _messages_for(self, conversation_id: str, text: str) -> MessageBuilder:
-        """The chain's per-backend message builder for this turn (history read once, lazily)."""
+    def _messages_for(
+        self, conversation_id: str, text: str, tools: Sequence[Tool] = (), area: str | None = None
+    ) -> MessageBuilder:
+        """The chain's per-backend message builder for this turn (history read once, lazily).
+
+        With ``tools``: the tools' system prompt, and room kept for the schemas the template adds.
+        """
         history: list[list[TurnRecord]] = []
+        prompts = self.tool_prompts if tools else self.prompts
+        schemas = [json.dumps(tool.as_openai()) for tool in tools]
+        note = f"I am in the {area} area." if area else None
 
         async def build(backend: LanguageModel) -> Sequence[ChatMessage]:
             if not history:
                 turns = await self.store.recent_turns(conversation_id, HISTORY_TURNS)
                 # A failed turn's apology is not context the model should imitate.
                 history.append([turn for turn in turns if turn.source != "apology"])
-            prompt = await self.prompts.build(backend, conversation_id, history[0], text)
+            prompt = await prompts.build(backend, conversation_id, history[0], text, also=schemas, note=note)
             _LOGGER.debug(
                 "conversation %s: %s prompt with %d past turn(s) (%d left out), %d tokens",
                 conversation_id, backend.name, prompt.kept_turns, prompt.dropped_turns, prompt.tokens,

@@ -13,6 +13,11 @@ the chain's first-token timeout measures the model, not the queue (issue 13 item
 keeps each conversation's KV state in a bounded RAM cache keyed by prompt tokens, so a long
 conversation interleaved with others resumes from its own cached prefix instead of evaluating
 its whole history again.
+
+Tools (issue 11 §3.2): in chat style they go to the worker, which hands them to the GGUF's own
+Jinja2 chat template (Qwen renders them into the system message, ahead of the history, so the
+prefix stays cached); the calls the model writes as ``<tool_call>`` text are parsed here
+(``tool_text.py``). A completion-style (base) model gets no tools: it just answers.
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ from typing import Literal
 from ..concurrency import run_blocking
 from ..errors import ConfigError, LlmError, LlmUnavailable
 from ..settings import LlmSettings
-from .base import ChatMessage
+from ..tools.base import Tool
+from .base import ChatMessage, StreamItem
 from .completion import MAX_TOKENS, STOP, completion_prompt, prompt_header
 from .gguf import bundled_gguf, bundled_model
+from .tool_text import ToolCallText
 from .worker_process import Message, WorkerProcess
 
 _LOGGER = logging.getLogger(__name__)
@@ -198,17 +205,21 @@ class LlamaCppBackend:
         answer = await self._call({"op": "tokenize", "texts": list(texts)})
         return [int(count) for count in answer["counts"]]
 
-    def _generate_request(self, messages: Sequence[ChatMessage]) -> Message:
+    def _generate_request(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> Message:
         request: Message = {"op": "generate", "max_tokens": self.max_tokens, "temperature": self.temperature}
         if self.style == "completion":
             return {**request, "mode": "completion", "prompt": completion_prompt(messages), "stop": STOP,
                     "max_sentences": MAX_SENTENCES}
-        return {**request, "mode": "chat", "messages": [dict(m) for m in messages]}
+        request = {**request, "mode": "chat", "messages": [dict(m) for m in messages]}
+        if tools:
+            request["tools"] = [tool.as_openai() for tool in tools]
+        return request
 
-    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
+    async def stream(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> AsyncGenerator[StreamItem, None]:
         """Text deltas as the worker produces them; closing the iterator cancels the generation.
 
         While other turns hold the model, empty deltas say "still queued" (see the module doc).
+        With ``tools`` (chat style only) the ``<tool_call>`` blocks come out as ``ToolCall``s.
         """
         queued_at = time.monotonic()
         while True:
@@ -221,8 +232,20 @@ class LlamaCppBackend:
                 yield ""
         try:
             self._turn_started = time.monotonic()
-            async for delta in self._generate(messages):
-                yield delta
+            offered = tuple(tools) if self.style == "chat" else ()
+            if not offered:
+                async for delta in self._generate(messages):
+                    yield delta
+                return
+            splitter = ToolCallText()
+            async for delta in self._generate(messages, offered):
+                text = splitter.feed(delta)
+                yield text  # "" while a call is being written: the chain sees progress, nothing is spoken
+            rest = splitter.finish()
+            if rest:
+                yield rest
+            for call in splitter.calls:
+                yield call
         finally:
             self._turn.release()
 
@@ -236,8 +259,8 @@ class LlamaCppBackend:
         if now - max(self._turn_started, self._worker.last_output_at) > PROGRESS_WINDOW_S:
             raise LlmUnavailable("the embedded model made no progress on the turn ahead", code="llm-timeout")
 
-    async def _generate(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
-        rid, queue = await self._request(self._generate_request(messages))
+    async def _generate(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> AsyncGenerator[str, None]:
+        rid, queue = await self._request(self._generate_request(messages, tools))
         finished = False
         try:
             while True:

@@ -8,6 +8,7 @@ user for seconds, and the fallback chain decides what happens after a failure.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import AsyncGenerator, Iterator, Sequence
 from pathlib import Path
@@ -18,7 +19,9 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from ..errors import LlmError, LlmUnavailable
 from ..settings import LlmSettings
-from .base import ChatMessage, estimate_tokens
+from ..tools.base import Tool, ToolCall
+from .base import ChatMessage, StreamItem, estimate_tokens
+from .tool_text import parse_call
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -120,26 +123,47 @@ class OpenAICompatBackend:
         """An estimate: tokenizer endpoints are not part of the OpenAI API."""
         return [estimate_tokens(text) for text in texts]
 
-    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
-        """Streamed chat completion; LlmUnavailable / LlmError on failure."""
+    async def stream(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> AsyncGenerator[StreamItem, None]:
+        """Streamed chat completion; LlmUnavailable / LlmError on failure.
+
+        With ``tools``: the API's ``tools``; streamed ``tool_calls`` arrive in pieces (the name
+        first, the arguments' JSON in fragments, keyed by index) and are yielded whole at the end.
+        """
         if self._model is None:
             await self.start()
         assert self._model is not None
+        extra = {"tools": [tool.as_openai() for tool in tools]} if tools else {}
+        pending: dict[int, dict[str, str]] = {}
         with _typed_errors(self.url):
             chunks = await self._client.chat.completions.create(
                 model=self._model,
-                messages=[cast(ChatCompletionMessageParam, dict(m)) for m in messages],
+                messages=[cast(ChatCompletionMessageParam, _wire_message(m)) for m in messages],
                 stream=True,
                 max_tokens=self.max_tokens,
                 temperature=self.temperature,
+                **extra,  # type: ignore[arg-type]
             )
             # Leaving the block closes the response, which stops the server's generation.
             received = 0
             async with chunks:
                 async for chunk in chunks:
                     received += 1
-                    if chunk.choices and chunk.choices[0].delta.content:
-                        yield chunk.choices[0].delta.content
+                    if not chunk.choices:
+                        continue
+                    delta = chunk.choices[0].delta
+                    if delta.content:
+                        yield delta.content
+                    for piece in delta.tool_calls or ():
+                        entry = pending.setdefault(piece.index, {"id": "", "name": "", "arguments": ""})
+                        entry["id"] = piece.id or entry["id"]
+                        if piece.function is not None:
+                            entry["name"] += piece.function.name or ""
+                            entry["arguments"] += piece.function.arguments or ""
+                        yield ""  # progress for the chain's stall timeout; nothing to speak
+        for index in sorted(pending):
+            call = _tool_call(pending[index], index)
+            if call is not None:
+                yield call
         if not received:
             # A 200 whose body holds no server-sent event at all is not an empty answer.
             raise LlmError(f"the server at {self.url} answered without a single completion chunk", code="llm-bad-answer")
@@ -152,3 +176,25 @@ class OpenAICompatBackend:
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""
         await self._client.close()
+
+
+def _wire_message(message: ChatMessage) -> dict[str, object]:
+    """``message`` as the API takes it: a call's arguments as a JSON string."""
+    wire: dict[str, object] = dict(message)
+    if "tool_calls" in message:
+        wire["tool_calls"] = [
+            {**call, "function": {**call["function"], "arguments": json.dumps(call["function"]["arguments"])}}
+            for call in message["tool_calls"]
+        ]
+    if message["role"] == "tool":
+        wire.pop("name", None)  # OpenAI's tool message has no name (only tool_call_id)
+    return wire
+
+
+def _tool_call(entry: dict[str, str], index: int) -> ToolCall | None:
+    """One streamed call put together (None when its name or JSON arguments are broken)."""
+    call = parse_call(json.dumps({"name": entry["name"], "arguments": entry["arguments"] or "{}"}))
+    if call is None or not entry["name"]:
+        _LOGGER.warning("the server sent a tool call that is not valid: %r", entry)
+        return None
+    return ToolCall(id=entry["id"] or f"call_{index}", name=call.name, arguments=call.arguments)
