@@ -75,7 +75,7 @@ class Agent:
         """The language model's tools (Home Assistant's MCP tools, call_service); None: no tools."""
         self.home = home
         """Home Assistant, when ``--ha-url`` is set (its intent engine is asked before the model)."""
-        self.home_control = home is not None
+        self.home_control = home is not None or toolbox is not None
         """Whether home control is configured: only then may device requests go past the guard."""
         self.live_tools = False
         """Whether a tool can look up live facts (weather, news, prices); none yet."""

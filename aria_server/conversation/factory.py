@@ -27,11 +27,12 @@ def backend_names(settings: ServerSettings) -> list[BackendName]:
     return names
 
 
-def create_agent(settings: ServerSettings, *, timers: TimerService | None = None) -> Agent:
+def create_agent(settings: ServerSettings, *, timers: TimerService | None = None, tools: Toolbox | None = None) -> Agent:
     """Intents, the LLM chain and the history store for ``settings``.
 
     Imports the chosen backends' libraries (blocking: call it off the event loop) but loads no
     model; ``await agent.start()`` does that. ConfigError when a chosen backend is not installed.
+    ``tools``: the model's tools (default: those the Home Assistant settings give).
     """
     llm = settings.llm
     backends: list[LanguageModel] = [
@@ -44,7 +45,7 @@ def create_agent(settings: ServerSettings, *, timers: TimerService | None = None
     intents = IntentHandler(LANGUAGES, timers or TimerService(), llm_available=chain is not None)
     return Agent(
         llm, intents=intents, chain=chain, db=Database.in_data_dir(settings.data_dir), home=home_client(settings),
-        toolbox=toolbox(settings) if chain is not None else None,
+        toolbox=(tools or toolbox(settings)) if chain is not None else None,
     )
 
 

@@ -97,12 +97,22 @@ class ToolCallText:
             if call is not None:
                 self.calls.append(call)
                 return ""
+            if _is_json(rest):
+                return ""  # a model echoing a tool result's JSON: never spoken
         return rest
 
     def _take(self, body: str) -> None:
         call = parse_call(body)
         if call is not None:
             self.calls.append(call)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(_FENCE.sub("", text.strip()))
+    except ValueError:
+        return False
+    return True
 
 
 def _partial_tag(text: str) -> int:
