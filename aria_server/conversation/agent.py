@@ -307,7 +307,10 @@ class Agent:
         """
         history: list[list[TurnRecord]] = []
         prompts = self.tool_prompts if tools else self.prompts
-        schemas = [json.dumps(tool.as_openai()) for tool in tools]
+        # The providers' instructions (Home Assistant's names its devices and areas) follow the
+        # system prompt: together with the tools they are the same for every turn, a cached prefix.
+        instructions = self.toolbox.instructions if tools and self.toolbox is not None else ""
+        schemas = [json.dumps(tool.as_openai()) for tool in tools] + ([instructions] if instructions else [])
         note = f"I am in the {area} area." if area else None
 
         async def build(backend: LanguageModel) -> Sequence[ChatMessage]:
@@ -320,6 +323,9 @@ class Agent:
                 "conversation %s: %s prompt with %d past turn(s) (%d left out), %d tokens",
                 conversation_id, backend.name, prompt.kept_turns, prompt.dropped_turns, prompt.tokens,
             )
+            if instructions:
+                system = prompt.messages[0]
+                return [{**system, "content": f"{system['content']}\n\n{instructions}"}, *prompt.messages[1:]]
             return prompt.messages
 
         return build

@@ -81,6 +81,11 @@ class ToolProvider(Protocol):
         """Run ``call`` (one of this provider's tools); a failure is a result, not an exception."""
         ...
 
+    async def instructions(self) -> str:
+        """What the model should know to use the tools (Home Assistant's own prompt: its devices
+        and areas); "" for none. Read with the tools and cached alike."""
+        ...
+
     async def aclose(self) -> None:
         """Release connections."""
         ...

@@ -83,6 +83,9 @@ class CallServiceTool:
             raise ToolError(f"cannot call Home Assistant: {err}", code="tool-unavailable") from None
         return body if isinstance(body, list) else []
 
+    async def instructions(self) -> str:
+        return ""
+
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()

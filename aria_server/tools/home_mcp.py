@@ -66,6 +66,7 @@ class HomeAssistantMcp:
         """The transport that answered last (None before the first connection)."""
         self._session: ClientSession | None = None
         self._tools: list[Tool] | None = None
+        self._instructions = ""
         self._holder: asyncio.Task[None] | None = None
         self._release: asyncio.Event | None = None
         self._connecting = asyncio.Lock()
@@ -77,6 +78,11 @@ class HomeAssistantMcp:
         await self._connected()
         assert self._tools is not None
         return self._tools
+
+    async def instructions(self) -> str:
+        """Home Assistant's own prompt for its tools (its exposed devices and areas), read on connecting."""
+        await self._connected()
+        return self._instructions
 
     async def call(self, call: ToolCall) -> ToolResult:
         """``call`` on Home Assistant; a connection failure drops the connection (and the cached list)."""
@@ -130,6 +136,7 @@ class HomeAssistantMcp:
                         Tool(tool.name, tool.description or "", dict(tool.inputSchema or {"type": "object", "properties": {}}))
                         for tool in listed.tools
                     ]
+                    self._instructions = await _prompt(session)
                     self.transport = transport
                     _LOGGER.info("Home Assistant's MCP server (%s): %d tools", transport, len(self._tools))
                     if not ready.done():
@@ -189,6 +196,19 @@ class HomeAssistantMcp:
 
     async def aclose(self) -> None:
         await self._drop()
+
+
+async def _prompt(session: ClientSession) -> str:
+    """The text of the server's first prompt ("" when it has none): Home Assistant's Assist API
+    prompt says how to use its tools and lists the exposed entities with their areas."""
+    capabilities = session.get_server_capabilities()
+    if capabilities is None or capabilities.prompts is None:
+        return ""
+    prompts = (await session.list_prompts()).prompts
+    if not prompts:
+        return ""
+    got = await session.get_prompt(prompts[0].name)
+    return "\n".join(getattr(message.content, "text", "") for message in got.messages).strip()
 
 
 def interpret(call: ToolCall, text: str) -> ToolResult:

@@ -33,26 +33,32 @@ class Toolbox:
     def __post_init__(self) -> None:
         self._owner: dict[str, ToolProvider] = {}
         self._tools: dict[str, Tool] = {}
+        self.instructions = ""
+        """The reachable providers' instructions, as of the last ``tools`` (for the system prompt)."""
 
     async def tools(self) -> list[Tool]:
         """Every reachable provider's tools (a provider that fails or is slow is left out)."""
         listed = await asyncio.gather(*(self._list(provider) for provider in self.providers))
         owner: dict[str, ToolProvider] = {}
         tools: dict[str, Tool] = {}
-        for provider, provided in zip(self.providers, listed, strict=True):
+        notes: list[str] = []
+        for provider, (provided, note) in zip(self.providers, listed, strict=True):
+            if note.strip():
+                notes.append(note.strip())
             for tool in provided:
                 if tool.name not in tools:
                     owner[tool.name], tools[tool.name] = provider, tool
         self._owner, self._tools = owner, tools
+        self.instructions = "\n\n".join(notes)
         return list(tools.values())
 
-    async def _list(self, provider: ToolProvider) -> Sequence[Tool]:
+    async def _list(self, provider: ToolProvider) -> tuple[Sequence[Tool], str]:
         try:
             async with asyncio.timeout(self.list_timeout_s):
-                return await provider.list_tools()
+                return await provider.list_tools(), await provider.instructions()
         except (ToolError, TimeoutError) as err:
             _LOGGER.warning("tools of %s are not available this turn: %r", provider.name, err)
-            return ()
+            return (), ""
 
     async def call(self, call: ToolCall) -> ToolResult:
         """The result of ``call`` (never raises but for cancellation)."""

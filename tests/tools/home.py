@@ -68,6 +68,9 @@ class LightsHome:
         }}
         return interpret(call, json.dumps(body))
 
+    async def instructions(self) -> str:
+        return ""
+
     async def aclose(self) -> None:
         pass
 
@@ -83,6 +86,9 @@ class UnreachableHome:
 
     async def call(self, call: ToolCall) -> ToolResult:
         raise AssertionError("a tool of an unreachable provider was never offered")
+
+    async def instructions(self) -> str:
+        return ""
 
     async def aclose(self) -> None:
         pass

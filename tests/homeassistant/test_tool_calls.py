@@ -1,0 +1,89 @@
+"""The language model completes what Home Assistant's intent engine could not parse, with one of
+Home Assistant's own tools over MCP (issue 11 §3.2), against the tier's real Home Assistant.
+
+Aria runs here on the bundled default model (Qwen2.5-Coder-0.5B-Instruct: the tiny test model
+writes no tool calls), at temperature 0, with ``--ha-mcp sse`` (Home Assistant 2025.4 serves MCP
+over SSE at ``/mcp_server/sse``). The light's state is read back over Home Assistant's REST API,
+never taken from the answer; the answer must be the tool result's own words.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aria_server.conversation.truth import claims_action
+
+from .conftest import ROOT, Aria, _environ
+from .harness import HA_PORT, HomeAssistant, start_bridge, unix_session
+from .namespace import Namespace
+from .processes import LoggedProcess
+from .test_home_control import KITCHEN, LIVING_ROOM, ask, set_light, state
+
+TOOL_ARIA_WYOMING_PORT = 10301
+TOOL_ARIA_HTTP_PORT = 8781
+"""Inside the namespace, beside the tier's other Aria."""
+
+
+@pytest.fixture(scope="module")
+async def tool_aria(namespace: Namespace, ha_workdir: Path, home_assistant: HomeAssistant, ha_mcp: dict[str, Any]) -> AsyncIterator[Aria]:
+    data_dir = ha_workdir / "tool-aria-data"
+    token_file = ha_workdir / "tool-ha-token"
+    token_file.write_text(home_assistant.token)
+    token_file.chmod(0o600)
+    process = await LoggedProcess.start(
+        "tool-aria-server",
+        [
+            *namespace.prefix(), sys.executable, "-m", "aria_server", "--data-dir", str(data_dir),
+            "--host", "127.0.0.1", "--wyoming-port", str(TOOL_ARIA_WYOMING_PORT), "--http-port", str(TOOL_ARIA_HTTP_PORT),
+            "--no-zeroconf", "--llm-backend", "embedded", "--llm-temperature", "0", "--llm-threads", "2",
+            # CI shares two cores: a liveness bound, not a speed check.
+            "--llm-first-token-timeout-s", "120",
+            "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(token_file), "--ha-mcp", "sse",
+        ],
+        cwd=str(ROOT), env=_environ(),
+    )
+    bridges: list[LoggedProcess] = []
+    try:
+        await process.wait_for_line(r"HTTP API on http://", 300)
+        await process.wait_for_line(r"Wyoming server listening on tcp://", 300)
+        bridges.append(await start_bridge(namespace, ha_workdir / "tool-aria.sock", TOOL_ARIA_HTTP_PORT, "tool aria bridge"))
+        bridges.append(await start_bridge(
+            namespace, ha_workdir / "tool-aria-wyoming.sock", TOOL_ARIA_WYOMING_PORT, "tool aria wyoming bridge"))
+    except BaseException:
+        for bridge in bridges:
+            await bridge.stop()
+        await process.stop()
+        raise
+    http = unix_session(ha_workdir / "tool-aria.sock", TOOL_ARIA_HTTP_PORT)
+    yield Aria(process, bridges[0], http, bridges[1], ha_workdir / "tool-aria-wyoming.sock", token_file)
+    await http.close()
+    for bridge in bridges:
+        await bridge.stop()
+    await process.stop()
+
+
+async def test_a_request_the_intent_engine_cannot_parse_is_done_by_a_tool_call(
+    tool_aria: Aria, home_assistant: HomeAssistant, timings: dict[str, list[float]]
+) -> None:
+    request = "Please make the kitchen light glow."
+    understood = await home_assistant.post("/api/conversation/process", {"text": request, "language": "en"})
+    assert understood["response"]["response_type"] == "error", "Home Assistant parsed it: the fast path would answer"
+    await set_light(home_assistant, KITCHEN, False)
+    await set_light(home_assistant, LIVING_ROOM, False)
+    answer, first_ms = await ask(tool_aria, request)
+    timings.setdefault("tool-call turn handle -> first chunk", []).append(first_ms)
+    assert await state(home_assistant, KITCHEN) == "on"
+    assert await state(home_assistant, LIVING_ROOM) == "off"
+    assert answer == "Turned on Kitchen light.", tool_aria.process.log[-3000:]
+
+
+async def test_a_call_home_assistant_refuses_is_said_honestly(tool_aria: Aria, home_assistant: HomeAssistant) -> None:
+    await set_light(home_assistant, KITCHEN, False)
+    answer, _ = await ask(tool_aria, "Please make the garage heater glow.")
+    assert await state(home_assistant, KITCHEN) == "off"
+    assert not claims_action(answer), answer
