@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from aria_server.llm.base import ChatMessage, StreamItem, assistant_tool_calls, tool_message
+from aria_server.llm.base import (
+    ChatMessage,
+    StreamItem,
+    assistant_tool_calls,
+    tool_message,
+)
 from aria_server.llm.ollama import OllamaBackend
 from aria_server.llm.openai_compat import OpenAICompatBackend
 from aria_server.tools.base import Tool, ToolCall
@@ -47,7 +52,7 @@ async def test_the_openai_backend_assembles_streamed_tool_calls_and_sends_result
         await llm.start()
         # llama.cpp's server streams no automatic tool choice: the backend asks it unstreamed,
         # and its grammar (chosen at temperature 0) lets the tiny model call only a listed function.
-        text, calls = await collect(llm.stream(ASK, TOOLS))
+        _, calls = await collect(llm.stream(ASK, TOOLS))
         assert [call.name for call in calls] == ["HassTurnOn"] and isinstance(calls[0].arguments, dict) and calls[0].id
         # The result goes back as the API wants it (arguments as a JSON string), and the server takes it.
         follow = [*ASK, assistant_tool_calls(calls), tool_message(calls[0], '{"response_type": "action_done"}')]
