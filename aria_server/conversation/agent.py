@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -71,6 +73,7 @@ class Agent:
         self.prompts = PromptBuilder(settings.system_prompt)
         self.tool_prompts = PromptBuilder(settings.tools_system_prompt)
         """Prompts of turns that offer tools (their own system prompt: one that may act)."""
+        self._warming: asyncio.Task[None] | None = None
         self.toolbox = toolbox
         """The language model's tools (Home Assistant's MCP tools, call_service); None: no tools."""
         self.home = home
@@ -112,9 +115,30 @@ class Agent:
             await self.home.start()
         if self.chain is not None:
             await self.chain.start()
+        if self.chain is not None and self.toolbox is not None:
+            self._warming = asyncio.create_task(self._warm_tools(), name="warm tool prompt")
+
+    async def _warm_tools(self) -> None:
+        """Evaluate the tools' prompt prefix (system prompt, tools, Home Assistant's instructions) once,
+        in the background, so the first tool turn finds it in the model's cache."""
+        assert self.chain is not None and self.toolbox is not None
+        try:
+            turn = ToolTurn(self.toolbox)
+            tools = await turn.start()
+            if not tools:
+                return
+            stream = self.chain.stream(self._messages_for("warm-up", "Hello", tools), tools)
+            async with contextlib.aclosing(stream):
+                async for _ in stream:
+                    break  # the first token means the prefix is in the cache: stop there
+        except LlmError as err:
+            _LOGGER.info("the tool prompt was not warmed: %s", err)
 
     async def aclose(self) -> None:
         """Stop the models, drop the timers, close the database."""
+        if self._warming is not None:
+            self._warming.cancel()
+            await asyncio.gather(self._warming, return_exceptions=True)
         if self.chain is not None:
             await self.chain.aclose()
         if self.toolbox is not None:
@@ -184,11 +208,14 @@ class Agent:
         # then no reply may claim one.
         gate = ClaimGate(confirmed=False)
         turn = ToolTurn(self.toolbox, max_rounds=self.settings.tool_rounds)
+        failures: list[str] = []
+        """Reasons of failed calls not yet made good by a later call: said at the end, honestly."""
         try:
             build = turn.messages(self._messages_for(conversation_id, text, await turn.start(), area))
             while True:
                 calls: list[ToolCall] = []
                 said = len(parts)
+                held: list[str] = []
                 stream = self.chain.stream(build, turn.offered())
                 async for backend, item in stream:
                     if isinstance(item, ToolCall):
@@ -200,34 +227,47 @@ class Agent:
                         break
                     if not parts:
                         released = released.lstrip()  # completions start with the space after "Aria:"
-                    if released:
+                    if released and failures:
+                        held.append(released)  # after a failed call only a call or the honest failure is said
+                    elif released:
                         parts.append(released)
                         yield released
                 else:
                     released = gate.finish()
                     if not parts:
                         released = released.lstrip()
-                    if released:
+                    if released and failures:
+                        held.append(released)
+                    elif released:
                         parts.append(released)
                         yield released
                 if gate.blocked or not calls or not turn.tools:
                     break
-                results = await turn.run(calls, "".join(parts[said:]))
-                confirmed, failed = final_speech(results), failure_reasons(results)
-                if confirmed or failed:
+                results = await turn.run(calls, "".join(parts[said:]) + "".join(held))
+                confirmed = final_speech(results)
+                failures = [] if confirmed else failures + failure_reasons(results)
+                if confirmed:
                     # The claim comes from the tool results, never from the model's words.
                     gate = ClaimGate(confirmed=turn.confirmed)
                     spoken = " ".join(confirmed)
-                    if failed:
-                        honest = self.intents.phrase(language, "tool_failed", reason="; ".join(failed))
-                        spoken = f"{spoken} {honest}".strip()
+                    if reasons := failure_reasons(results):
+                        honest = self.intents.phrase(language, "tool_failed", reason="; ".join(reasons))
+                        spoken = f"{spoken} {honest}"
                     spoken = gate.feed(spoken) + gate.finish()
                     parts.append(f" {spoken}" if parts else spoken)
                     source = "tool"
                     yield parts[-1]
                     break
-                gate = ClaimGate(confirmed=False)  # a look-up confirms nothing: the model answers from it
-            if gate.blocked:
+                if failures and not turn.offered():
+                    break  # no round left to put it right: the model's answer would only be dropped
+                # A look-up confirms nothing, nor does a failed call: the model goes on from the results.
+                gate = ClaimGate(confirmed=False)
+            if failures:  # (a claim the model made meanwhile was cut: the failure is what is true)
+                honest = self.intents.phrase(language, "tool_failed", reason="; ".join(dict.fromkeys(failures)))
+                parts.append(f" {honest}" if parts else honest)
+                source = "tool"
+                yield parts[-1]
+            elif gate.blocked:
                 _LOGGER.info("conversation %s: the model claimed an action nothing carried out; cut", conversation_id)
                 honest = self.intents.phrase(language, "claim_refused")
                 parts.append(f" {honest}" if parts else honest)

@@ -28,12 +28,17 @@ class CallServiceTool:
 
     name = "call-service"
 
-    def __init__(self, url: str, token: TokenSource, domains: Sequence[str], *, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, url: str, token: TokenSource, domains: Sequence[str], *, timeout_s: float = 10.0,
+        connector: aiohttp.BaseConnector | None = None,
+    ) -> None:
+        """``connector``: how to reach Home Assistant (default TCP; the test tier's is a Unix socket)."""
         self.url = url.rstrip("/")
         self.token = token
         self.domains = tuple(sorted({domain.strip() for domain in domains if domain.strip()}))
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
+        self._connector = connector
 
     async def list_tools(self) -> Sequence[Tool]:
         return [Tool(
@@ -67,7 +72,7 @@ class CallServiceTool:
 
     async def _post(self, path: str, payload: dict[str, Any]) -> list[Any]:
         if self._session is None:
-            self._session = aiohttp.ClientSession(base_url=self.url, timeout=self.timeout)
+            self._session = aiohttp.ClientSession(base_url=self.url, timeout=self.timeout, connector=self._connector)
         try:
             token = await self.token.current()
             async with self._session.post(path, json=payload, headers={"Authorization": f"Bearer {token}"}) as response:

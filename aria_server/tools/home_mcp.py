@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any, Literal
@@ -246,9 +247,26 @@ def _join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+_MATCH_REASON = re.compile(r"MatchFailedReason\.(\w+)")
+_MATCH_NAME = re.compile(r"no_match_name='([^']*)'")
+_REASONS = {
+    "NAME": "there is no device called {name}", "AREA": "there is no area called {name}",
+    "INVALID_AREA": "there is no area called {name}", "FLOOR": "there is no floor called {name}",
+    "INVALID_FLOOR": "there is no floor called {name}", "ASSISTANT": "{name} is not exposed to Assist",
+    "DOMAIN": "there is no such kind of device", "DEVICE_CLASS": "there is no such kind of device",
+    "DUPLICATE_NAME": "more than one device is called {name}",
+}
+
+
 def _error_text(text: str) -> str:
-    """Home Assistant's message without the "Error calling tool:" it puts in front."""
-    return text.removeprefix("Error calling tool:").strip()
+    """Home Assistant's message in words: without the "Error calling tool:" it puts in front, and
+    a failed match (whose message is a Python repr) said as what did not match."""
+    text = text.removeprefix("Error calling tool:").strip()
+    if (reason := _MATCH_REASON.search(text)) is not None:
+        name = _MATCH_NAME.search(text)
+        said = _REASONS.get(reason.group(1), "Home Assistant found no matching device")
+        return said.format(name=name.group(1) if name and name.group(1) else "that")
+    return text
 
 
 def _describe(err: BaseException) -> str:

@@ -65,6 +65,7 @@ class Toolbox:
         provider = self._owner.get(call.name)
         if provider is None:
             return ToolResult.failed(call, ToolError(f"there is no tool called {call.name!r}", code="tool-unknown"))
+        call = _within_schema(call, self._tools[call.name])
         try:
             async with asyncio.timeout(self.call_timeout_s):
                 result = await provider.call(call)
@@ -80,3 +81,19 @@ class Toolbox:
     async def aclose(self) -> None:
         for provider in self.providers:
             await provider.aclose()
+
+
+def _within_schema(call: ToolCall, tool: Tool) -> ToolCall:
+    """``call`` without the arguments its tool does not take, and without empty ones.
+
+    Small models decorate a call with made-up keys ("brightness" on a plain turn-on) or empty
+    strings; a server that validates strictly (Home Assistant does) refuses the whole call for it.
+    """
+    properties = tool.parameters.get("properties")
+    if not isinstance(properties, dict) or tool.parameters.get("additionalProperties") is True:
+        return call
+    kept = {key: value for key, value in call.arguments.items() if key in properties and value not in ("", None, [], {})}
+    if kept != call.arguments:
+        _LOGGER.debug("tool %s: arguments %s trimmed to its schema: %s", call.name, call.arguments, kept)
+        return ToolCall(call.id, call.name, kept)
+    return call
