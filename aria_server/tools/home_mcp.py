@@ -98,6 +98,10 @@ class HomeAssistantMcp:
             return ToolResult.failed(call, ToolError(f"Home Assistant did not answer {call.name}: {err}", code="tool-unavailable"))
         text = "\n".join(getattr(part, "text", "") for part in result.content).strip()
         if result.isError:
+            retry = _without_wrong_place(call, text)
+            if retry is not None:
+                _LOGGER.info("Home Assistant: no such area or floor in %s; again by the device's name alone", call.arguments)
+                return await self.call(retry)
             return ToolResult.failed(call, ToolError(_error_text(text) or "Home Assistant refused the call", code="tool-failed"))
         return interpret(call, text)
 
@@ -139,7 +143,8 @@ class HomeAssistantMcp:
                     ]
                     self._instructions = await _prompt(session)
                     self.transport = transport
-                    _LOGGER.info("Home Assistant's MCP server (%s): %d tools", transport, len(self._tools))
+                    _LOGGER.info("Home Assistant's MCP server (%s): %d tools (%s)", transport, len(self._tools),
+                                 ", ".join(tool.name for tool in self._tools))
                     if not ready.done():
                         ready.set_result(session)
                     await release.wait()
@@ -256,6 +261,20 @@ _REASONS = {
     "DOMAIN": "there is no such kind of device", "DEVICE_CLASS": "there is no such kind of device",
     "DUPLICATE_NAME": "more than one device is called {name}",
 }
+
+
+def _without_wrong_place(call: ToolCall, error: str) -> ToolCall | None:
+    """``call`` without its area and floor when Home Assistant found no such area or floor but the
+    call names a device: a small model adds a place it saw in the device list ("floor": "Living
+    Room" for the kitchen light), and the name alone still means exactly that device (Home
+    Assistant matches names and aliases exactly). None when that does not apply."""
+    reason = _MATCH_REASON.search(error)
+    if reason is None or reason.group(1) not in ("INVALID_AREA", "INVALID_FLOOR") or not call.arguments.get("name"):
+        return None
+    if "area" not in call.arguments and "floor" not in call.arguments:
+        return None
+    kept = {key: value for key, value in call.arguments.items() if key not in ("area", "floor")}
+    return ToolCall(call.id, call.name, kept)
 
 
 def _error_text(text: str) -> str:
