@@ -228,8 +228,12 @@ class Agent:
                     if not parts:
                         released = released.lstrip()  # completions start with the space after "Aria:"
                     if released and failures:
-                        held.append(released)  # after a failed call only a call or the honest failure is said
-                    elif released:
+                        # After a failed call only a new call can put it right: words mean the model
+                        # is answering instead, and the honest failure is said in their place.
+                        held.append(released)
+                        await stream.aclose()
+                        break
+                    if released:
                         parts.append(released)
                         yield released
                 else:
@@ -356,8 +360,10 @@ class Agent:
         async def build(backend: LanguageModel) -> Sequence[ChatMessage]:
             if not history:
                 turns = await self.store.recent_turns(conversation_id, HISTORY_TURNS)
-                # A failed turn's apology is not context the model should imitate.
-                history.append([turn for turn in turns if turn.source != "apology"])
+                # A failed turn's apology is not context the model should imitate, nor a tool's
+                # result: shown without the call that made it true, it teaches the model to answer
+                # the next command with "Turned on ..." and no call.
+                history.append([turn for turn in turns if turn.source not in ("apology", "tool")])
             prompt = await prompts.build(backend, conversation_id, history[0], text, also=schemas, note=note)
             _LOGGER.debug(
                 "conversation %s: %s prompt with %d past turn(s) (%d left out), %d tokens",

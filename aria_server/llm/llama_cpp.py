@@ -51,6 +51,10 @@ KEEP_ALIVE_S = 0.5
 PROGRESS_WINDOW_S = 10.0
 """A queued turn keeps waiting only while the turn ahead started or produced output this recently:
 a hung worker stops the keep-alives, and the chain's timeout then fails the turn as it should."""
+PROMPT_WINDOW_S = 120.0
+"""The same while the turn ahead has produced nothing yet: evaluating a long prompt (the tools'
+schemas and Home Assistant's device list, warmed at start) sends nothing for many seconds on a
+small CPU, and is progress all the same."""
 QUEUE_LIMIT_S = 120.0
 """Longest wait for the model behind other turns; then the turn gets the spoken apology."""
 CACHE_BYTES = 256 << 20
@@ -95,6 +99,8 @@ class LlamaCppBackend:
         self._turn = asyncio.Lock()
         """Held by the generation the worker is serving; asyncio's lock wakes waiters in FIFO order."""
         self._turn_started = 0.0
+        self._turn_output = False
+        """Whether the generation holding the model has sent anything yet (else it evaluates its prompt)."""
         self._bundled_path = False
         self.last_prompt_tokens_evaluated: int | None = None
         """Prompt tokens the last finished generation had to evaluate (the rest came from a cache)."""
@@ -232,6 +238,7 @@ class LlamaCppBackend:
                 yield ""
         try:
             self._turn_started = time.monotonic()
+            self._turn_output = False
             offered = tuple(tools) if self.style == "chat" else ()
             if not offered:
                 async for delta in self._generate(messages):
@@ -256,7 +263,8 @@ class LlamaCppBackend:
         now = time.monotonic()
         if now - queued_at > QUEUE_LIMIT_S:
             raise LlmUnavailable(f"waited {QUEUE_LIMIT_S:g} s for the embedded model behind other turns", code="llm-busy")
-        if now - max(self._turn_started, self._worker.last_output_at) > PROGRESS_WINDOW_S:
+        window = PROGRESS_WINDOW_S if self._turn_output else PROMPT_WINDOW_S
+        if now - max(self._turn_started, self._worker.last_output_at) > window:
             raise LlmUnavailable("the embedded model made no progress on the turn ahead", code="llm-timeout")
 
     async def _generate(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> AsyncGenerator[str, None]:
@@ -266,6 +274,7 @@ class LlamaCppBackend:
             while True:
                 answer = await queue.get()
                 if answer["op"] == "delta":
+                    self._turn_output = True
                     yield answer["text"]
                     continue
                 finished = True

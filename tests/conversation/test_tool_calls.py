@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from aria_server.conversation import Agent, create_agent
-from aria_server.conversation.truth import claims_action
+from aria_server.conversation.truth import ClaimGate, claims_action
 from aria_server.llm.gguf import QWEN_CODER_05B
 from aria_server.tools.toolbox import Toolbox
 from tests.tools.home import LightsHome, UnreachableHome
@@ -71,3 +71,24 @@ async def test_without_reachable_tools_the_model_answers_and_claims_nothing(qwen
         assert spoken.endswith(qwen_agent.intents.phrase("en", "claim_refused"))
     else:
         assert not claims_action(spoken)
+
+
+@pytest.mark.parametrize("reply", [
+    "Turned on Garage heater.", "Okay, switched off the lights.", "Garage heater turned on.", "Opened the garage door.",
+])
+def test_a_report_in_a_tools_words_is_a_claim_the_model_may_not_make(reply: str) -> None:
+    # What a tool result says ("Turned on Kitchen light.") a model imitates without calling anything.
+    gate = ClaimGate(confirmed=False)
+    released = gate.feed(reply + " ") + gate.finish()
+    assert gate.blocked and released in ("", "Okay,")  # the clause before the claim may go out
+
+
+async def test_a_second_command_in_the_conversation_calls_the_tool_again(qwen_agent: Agent) -> None:
+    home = LightsHome()
+    qwen_agent.toolbox = Toolbox([home])
+    first, _ = await ask(qwen_agent, "tools-twice", "Please turn on the kitchen light.")
+    second, source = await ask(qwen_agent, "tools-twice", "Please turn on the bedroom light.")
+    assert first == "Turned on Kitchen Light."
+    # The first reply is not in the model's history (it would imitate it without a call).
+    assert len(home.calls) == 2 and home.on("Bedroom Light")
+    assert (second, source) == ("Turned on Bedroom Light.", "tool")
