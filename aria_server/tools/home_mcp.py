@@ -102,7 +102,7 @@ class HomeAssistantMcp:
             if retry is not None:
                 _LOGGER.info("Home Assistant: no such area or floor in %s; again by the device's name alone", call.arguments)
                 return await self.call(retry)
-            return ToolResult.failed(call, ToolError(_error_text(text) or "Home Assistant refused the call", code="tool-failed"))
+            return ToolResult.failed(call, ToolError(_error_text(text, call) or "Home Assistant refused the call", code="tool-failed"))
         return interpret(call, text)
 
     async def _connected(self) -> ClientSession:
@@ -277,14 +277,17 @@ def _without_wrong_place(call: ToolCall, error: str) -> ToolCall | None:
     return ToolCall(call.id, call.name, kept)
 
 
-def _error_text(text: str) -> str:
+def _error_text(text: str, call: ToolCall) -> str:
     """Home Assistant's message in words: without the "Error calling tool:" it puts in front, and
-    a failed match (whose message is a Python repr) said as what did not match."""
+    a failed match (whose message is a Python repr) said as what did not match (the name from the
+    call when Home Assistant gives none)."""
     text = text.removeprefix("Error calling tool:").strip()
     if (reason := _MATCH_REASON.search(text)) is not None:
-        name = _MATCH_NAME.search(text)
-        said = _REASONS.get(reason.group(1), "Home Assistant found no matching device")
-        return said.format(name=name.group(1) if name and name.group(1) else "that")
+        found = _MATCH_NAME.search(text)
+        kind = reason.group(1)
+        key = "floor" if "FLOOR" in kind else "area" if "AREA" in kind else "name"
+        name = (found.group(1) if found else "") or str(call.arguments.get(key) or "").replace("_", " ") or "that"
+        return _REASONS.get(kind, "Home Assistant found no matching device").format(name=name)
     return text
 
 

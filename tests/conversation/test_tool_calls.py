@@ -92,3 +92,12 @@ async def test_a_second_command_in_the_conversation_calls_the_tool_again(qwen_ag
     # The first reply is not in the model's history (it would imitate it without a call).
     assert len(home.calls) == 2 and home.on("Bedroom Light")
     assert (second, source) == ("Turned on Bedroom Light.", "tool")
+
+
+async def test_the_satellites_area_follows_the_users_words_and_the_prefix_stays_put(qwen_agent: Agent) -> None:
+    backend = qwen_agent.chain.backends[0] if qwen_agent.chain else None
+    assert backend is not None
+    kitchen = await qwen_agent.tool_prompts.build(backend, "area-1", [], "Turn on the light.", note="I am in the Kitchen area.")
+    bedroom = await qwen_agent.tool_prompts.build(backend, "area-2", [], "Turn on the light.", note="I am in the Bedroom area.")
+    assert kitchen.messages[-1]["content"] == "Turn on the light.\n(I am in the Kitchen area.)"
+    assert kitchen.messages[0] == bedroom.messages[0]  # the system prompt (and the tools after it) never change

@@ -40,6 +40,17 @@ def home_server(lights: dict[str, bool]) -> FastMCP:
         return json.dumps({"speech": {}, "response_type": "action_done",
                            "data": {"targets": [], "success": [{"name": name, "type": "entity"}], "failed": []}})
 
+    @server.tool(name="HassTurnOff", description="Turns off/closes a device or entity")
+    def turn_off(name: str, floor: str | None = None) -> str:
+        # Home Assistant's own words for a failed match: the repr of its MatchFailedError.
+        if floor is not None or name not in lights:
+            reason, missing = ("INVALID_FLOOR: 10", floor) if floor is not None else ("NAME: 1", None)
+            raise ValueError(f"<MatchFailedError result=MatchTargetsResult(is_match=False, no_match_reason="
+                             f"<MatchFailedReason.{reason}>, states=[], no_match_name={missing!r}, areas=[])>")
+        lights[name] = False
+        return json.dumps({"speech": {}, "response_type": "action_done",
+                           "data": {"targets": [], "success": [{"name": name, "type": "entity"}], "failed": []}})
+
     return server
 
 
@@ -83,7 +94,7 @@ async def test_tools_are_listed_once_and_a_call_confirms_what_it_did(transport: 
         provider = HomeAssistantMcp(url, TokenSource(None, TOKEN), transport="auto", timeout_s=5.0)
         try:
             toolbox = Toolbox([provider])
-            assert [tool.name for tool in await toolbox.tools()] == ["HassTurnOn"]
+            assert [tool.name for tool in await toolbox.tools()] == ["HassTurnOn", "HassTurnOff"]
             assert provider.transport == transport  # auto found the one the server speaks
             result = await toolbox.call(ToolCall("1", "HassTurnOn", {"name": "Kitchen Light"}))
             assert result.ok and result.confirms_action and result.speech == "Turned on Kitchen Light."
@@ -111,7 +122,7 @@ async def test_after_home_assistant_restarts_the_next_turn_connects_again() -> N
     lights = {"Kitchen Light": False}
     async with serving(home_server(lights).sse_app()) as url:
         provider = HomeAssistantMcp(url, TokenSource(None, TOKEN), transport="sse", timeout_s=3.0)
-        assert len(await provider.list_tools()) == 1
+        assert len(await provider.list_tools()) == 2
     port = int(url.rsplit(":", 1)[1])
     # The same port again, a new server: the old connection is dead.
     async with serving(home_server(lights).sse_app(), port):
@@ -123,7 +134,22 @@ async def test_after_home_assistant_restarts_the_next_turn_connects_again() -> N
                 assert result.error_code == "tool-unavailable"
                 await toolbox.tools()
                 result = await toolbox.call(ToolCall("2", "HassTurnOn", {"name": "Kitchen Light"}))
-            assert first == ["HassTurnOn"] and result.confirms_action and lights["Kitchen Light"]
+            assert first == ["HassTurnOn", "HassTurnOff"] and result.confirms_action and lights["Kitchen Light"]
             assert provider.connections == 2
+        finally:
+            await provider.aclose()
+
+
+async def test_a_made_up_floor_is_dropped_for_a_named_device_and_a_failed_match_is_said_in_words() -> None:
+    lights = {"Kitchen Light": True}
+    async with serving(home_server(lights).sse_app()) as url:
+        provider = HomeAssistantMcp(url, TokenSource(None, TOKEN), transport="sse", timeout_s=5.0)
+        try:
+            toolbox = Toolbox([provider])
+            await toolbox.tools()
+            done = await toolbox.call(ToolCall("1", "HassTurnOff", {"name": "Kitchen Light", "floor": "Living Room"}))
+            assert done.confirms_action and done.speech == "Turned off Kitchen Light." and not lights["Kitchen Light"]
+            missing = await toolbox.call(ToolCall("2", "HassTurnOff", {"name": "garage_heater"}))
+            assert not missing.ok and missing.text.endswith("there is no device called garage heater")
         finally:
             await provider.aclose()
