@@ -23,6 +23,7 @@ prefix stays cached); the calls the model writes as ``<tool_call>`` text are par
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -245,9 +246,12 @@ class LlamaCppBackend:
                     yield delta
                 return
             splitter = ToolCallText()
-            async for delta in self._generate(messages, offered):
-                text = splitter.feed(delta)
-                yield text  # "" while a call is being written: the chain sees progress, nothing is spoken
+            async with contextlib.aclosing(self._generate(messages, offered)) as deltas:
+                async for delta in deltas:
+                    text = splitter.feed(delta)
+                    yield text  # "" while a call is being written: the chain sees progress, nothing is spoken
+                    if splitter.complete:
+                        break  # closing the generation stops the model
             rest = splitter.finish()
             if rest:
                 yield rest

@@ -86,6 +86,12 @@ class ToolCallText:
             self._take(self._buffer[start + len(OPEN):end])
             self._buffer = self._buffer[end + len(CLOSE):]
 
+    @property
+    def complete(self) -> bool:
+        """Whether the reply is one whole bare JSON object: nothing after it is wanted (a small
+        model echoing a result's JSON would otherwise go on to its token limit, held unspoken)."""
+        return self._bare and _is_json(self._buffer)
+
     def finish(self) -> str:
         """What is left once the model stopped: an unclosed call is still a call; bare JSON too."""
         rest, self._buffer = self._buffer, ""

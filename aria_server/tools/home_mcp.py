@@ -88,6 +88,7 @@ class HomeAssistantMcp:
     async def call(self, call: ToolCall) -> ToolResult:
         """``call`` on Home Assistant; a connection failure drops the connection (and the cached list)."""
         session = await self._connected()
+        call = _spoken_names(call)
         try:
             result = await session.call_tool(
                 call.name, call.arguments, read_timeout_seconds=timedelta(seconds=self.timeout_s)
@@ -261,6 +262,16 @@ _REASONS = {
     "DOMAIN": "there is no such kind of device", "DEVICE_CLASS": "there is no such kind of device",
     "DUPLICATE_NAME": "more than one device is called {name}",
 }
+
+
+def _spoken_names(call: ToolCall) -> ToolCall:
+    """``kitchen_light`` as ``kitchen light`` in the name, area and floor: a small model writes an
+    entity id's spelling, and Home Assistant matches the names people say."""
+    fixed = {
+        key: value.replace("_", " ") if key in ("name", "area", "floor") and isinstance(value, str) and " " not in value else value
+        for key, value in call.arguments.items()
+    }
+    return call if fixed == call.arguments else ToolCall(call.id, call.name, fixed)
 
 
 def _without_wrong_place(call: ToolCall, error: str) -> ToolCall | None:

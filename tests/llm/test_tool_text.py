@@ -48,3 +48,11 @@ def test_a_broken_call_is_no_call() -> None:
     assert parse_call('{"arguments": {}}') is None
     call = parse_call('{"name": "A", "arguments": "{\\"x\\": 2}"}')
     assert call is not None and call.arguments == {"x": 2}
+
+
+def test_a_whole_bare_json_object_is_complete_so_the_model_can_be_stopped() -> None:
+    splitter = ToolCallText()
+    splitter.feed('{"response_type": "action_done", ')
+    assert not splitter.complete
+    splitter.feed('"data": {}}')
+    assert splitter.complete

@@ -51,8 +51,9 @@ class LightsHome:
         await asyncio.sleep(self.delay_s)
         if self.fail_with is not None:
             return ToolResult.failed(call, ToolError(self.fail_with))
-        wanted = str(call.arguments.get("name") or "").lower()
-        area = str(call.arguments.get("area") or "").lower()
+        # As Home Assistant's provider sends them (home_mcp._spoken_names): "kitchen_light" as said.
+        wanted = str(call.arguments.get("name") or "").lower().replace("_", " ")
+        area = str(call.arguments.get("area") or "").lower().replace("_", " ")
         matched = [
             name for name, (room, _) in self.lights.items()
             if (wanted and (wanted in name.lower() or name.lower().startswith(wanted.split()[0])))
