@@ -127,12 +127,15 @@ class Agent:
             tools = await turn.start()
             if not tools:
                 return
-            stream = self.chain.stream(self._messages_for("warm-up", "Hello", tools), tools)
-            async with contextlib.aclosing(stream):
+            # The first backend directly, not through the chain: a long first evaluation must not
+            # count as the model failing its first-token deadline (health, cool-down).
+            backend = self.chain.backends[0]
+            messages = await self._messages_for("warm-up", "Hello", tools)(backend)
+            async with asyncio.timeout(self.settings.start_timeout_s), contextlib.aclosing(backend.stream(messages, tools)) as stream:
                 async for _ in stream:
                     break  # the first token means the prefix is in the cache: stop there
-        except LlmError as err:
-            _LOGGER.info("the tool prompt was not warmed: %s", err)
+        except (LlmError, TimeoutError) as err:
+            _LOGGER.info("the tool prompt was not warmed: %r", err)
 
     async def aclose(self) -> None:
         """Stop the models, drop the timers, close the database."""
