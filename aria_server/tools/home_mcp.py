@@ -26,6 +26,7 @@ import contextlib
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any, Literal
@@ -44,6 +45,8 @@ _LOGGER = logging.getLogger(__name__)
 Transport = Literal["http", "sse"]
 TransportSetting = Literal["auto", "http", "sse"]
 PATHS: dict[Transport, str] = {"http": "/api/mcp", "sse": "/mcp_server/sse"}
+RETRY_S = 30.0
+"""After a failed connection, turns skip Home Assistant's tools this long (no timeout each turn)."""
 
 _VERBS = {
     "HassTurnOn": "Turned on", "HassTurnOff": "Turned off", "HassLightSet": "Set",
@@ -73,6 +76,8 @@ class HomeAssistantMcp:
         self._connecting = asyncio.Lock()
         self.connections = 0
         """Connections made so far (a reconnect after a failure counts)."""
+        self._failed_at: float | None = None
+        """Monotonic time of the last failed connection (None after a good one)."""
 
     async def list_tools(self) -> Sequence[Tool]:
         """The cached list, read on connecting (ToolError ``tool-unavailable`` when Home Assistant is not reachable)."""
@@ -111,22 +116,36 @@ class HomeAssistantMcp:
             if self._session is not None and self._holder is not None and not self._holder.done():
                 return self._session
             await self._drop()
-            ready: asyncio.Future[ClientSession] = asyncio.get_running_loop().create_future()
-            self._release = asyncio.Event()
-            self._holder = asyncio.create_task(self._hold(ready, self._release), name="home-assistant mcp")
+            if self._failed_at is not None and time.monotonic() - self._failed_at < RETRY_S:
+                # Home Assistant just failed to connect: this turn goes on without its tools at once
+                # instead of waiting out another connection timeout.
+                raise ToolError(f"Home Assistant's MCP server failed {RETRY_S:g} s ago or less", code="tool-unavailable")
             try:
-                async with asyncio.timeout(self.timeout_s):
-                    session = await asyncio.shield(ready)
-            except TimeoutError:
-                await self._drop()
-                raise ToolError(f"Home Assistant's MCP server at {self.url} did not answer within {self.timeout_s:g} s",
-                                code="tool-unavailable") from None
+                session = await self._connect()
             except ToolError:
-                await self._drop()
+                self._failed_at = time.monotonic()
                 raise
-            self._session = session
-            self.connections += 1
+            self._failed_at = None
             return session
+
+    async def _connect(self) -> ClientSession:
+        """Start the connection's own task and wait (bounded) for its session."""
+        ready: asyncio.Future[ClientSession] = asyncio.get_running_loop().create_future()
+        self._release = asyncio.Event()
+        self._holder = asyncio.create_task(self._hold(ready, self._release), name="home-assistant mcp")
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                session = await asyncio.shield(ready)
+        except TimeoutError:
+            await self._drop()
+            raise ToolError(f"Home Assistant's MCP server at {self.url} did not answer within {self.timeout_s:g} s",
+                            code="tool-unavailable") from None
+        except ToolError:
+            await self._drop()
+            raise
+        self._session = session
+        self.connections += 1
+        return session
 
     async def _hold(self, ready: asyncio.Future[ClientSession], release: asyncio.Event) -> None:
         """Open a transport and a session, list the tools, then keep both open until ``release``."""

@@ -21,7 +21,7 @@ from mcp.server.fastmcp import FastMCP
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aria_server.home.token import TokenSource
-from aria_server.tools.base import ToolCall
+from aria_server.tools.base import ToolCall, ToolError
 from aria_server.tools.home_mcp import HomeAssistantMcp
 from aria_server.tools.toolbox import Toolbox
 
@@ -111,6 +111,10 @@ async def test_a_wrong_token_or_a_stopped_home_assistant_leaves_the_tools_out_in
     async with serving(home_server({}).sse_app()) as url:
         wrong = HomeAssistantMcp(url, TokenSource(None, "wrong"), timeout_s=5.0)
         assert await Toolbox([wrong]).tools() == []
+        # The next turns do not wait on it again for a while: no tools at once.
+        with pytest.raises(ToolError, match="failed 30 s ago or less"):
+            await wrong.list_tools()
+        assert wrong.connections == 0
         await wrong.aclose()
     stopped = HomeAssistantMcp(url, TokenSource(None, TOKEN), timeout_s=2.0)
     async with asyncio.timeout(10):
