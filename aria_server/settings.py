@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def default_data_dir() -> Path:
@@ -168,6 +168,13 @@ class LlmSettings(_Section):
         "never say that you did something.",
         description="instructions sent before every conversation",
     )
+    tools_system_prompt: str = Field(
+        "You are Aria, a voice assistant in a home. Answer in one or two short spoken sentences, in plain "
+        "words, without lists or markdown. To control or check a device in the home, call a tool; never say "
+        "you did something a tool did not do.",
+        description="instructions sent instead of the system prompt when tools (Home Assistant's) are offered",
+    )
+    tool_rounds: int = Field(3, ge=1, le=8, description="model rounds in one turn that may call tools")
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="sampling temperature")
     fallback: list[Literal["embedded", "ollama", "openai", "none"]] = Field(
         default_factory=list,
@@ -297,6 +304,24 @@ class HomeAssistantSettings(_Section):
     timeout_s: float = Field(
         10.0, gt=0.0, le=120.0, description="s one Home Assistant request may take before the home counts as unreachable"
     )
+    mcp: Literal["auto", "http", "sse", "off"] = Field(
+        "auto",
+        description="Home Assistant's tools for the language model over MCP (its mcp_server integration): "
+        "http (/api/mcp, newer releases), sse (/mcp_server/sse, 2025.4), auto (http, then sse), off",
+    )
+    call_service_domains: list[str] = Field(
+        default_factory=list,
+        description="domains the model may call any service of directly (call_service over REST); empty: off",
+    )
+
+    @field_validator("call_service_domains", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """``light,switch`` as well as a repeated option or a TOML list."""
+        items = [value] if isinstance(value, str) else value
+        if isinstance(items, list):
+            return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+        return value
 
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
