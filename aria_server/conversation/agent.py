@@ -214,6 +214,8 @@ class Agent:
         turn = ToolTurn(self.toolbox, max_rounds=self.settings.tool_rounds)
         failures: list[str] = []
         """Reasons of failed calls not yet made good by a later call: said at the end, honestly."""
+        if area is None and satellite is not None and self.home is not None:
+            area = await self.home.area_of(satellite)  # HA's MCP tools know no device: say where
         try:
             build = turn.messages(self._messages_for(conversation_id, text, await turn.start(), area))
             while True:

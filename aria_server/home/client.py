@@ -170,6 +170,22 @@ class HomeAssistantClient:
             area=satellite_area(self.satellites, satellite),
         )
 
+    async def area_of(self, satellite: str) -> str | None:
+        """The name of the area ``satellite`` stands in: the setting, else its device's area in
+        Home Assistant's registry (None when neither is known or Home Assistant cannot be read)."""
+        configured = satellite_area(self.satellites, satellite)
+        if configured is not None:
+            return configured
+        try:
+            device_id = await self.device_for(satellite)
+        except HomeError:
+            return None
+        snapshot = self.directory.snapshot
+        for device in snapshot.devices:
+            if device.id == device_id and device.area_id is not None:
+                return snapshot.areas.get(device.area_id)
+        return None
+
     async def _process_with_device(self, text: str, language: str | None, device: str) -> HomeReply:
         pipeline = await self.directory.pipeline(language)
         output = await self.ws.run_intent(text, pipeline=pipeline, device_id=device)

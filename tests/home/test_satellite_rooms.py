@@ -87,6 +87,16 @@ def test_a_device_named_like_the_satellite_wins_else_one_in_its_area() -> None:
     assert pick_device(snapshot, "den", "Garage") is None
 
 
+async def test_the_language_model_is_told_the_area_set_for_the_satellite_else_its_devices_area() -> None:
+    client = home_client(load_settings(["--ha-url", "http://ha:8123", "--satellites-areas", "den=Den"], {}))
+    assert client is not None
+    # The registries as just read (nothing is asked of Home Assistant while they are fresh).
+    client.directory.snapshot = build_snapshot(DEVICES, AREAS, ENTITIES, EXPOSED, STATES)
+    assert await client.area_of("den") == "Den"  # the setting wins
+    assert await client.area_of("kitchen-satellite") == "Kitchen"  # its device's area
+    assert await client.area_of("hall") is None  # no device, no setting: nothing is made up
+
+
 def test_only_a_pipeline_with_home_assistants_own_agent_is_used() -> None:
     listed = {
         "preferred_pipeline": "aria",
