@@ -67,11 +67,14 @@ def records(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
 
 
-async def wait_record(log: Path, child: Child, event: str, timeout: float) -> dict[str, Any]:
+async def wait_record(
+    log: Path, child: Child, event: str, timeout: float, any_completion: bool = False
+) -> dict[str, Any]:
+    """The first ``event`` record (one with ``completed: false`` counts only with ``any_completion``)."""
     deadline = time.monotonic() + timeout
     while True:
         for record in records(log):
-            if record["event"] == event and record.get("completed", True):
+            if record["event"] == event and (any_completion or record.get("completed", True)):
                 return record
         if child.proc.returncode is not None:
             raise BenchError("the satellite exited:\n" + "\n".join(child.lines[-20:]))

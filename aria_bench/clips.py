@@ -1,11 +1,15 @@
 """Speech clips with reference texts: the bundled set or a user's TSV manifest.
 
 A manifest is UTF-8 TSV, one clip a line: a WAV path (relative to the manifest, or absolute),
-a tab, the reference text. Blank lines and lines starting with ``#`` are skipped.
+a tab, the reference text. Blank lines and lines starting with ``#`` are skipped. Three more
+columns are optional (the endpointing set has them): the kind of turn (``local``, ``llm``,
+``paused-local`` ...), its pauses (``3@1.020+0.600``: after word 3, starting 1.02 s into the
+file, 0.6 s long; several separated by ``;``; empty for none) and the voice.
 """
 
 from __future__ import annotations
 
+import re
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +26,10 @@ WIDTH = 2
 CHANNELS = 1
 
 BUNDLED_MANIFEST = Path(__file__).parent / "clips" / "manifest.tsv"
+PAUSED_MANIFEST = Path(__file__).parent / "clips" / "paused" / "manifest.tsv"
+"""The endpointing set: requests with a thinking pause mid-sentence, and the same without."""
+
+NAMED_SETS = {"bundled": BUNDLED_MANIFEST, "paused": PAUSED_MANIFEST}
 
 
 class ClipError(BenchError):
@@ -29,12 +37,51 @@ class ClipError(BenchError):
 
 
 @dataclass(frozen=True)
+class Pause:
+    """Silence inside an utterance: after its ``after_word``-th word, from ``at_s`` in the file."""
+
+    after_word: int
+    at_s: float
+    seconds: float
+
+
+_PAUSE = re.compile(r"^(\d+)@(\d+(?:\.\d+)?)\+(\d+(?:\.\d+)?)$")
+
+
+def format_pauses(pauses: list[Pause] | tuple[Pause, ...]) -> str:
+    """The manifest's spelling: ``3@1.020+0.600;...``."""
+    return ";".join(f"{p.after_word}@{p.at_s:.3f}+{p.seconds:.3f}" for p in pauses)
+
+
+def parse_pauses(text: str) -> tuple[Pause, ...]:
+    """``format_pauses`` read back; ValueError for anything else."""
+    pauses = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        match = _PAUSE.match(item)
+        if match is None:
+            raise ValueError(f"pause {item!r} is not WORD@START+SECONDS")
+        pauses.append(Pause(int(match.group(1)), float(match.group(2)), float(match.group(3))))
+    return tuple(pauses)
+
+
+@dataclass(frozen=True)
 class Clip:
-    """One utterance: its WAV file and what was said."""
+    """One utterance: its WAV file and what was said (and, in the endpointing set, how)."""
 
     name: str
     path: Path
     reference: str
+    kind: str | None = None
+    """The kind of turn the manifest expects (None: sorted by what the server answered with)."""
+    pauses: tuple[Pause, ...] = ()
+    voice: str | None = None
+
+    @property
+    def words_after_pause(self) -> list[str]:
+        """The reference's words after its last pause: a turn cut in the pause misses them."""
+        if not self.pauses:
+            return []
+        return self.reference.split()[self.pauses[-1].after_word :]
 
 
 def load_manifest(manifest: Path, limit: int | None = None) -> list[Clip]:
@@ -43,16 +90,29 @@ def load_manifest(manifest: Path, limit: int | None = None) -> list[Clip]:
     for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        wav, sep, reference = line.partition("\t")
-        if not sep or not reference.strip():
-            raise ClipError(f"{manifest}:{number}: expected 'WAV<TAB>reference text'")
+        wav, *columns = line.split("\t")
+        if not columns or not columns[0].strip() or len(columns) > 4:
+            raise ClipError(f"{manifest}:{number}: expected 'WAV<TAB>reference text[<TAB>kind<TAB>pauses<TAB>voice]'")
+        reference, kind, pauses, voice = (*(column.strip() for column in columns), "", "", "")[:4]
         path = manifest.parent / wav.strip()
         if not path.is_file():
             raise ClipError(f"{manifest}:{number}: {path} does not exist")
-        clips.append(Clip(name=Path(wav.strip()).stem, path=path, reference=reference.strip()))
+        try:
+            parsed = parse_pauses(pauses)
+        except ValueError as err:
+            raise ClipError(f"{manifest}:{number}: {err}") from err
+        clips.append(Clip(
+            name=Path(wav.strip()).stem, path=path, reference=reference,
+            kind=kind or None, pauses=parsed, voice=voice or None,
+        ))
     if not clips:
         raise ClipError(f"{manifest} lists no clips")
     return clips[:limit] if limit is not None else clips
+
+
+def manifest_path(value: str) -> Path:
+    """``--clips``: a named set (``bundled``, ``paused``) or a manifest's path."""
+    return NAMED_SETS.get(value, Path(value))
 
 
 def read_pcm16k(path: Path) -> bytes:

@@ -8,6 +8,13 @@ record and the end of the reply its ``played`` record. The server's spans of the
 (``GET /satellites``, same clock) break the time down by stage, and the stored turn's source
 (``GET /conversations/{id}``) sorts the requests into local intents and language-model ones.
 
+Cut-offs: a turn that ended before the user had finished (``cutoff``: the server's end of turn
+came before the clip's last speech, or the transcript misses the words after the clip's pause)
+is counted per kind and left out of the latency figures (its "reply" answers half a sentence).
+The kind of a turn is the manifest's (``--clips paused``, the endpointing set: ``paused-local``,
+``llm`` ...) or, without one, what answered it (local intent / language model). WER is the
+first transcript's against the reference.
+
 ``--start-server`` starts ``aria-server`` itself (Wyoming port from ``--uri``, 0 for any; a
 fresh data directory; ``--server-arg`` adds options). Without it, the server at ``--uri`` must
 have been started with ``--satellite tcp://127.0.0.1:SATELLITE_PORT`` and ``--http`` names its API.
@@ -33,13 +40,15 @@ import aiohttp
 
 from . import turn_scenarios
 from .children import Child, records, wait_record
-from .clips import BUNDLED_MANIFEST, Clip, last_voiced_s, load_manifest, read_pcm16k
+from .clips import BUNDLED_MANIFEST, Clip, last_voiced_s, load_manifest, manifest_path, read_pcm16k
 from .cpu import CpuWatch, describe, measured
+from .cutoff import cut_off
 from .errors import BenchError
 from .report import BenchReport
 from .stats import median, p95
+from .wer import WordErrors, corpus_wer, score
 
-HELP = "end of speech -> first reply audio at a real aria-satellite (--mic-file), per stage, intents vs LLM"
+HELP = "end of speech -> first reply audio at a real aria-satellite (--mic-file), per stage and kind; cut-offs, WER"
 
 STAGES = (
     ("endpoint", "end_of_speech", "vad_end"),
@@ -54,7 +63,8 @@ STAGES = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``aria-bench turn``."""
-    parser.add_argument("--clips", type=Path, default=BUNDLED_MANIFEST, help="clip manifest (default: bundled clips)")
+    parser.add_argument("--clips", type=manifest_path, default=BUNDLED_MANIFEST,
+                        help="clip manifest, or 'bundled' (default) or 'paused' (the endpointing set: pauses mid-sentence)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N clips")
     parser.add_argument("--start-server", action="store_true", help="start aria-server (port from --uri; 0: any)")
     parser.add_argument("--server-arg", action="append", default=[], metavar="OPTION",
@@ -77,6 +87,8 @@ class ClipRun:
     clip: str
     reference: str
     end_of_speech_s: float
+    kind: str | None = None
+    """the manifest's kind of turn (None: sorted by ``source``)"""
     transcript: str = ""
     reply: str = ""
     source: str = "unknown"
@@ -87,6 +99,13 @@ class ClipRun:
     """CPU cores that other programs used during this clip (a shared machine disturbs timings)."""
     stt: dict[str, Any] = field(default_factory=dict)
     """the server's STT timings of the turn: decode ms, and whether the speculative decode was used."""
+    turn_end_ms: float | None = None
+    """end of speech -> the server's end of turn (its VAD end; else the satellite stopping its
+    stream on the transcript); negative when the turn ended before the user had finished."""
+    cut_off: str | None = None
+    """why the turn counts as cut off (``cutoff.cut_off``), None when it heard the whole utterance"""
+    word_errors: int = 0
+    words: int = 0
     error: str | None = None
 
 
@@ -144,12 +163,14 @@ class TurnBench:
         name = f"bench-{self.count}"
         wav = self.work / f"{name}-mic.wav"
         _write_wav(wav, padded)
-        result = ClipRun(clip.name, clip.reference, last_voiced_s(padded))
+        result = ClipRun(clip.name, clip.reference, last_voiced_s(padded), kind=clip.kind)
         child, log, _ = await self.start_satellite(wav, name)
         try:
             if self.args.start_server and self.server is None:
                 await self.start_server()
-            played = await wait_record(log, child, "played", self.args.timeout)
+            # A cut-off turn's reply may be interrupted by the rest of the sentence (barge-in):
+            # the first reply's end, played whole or not, ends this clip.
+            played = await wait_record(log, child, "played", self.args.timeout, any_completion=True)
         finally:
             await child.stop()
         by_event = {record["event"]: record for record in reversed(records(log))}
@@ -158,7 +179,12 @@ class TurnBench:
         if "playback-started" in by_event:
             result.first_audio_ms = (by_event["playback-started"]["t_ns"] - end_ns) / 1e6
         result.reply_end_ms = (played["t_ns"] - end_ns) / 1e6
+        if "streaming-stopped" in by_event:
+            result.turn_end_ms = (by_event["streaming-stopped"]["t_ns"] - end_ns) / 1e6
         await self._server_side(result, name, end_ns)
+        errors = score(clip.reference, result.transcript)
+        result.word_errors, result.words = errors.errors, errors.words
+        result.cut_off = cut_off(clip.words_after_pause, result.transcript, result.turn_end_ms)
         return result
 
     async def _server_side(self, result: ClipRun, name: str, end_ns: int) -> None:
@@ -184,9 +210,13 @@ class TurnBench:
         for stage, start, end in STAGES:
             if start in marks and end in marks:
                 result.stages_ms[stage] = (marks[end] - marks[start]) / 1e6
+        if "vad_end" in marks:  # the server's own end of turn: earlier than the satellite hears of it
+            result.turn_end_ms = (marks["vad_end"] - end_ns) / 1e6
 
 
 def _kind(run: ClipRun) -> str:
+    if run.kind:
+        return run.kind
     return {"intent": "local intent", "llm": "language model", "fallback": "language model"}.get(run.source, run.source)
 
 
@@ -195,22 +225,35 @@ def _ms(values: Sequence[float]) -> str:
 
 
 def summarize(runs: list[ClipRun]) -> tuple[list[str], list[list[str]]]:
-    """One row per kind of request: medians and p95 of both latencies, stage medians."""
-    headers = ["requests", "n", "first audio ms (med / p95)", "reply end ms (med / p95)", *[s[0] for s in STAGES]]
+    """One row per kind of request: cut-offs, medians and p95 of both latencies (turns heard whole),
+    WER, stage medians."""
+    headers = ["requests", "n", "cut off", "first audio ms (med / p95)", "reply end ms (med / p95)", "WER",
+               *[s[0] for s in STAGES]]
     rows = []
     for kind in sorted({_kind(run) for run in runs}):
-        group = [run for run in runs if _kind(run) == kind and run.first_audio_ms is not None]
-        if not group:
-            continue
+        every = [run for run in runs if _kind(run) == kind]
+        group = [run for run in every if run.first_audio_ms is not None and run.cut_off is None]
         stages = [
             f"{median(values):.0f}" if (values := [r.stages_ms[s] for r in group if s in r.stages_ms]) else "-"
             for s, _, _ in STAGES
         ]
+        wer = corpus_wer(WordErrors(r.word_errors, r.words) for r in every)
         rows.append([
-            kind, str(len(group)), _ms([r.first_audio_ms for r in group if r.first_audio_ms is not None]),
-            _ms([r.reply_end_ms for r in group if r.reply_end_ms is not None]), *stages,
+            kind, str(len(every)), f"{sum(r.cut_off is not None for r in every)}",
+            _ms([r.first_audio_ms for r in group if r.first_audio_ms is not None]),
+            _ms([r.reply_end_ms for r in group if r.reply_end_ms is not None]), f"{wer:.3f}", *stages,
         ])
     return headers, rows
+
+
+def cut_off_notes(runs: list[ClipRun]) -> list[str]:
+    """One line per cut-off turn: which clip, why, what was heard."""
+    cut = [run for run in runs if run.cut_off is not None]
+    lines = [f"cut off: {len(cut)} of {len(runs)} turns (left out of the latency columns)"]
+    for run in cut:
+        ended = f", turn ended {run.turn_end_ms:+.0f} ms from the end of speech" if run.turn_end_ms is not None else ""
+        lines.append(f"  {run.clip}: {run.cut_off}{ended}; heard {run.transcript!r}")
+    return lines
 
 
 async def run(args: argparse.Namespace) -> BenchReport:
@@ -249,6 +292,7 @@ async def run(args: argparse.Namespace) -> BenchReport:
                 await bench.server.stop()
     headers, rows = summarize(runs)
     notes = [
+        *cut_off_notes(runs),
         "first audio: the clip's last voiced sample -> the first reply sample written by the satellite;",
         "reply end: -> the satellite finished playing the reply (real-time playback).",
         "stages (medians, ms): endpoint = end of speech -> VAD end of turn; stt = -> transcript;",
@@ -260,7 +304,8 @@ async def run(args: argparse.Namespace) -> BenchReport:
         headers=headers, rows=rows,
         notes=[*notes, *filter(None, [describe([r.other_cores for r in runs], retries)]), *_scenario_notes(scenarios),
                "", *transcripts],
-        data={"runs": [asdict(run) for run in runs], **scenarios},
+        data={"runs": [asdict(run) for run in runs], "cut_off": sum(r.cut_off is not None for r in runs),
+              "kinds": {row[0]: {"n": int(row[1]), "cut_off": int(row[2])} for row in rows}, **scenarios},
     )
 
 

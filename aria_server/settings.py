@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def default_data_dir() -> Path:
@@ -168,6 +168,13 @@ class LlmSettings(_Section):
         "never say that you did something.",
         description="instructions sent before every conversation",
     )
+    tools_system_prompt: str = Field(
+        "You are Aria, a voice assistant in a home. Answer in one or two short spoken sentences, in plain "
+        "words, without lists or markdown. To control or check a device in the home, call a tool; never say "
+        "you did something a tool did not do.",
+        description="instructions sent instead of the system prompt when tools (Home Assistant's) are offered",
+    )
+    tool_rounds: int = Field(3, ge=1, le=8, description="model rounds in one turn that may call tools")
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="sampling temperature")
     fallback: list[Literal["embedded", "ollama", "openai", "none"]] = Field(
         default_factory=list,
@@ -269,6 +276,16 @@ class SatellitesSettings(_Section):
         description="the language spoken at a satellite, NAME=LANG (kitchen=ja): its turns are transcribed, "
         "answered and spoken in it (repeatable; default: the STT language)",
     )
+    areas: list[Annotated[str, Field(pattern=r"^[^=]+=.+$")]] = Field(
+        default_factory=list,
+        description="the Home Assistant area a satellite stands in, NAME=AREA (kitchen=Kitchen): 'turn on the light' "
+        "there means that area's lights (repeatable; default: the area of the Home Assistant device named like it)",
+    )
+    ha_devices: list[Annotated[str, Field(pattern=r"^[^=]+=[0-9A-Za-z_-]+$")]] = Field(
+        default_factory=list,
+        description="the Home Assistant device that stands for a satellite, NAME=DEVICE_ID (repeatable; default: the "
+        "device named like the satellite, else one in its area)",
+    )
     microphone_chunks: int = Field(
         64, ge=4, le=4096, description="audio chunks of a turn buffered for the pipeline (more slows the satellite down)"
     )
@@ -287,9 +304,37 @@ class HomeAssistantSettings(_Section):
     timeout_s: float = Field(
         10.0, gt=0.0, le=120.0, description="s one Home Assistant request may take before the home counts as unreachable"
     )
+    mcp: Literal["auto", "http", "sse", "off"] = Field(
+        "auto",
+        description="Home Assistant's tools for the language model over MCP (its mcp_server integration): "
+        "http (/api/mcp, newer releases), sse (/mcp_server/sse, 2025.4), auto (http, then sse), off",
+    )
+    call_service_domains: list[str] = Field(
+        default_factory=list,
+        description="domains the model may call any service of directly (call_service over REST); empty: off",
+    )
+
+    @field_validator("call_service_domains", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """``light,switch`` as well as a repeated option or a TOML list."""
+        items = [value] if isinstance(value, str) else value
+        if isinstance(items, list):
+            return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+        return value
 
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+def _per_satellite(entries: list[str], name: str) -> str | None:
+    """The VALUE of the ``NAME=VALUE`` entry for satellite ``name`` (the last one wins), or None."""
+    found = None
+    for entry in entries:
+        satellite, _, value = entry.partition("=") if "=" in entry else ("", "", "")
+        if satellite == name:
+            found = value
+    return found
 
 
 def satellite_language(settings: SatellitesSettings, name: str) -> str | None:
@@ -299,6 +344,16 @@ def satellite_language(settings: SatellitesSettings, name: str) -> str | None:
         if satellite == name:
             return language
     return None
+
+
+def satellite_area(settings: SatellitesSettings, name: str) -> str | None:
+    """The Home Assistant area set for satellite ``name`` (``--satellites-areas NAME=AREA``), or None."""
+    return _per_satellite(settings.areas, name)
+
+
+def satellite_ha_device(settings: SatellitesSettings, name: str) -> str | None:
+    """The Home Assistant device id set for satellite ``name`` (``--satellites-ha-devices NAME=ID``), or None."""
+    return _per_satellite(settings.ha_devices, name)
 
 
 class ServerSettings(_Section):

@@ -6,7 +6,8 @@
 #   handle     Wyoming handle on the embedded default: local intents and language-model questions
 #   dead-llm   Wyoming handle with the language model's server down (the spoken apology)
 #   turn       a real aria-satellite (--mic-file): end of speech -> first reply audio, per stage;
-#              barge-in trials; 8 idle satellites + 3 talking at once
+#              barge-in trials; 8 idle satellites + 3 talking at once; the paused set's cut-offs
+#              with the pause judgement on and off
 #   ws         the browser's /ws: typed turn and spoken turn -> first reply audio
 #
 # STT and TTS against the peers: scripts/peers.sh compare. The sequential peer chain (STT ->
@@ -72,6 +73,16 @@ stop_server
 wait_quiet
 "${bench[@]}" turn --uri tcp://127.0.0.1:0 --start-server --repeats "$REPEATS" --barge-in "$REPEATS" --load 8,3 \
     --json "$OUT/turn.json" | tee "$OUT/turn.txt"
+
+# The endpointing set (requests with a thinking pause, and without): cut-offs per kind with the
+# pause judgement on, then off (no end-of-turn model, no hanging-word rule).
+wait_quiet
+"${bench[@]}" turn --uri tcp://127.0.0.1:0 --start-server --clips paused --repeats 3 \
+    --json "$OUT/turn-paused.json" | tee "$OUT/turn-paused.txt"
+wait_quiet
+"${bench[@]}" turn --uri tcp://127.0.0.1:0 --start-server --clips paused --repeats 3 \
+    --server-arg=--vad-end-of-turn-model=none --server-arg=--vad-incomplete-turn-end-ms=0 \
+    --json "$OUT/turn-paused-off.json" | tee "$OUT/turn-paused-off.txt"
 
 start_server ws
 wait_quiet

@@ -9,12 +9,17 @@
       │                             without a tool: an honest "I can't ..." (never the model)
       ├─ no language model ───────> "without a language model I can only do ..."
       └─ the chain streams ───────> text deltas through the claim gate (no unconfirmed "Done");
-                                    on failure a short spoken apology
+                                    with tools (tool_turn.py) the model may call Home Assistant's
+                                    tools first: a confirmed action is said in the tool result's
+                                    words, a failed call honestly; on failure a short spoken apology
     then the turn is written to the history (one committed row), unless it was cancelled.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import logging
 import time
 from collections.abc import AsyncGenerator, Sequence
@@ -27,10 +32,13 @@ from ..llm.fallback import LlmChain, MessageBuilder
 from ..settings import LlmSettings
 from ..store.db import Database
 from ..store.history import HistoryStore, NewTurn, TurnRecord, TurnSource
+from ..tools.base import Tool, ToolCall
+from ..tools.toolbox import Toolbox
 from .history import PromptBuilder
 from .intents import IntentHandler
 from .sessions import ConversationSessions
 from .timers import TimerService
+from .tool_turn import ToolTurn, failure_reasons, final_speech
 from .truth import ClaimGate, RequestKind, classify
 
 _LOGGER = logging.getLogger(__name__)
@@ -53,6 +61,7 @@ class Agent:
         chain: LlmChain | None,
         db: Database,
         home: HomeAssistantClient | None = None,
+        toolbox: Toolbox | None = None,
     ) -> None:
         self.settings = settings
         self.intents = intents
@@ -62,9 +71,14 @@ class Agent:
         """Conversations and turns (the HTTP API lists and reads them here)."""
         self.sessions = ConversationSessions(self.store, settings.conversation_idle_s)
         self.prompts = PromptBuilder(settings.system_prompt)
+        self.tool_prompts = PromptBuilder(settings.tools_system_prompt)
+        """Prompts of turns that offer tools (their own system prompt: one that may act)."""
+        self._warming: asyncio.Task[None] | None = None
+        self.toolbox = toolbox
+        """The language model's tools (Home Assistant's MCP tools, call_service); None: no tools."""
         self.home = home
         """Home Assistant, when ``--ha-url`` is set (its intent engine is asked before the model)."""
-        self.home_control = home is not None
+        self.home_control = home is not None or toolbox is not None
         """Whether home control is configured: only then may device requests go past the guard."""
         self.live_tools = False
         """Whether a tool can look up live facts (weather, news, prices); none yet."""
@@ -101,11 +115,37 @@ class Agent:
             await self.home.start()
         if self.chain is not None:
             await self.chain.start()
+        if self.chain is not None and self.toolbox is not None:
+            self._warming = asyncio.create_task(self._warm_tools(), name="warm tool prompt")
+
+    async def _warm_tools(self) -> None:
+        """Evaluate the tools' prompt prefix (system prompt, tools, Home Assistant's instructions) once,
+        in the background, so the first tool turn finds it in the model's cache."""
+        assert self.chain is not None and self.toolbox is not None
+        try:
+            turn = ToolTurn(self.toolbox)
+            tools = await turn.start()
+            if not tools:
+                return
+            # The first backend directly, not through the chain: a long first evaluation must not
+            # count as the model failing its first-token deadline (health, cool-down).
+            backend = self.chain.backends[0]
+            messages = await self._messages_for("warm-up", "Hello", tools)(backend)
+            async with asyncio.timeout(self.settings.start_timeout_s), contextlib.aclosing(backend.stream(messages, tools)) as stream:
+                async for _ in stream:
+                    break  # the first token means the prefix is in the cache: stop there
+        except (LlmError, TimeoutError) as err:
+            _LOGGER.info("the tool prompt was not warmed: %r", err)
 
     async def aclose(self) -> None:
         """Stop the models, drop the timers, close the database."""
+        if self._warming is not None:
+            self._warming.cancel()
+            await asyncio.gather(self._warming, return_exceptions=True)
         if self.chain is not None:
             await self.chain.aclose()
+        if self.toolbox is not None:
+            await self.toolbox.aclose()
         if self.home is not None:
             await self.home.aclose()
         self.timers.close()
@@ -127,12 +167,15 @@ class Agent:
         return {**base, **self.chain.health()}
 
     async def reply(
-        self, conversation_id: str, text: str, *, language: str | None = None, timers_ring: bool = True
+        self, conversation_id: str, text: str, *, language: str | None = None, timers_ring: bool = True,
+        satellite: str | None = None, area: str | None = None,
     ) -> AsyncGenerator[str, None]:
         """Text deltas of the answer; the turn is stored once the answer is complete.
 
         ``timers_ring``: whether a timer set in this turn can ring where the user is (see
-        ``IntentHandler.handle``).
+        ``IntentHandler.handle``). ``satellite``: the satellite that heard it (Home Assistant then
+        narrows "the light" to its area). ``area``: the satellite's area, when known (the language
+        model is told, since Home Assistant's MCP tools know no device).
 
         Never raises for a failing model (the user hears a short apology instead); cancellation
         propagates, and a cancelled turn is not stored.
@@ -147,7 +190,7 @@ class Agent:
             yield local.text
             await self._store(conversation_id, text, local.text, "intent", started, language)
             return
-        if self.home is not None and (home := await self._ask_home(text, language)) is not None:
+        if self.home is not None and (home := await self._ask_home(text, language, satellite)) is not None:
             answer, source = home
             yield answer
             await self._store(conversation_id, text, answer, source, started, language, "home-assistant")
@@ -165,29 +208,76 @@ class Agent:
         parts: list[str] = []
         source: TurnSource = "llm"
         backend: LanguageModel | None = None
-        # No tool runs in this loop yet: nothing is confirmed, so no reply may claim an action.
-        # The tool-call loop (issue 11 §3) sets it from the tools' own results.
+        # Nothing is confirmed until a tool result in this turn says an action happened: until
+        # then no reply may claim one.
         gate = ClaimGate(confirmed=False)
+        turn = ToolTurn(self.toolbox, max_rounds=self.settings.tool_rounds)
+        failures: list[str] = []
+        """Reasons of failed calls not yet made good by a later call: said at the end, honestly."""
+        if area is None and satellite is not None and self.home is not None:
+            area = await self.home.area_of(satellite)  # HA's MCP tools know no device: say where
         try:
-            stream = self.chain.stream(self._messages_for(conversation_id, text))
-            async for backend, delta in stream:
-                released = gate.feed(delta)
-                if gate.blocked:
-                    await stream.aclose()  # stops the generation: the rest is not spoken
+            build = turn.messages(self._messages_for(conversation_id, text, await turn.start(), area))
+            while True:
+                calls: list[ToolCall] = []
+                said = len(parts)
+                held: list[str] = []
+                stream = self.chain.stream(build, turn.offered())
+                async for backend, item in stream:
+                    if isinstance(item, ToolCall):
+                        calls.append(item)
+                        continue
+                    released = gate.feed(item)
+                    if gate.blocked:
+                        await stream.aclose()  # stops the generation: the rest is not spoken
+                        break
+                    if not parts:
+                        released = released.lstrip()  # completions start with the space after "Aria:"
+                    if released and failures:
+                        # After a failed call only a new call can put it right: words mean the model
+                        # is answering instead, and the honest failure is said in their place.
+                        held.append(released)
+                        await stream.aclose()
+                        break
+                    if released:
+                        parts.append(released)
+                        yield released
+                else:
+                    released = gate.finish()
+                    if not parts:
+                        released = released.lstrip()
+                    if released and failures:
+                        held.append(released)
+                    elif released:
+                        parts.append(released)
+                        yield released
+                if gate.blocked or not calls or not turn.tools:
                     break
-                if not parts:
-                    released = released.lstrip()  # completions start with the space after "Aria:"
-                if released:
-                    parts.append(released)
-                    yield released
-            else:
-                released = gate.finish()
-                if not parts:
-                    released = released.lstrip()
-                if released:
-                    parts.append(released)
-                    yield released
-            if gate.blocked:
+                results = await turn.run(calls, "".join(parts[said:]) + "".join(held))
+                confirmed = final_speech(results)
+                failures = [] if confirmed else failures + failure_reasons(results)
+                if confirmed:
+                    # The claim comes from the tool results, never from the model's words.
+                    gate = ClaimGate(confirmed=turn.confirmed)
+                    spoken = " ".join(confirmed)
+                    if reasons := failure_reasons(results):
+                        honest = self.intents.phrase(language, "tool_failed", reason="; ".join(reasons))
+                        spoken = f"{spoken} {honest}"
+                    spoken = gate.feed(spoken) + gate.finish()
+                    parts.append(f" {spoken}" if parts else spoken)
+                    source = "tool"
+                    yield parts[-1]
+                    break
+                if failures and not turn.offered():
+                    break  # no round left to put it right: the model's answer would only be dropped
+                # A look-up confirms nothing, nor does a failed call: the model goes on from the results.
+                gate = ClaimGate(confirmed=False)
+            if failures:  # (a claim the model made meanwhile was cut: the failure is what is true)
+                honest = self.intents.phrase(language, "tool_failed", reason="; ".join(dict.fromkeys(failures)))
+                parts.append(f" {honest}" if parts else honest)
+                source = "tool"
+                yield parts[-1]
+            elif gate.blocked:
                 _LOGGER.info("conversation %s: the model claimed an action nothing carried out; cut", conversation_id)
                 honest = self.intents.phrase(language, "claim_refused")
                 parts.append(f" {honest}" if parts else honest)
@@ -217,7 +307,7 @@ class Agent:
             backend.name if backend else None, backend.model if backend else None,
         )
 
-    async def _ask_home(self, text: str, language: str | None) -> tuple[str, TurnSource] | None:
+    async def _ask_home(self, text: str, language: str | None, satellite: str | None = None) -> tuple[str, TurnSource] | None:
         """Home Assistant's answer when its intent engine understood ``text``; for a device request
         it could not be asked about, the honest reason; else None (the language model goes next).
 
@@ -229,7 +319,7 @@ class Agent:
         if not device and state.failed_at is not None and time.monotonic() - state.failed_at < HOME_RETRY_S:
             return None  # a general question does not wait on a Home Assistant that just failed
         try:
-            reply = await self.home.process(text, language)
+            reply = await self.home.process(text, language, satellite=satellite)
         except HomeError as err:
             _LOGGER.warning("Home Assistant could not be asked [%s]: %s", err.code, err.message)
             if not device:
@@ -258,20 +348,36 @@ class Agent:
             return self.intents.phrase(language, "cannot_check")
         return None
 
-    def _messages_for(self, conversation_id: str, text: str) -> MessageBuilder:
-        """The chain's per-backend message builder for this turn (history read once, lazily)."""
+    def _messages_for(
+        self, conversation_id: str, text: str, tools: Sequence[Tool] = (), area: str | None = None
+    ) -> MessageBuilder:
+        """The chain's per-backend message builder for this turn (history read once, lazily).
+
+        With ``tools``: the tools' system prompt, and room kept for the schemas the template adds.
+        """
         history: list[list[TurnRecord]] = []
+        prompts = self.tool_prompts if tools else self.prompts
+        # The providers' instructions (Home Assistant's names its devices and areas) follow the
+        # system prompt: together with the tools they are the same for every turn, a cached prefix.
+        instructions = self.toolbox.instructions if tools and self.toolbox is not None else ""
+        schemas = [json.dumps(tool.as_openai()) for tool in tools] + ([instructions] if instructions else [])
+        note = f"I am in the {area} area." if area else None
 
         async def build(backend: LanguageModel) -> Sequence[ChatMessage]:
             if not history:
                 turns = await self.store.recent_turns(conversation_id, HISTORY_TURNS)
-                # A failed turn's apology is not context the model should imitate.
-                history.append([turn for turn in turns if turn.source != "apology"])
-            prompt = await self.prompts.build(backend, conversation_id, history[0], text)
+                # A failed turn's apology is not context the model should imitate, nor a tool's
+                # result: shown without the call that made it true, it teaches the model to answer
+                # the next command with "Turned on ..." and no call.
+                history.append([turn for turn in turns if turn.source not in ("apology", "tool")])
+            prompt = await prompts.build(backend, conversation_id, history[0], text, also=schemas, note=note)
             _LOGGER.debug(
                 "conversation %s: %s prompt with %d past turn(s) (%d left out), %d tokens",
                 conversation_id, backend.name, prompt.kept_turns, prompt.dropped_turns, prompt.tokens,
             )
+            if instructions:
+                system = prompt.messages[0]
+                return [{**system, "content": f"{system['content']}\n\n{instructions}"}, *prompt.messages[1:]]
             return prompt.messages
 
         return build

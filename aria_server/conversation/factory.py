@@ -8,6 +8,10 @@ from ..llm.base import BackendName, LanguageModel, create_backend
 from ..llm.fallback import LlmChain
 from ..settings import ServerSettings
 from ..store.db import Database
+from ..tools.base import ToolProvider
+from ..tools.call_service import CallServiceTool
+from ..tools.home_mcp import HomeAssistantMcp
+from ..tools.toolbox import Toolbox
 from .agent import Agent
 from .intents import LANGUAGES, IntentHandler
 from .timers import TimerService
@@ -23,11 +27,12 @@ def backend_names(settings: ServerSettings) -> list[BackendName]:
     return names
 
 
-def create_agent(settings: ServerSettings, *, timers: TimerService | None = None) -> Agent:
+def create_agent(settings: ServerSettings, *, timers: TimerService | None = None, tools: Toolbox | None = None) -> Agent:
     """Intents, the LLM chain and the history store for ``settings``.
 
     Imports the chosen backends' libraries (blocking: call it off the event loop) but loads no
     model; ``await agent.start()`` does that. ConfigError when a chosen backend is not installed.
+    ``tools``: the model's tools (default: those the Home Assistant settings give).
     """
     llm = settings.llm
     backends: list[LanguageModel] = [
@@ -38,7 +43,10 @@ def create_agent(settings: ServerSettings, *, timers: TimerService | None = None
         backends, first_token_timeout_s=llm.first_token_timeout_s, start_timeout_s=llm.start_timeout_s
     ) if backends else None
     intents = IntentHandler(LANGUAGES, timers or TimerService(), llm_available=chain is not None)
-    return Agent(llm, intents=intents, chain=chain, db=Database.in_data_dir(settings.data_dir), home=home_client(settings))
+    return Agent(
+        llm, intents=intents, chain=chain, db=Database.in_data_dir(settings.data_dir), home=home_client(settings),
+        toolbox=(tools or toolbox(settings)) if chain is not None else None,
+    )
 
 
 def home_client(settings: ServerSettings) -> HomeAssistantClient | None:
@@ -46,4 +54,19 @@ def home_client(settings: ServerSettings) -> HomeAssistantClient | None:
     ha = settings.ha
     if not ha.url:
         return None
-    return HomeAssistantClient(ha.url, TokenSource(ha.token_file, ha.token), ha.timeout_s)
+    return HomeAssistantClient(ha.url, TokenSource(ha.token_file, ha.token), ha.timeout_s, settings.satellites)
+
+
+def toolbox(settings: ServerSettings) -> Toolbox | None:
+    """The language model's tools: Home Assistant's MCP tools (``--ha-mcp``, on by default with
+    ``--ha-url``) and the call_service hatch (``--ha-call-service-domains``); None when neither."""
+    ha = settings.ha
+    if not ha.url:
+        return None
+    token = TokenSource(ha.token_file, ha.token)
+    providers: list[ToolProvider] = []
+    if ha.mcp != "off":
+        providers.append(HomeAssistantMcp(ha.url, token, transport=ha.mcp, timeout_s=ha.timeout_s))
+    if ha.call_service_domains:
+        providers.append(CallServiceTool(ha.url, token, ha.call_service_domains, timeout_s=ha.timeout_s))
+    return Toolbox(providers) if providers else None

@@ -84,11 +84,20 @@ class PromptBuilder:
         return [self._counts[(backend.name, text)] + MESSAGE_OVERHEAD for text in texts]
 
     async def build(
-        self, backend: LanguageModel, conversation_id: str, turns: Sequence[TurnRecord], user_text: str
+        self, backend: LanguageModel, conversation_id: str, turns: Sequence[TurnRecord], user_text: str,
+        *, also: Sequence[str] = (), note: str | None = None,
     ) -> Prompt:
-        """``[system] + the turns that fit + [user]`` for ``backend``'s context window."""
-        counts = await self._count(backend, [self.system_prompt, user_text, *(t for turn in turns for t in (turn.user_text, turn.reply_text))])
-        fixed = counts[0] + counts[1]
+        """``[system] + the turns that fit + [user]`` for ``backend``'s context window.
+
+        ``also``: texts the template adds that take room too (the tools' JSON schemas);
+        ``note``: context for this turn only (the satellite's area), after the user's words, so
+        it never shifts the cached prefix of system prompt, tools and history.
+        """
+        if note:
+            user_text = f"{user_text}\n({note})"
+        counts = await self._count(backend, [self.system_prompt, user_text, *also, *(t for turn in turns for t in (turn.user_text, turn.reply_text))])
+        fixed = sum(counts[: 2 + len(also)])
+        counts = counts[:2] + counts[2 + len(also):]
         per_turn = [counts[2 + 2 * i] + counts[3 + 2 * i] for i in range(len(turns))]
         budget = backend.context_size - backend.max_tokens - RESERVE
         key = (backend.name, conversation_id)

@@ -117,6 +117,11 @@ _CLAIMS = [
     # "I'll turn on the lights", "I am turning them off", "Turning on the kitchen lights."
     re.compile(r"\bi(?:'ll| will|'m| am)(?: now| go ahead and)? (?:turn|switch|set|start|open|close|lock|unlock|dim|turning|switching|setting|starting|opening|closing|locking|unlocking|dimming)\b"),
     re.compile(r"^(?:okay |ok |sure |alright |all right )?(?:turning|switching|setting|starting|opening|closing|locking|unlocking|dimming) (?:on|off|up|down|the|your|a|it|them)\b"),
+    # "Turned on Garage heater.", "Okay, switched it off", "Opened the garage door": a past tense
+    # opening a clause reports what was done (what a tool result says, so a model imitates it)
+    re.compile(r"^(?:okay |ok |sure |alright |all right |there )?(?:turned|switched|flipped|opened|closed|shut|locked|unlocked|dimmed|brightened|activated|deactivated|started|stopped|paused|armed|disarmed|set|adjusted|changed) (?:on|off|up|down|the|your|all|both|it|them|that|this)\b"),
+    # "Garage heater turned on.", "The lights switched off."
+    re.compile(r"\b(?:turned|switched) (?:on|off)$"),
     # "The kitchen lights are turned on", "... is now off", "... have been switched off"
     re.compile(r"\b(?:is|are|has been|have been|was|were)(?: now)? (?:turned|switched|set) (?:on|off|to|for)\b"),
     re.compile(r"\b(?:is|are) now (?:on|off|open|closed|locked|unlocked|set|running|playing)\b"),

@@ -12,19 +12,45 @@ import importlib
 import importlib.util
 from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
-from typing import Literal, Protocol, TypedDict
+from typing import Any, Literal, NotRequired, Protocol, TypedDict
 
 from ..errors import ConfigError
 from ..settings import LlmSettings
+from ..tools.base import Tool, ToolCall
 
 BackendName = Literal["embedded", "ollama", "openai"]
 
 
 class ChatMessage(TypedDict):
-    """One message of a chat, in the shape both the OpenAI and Ollama APIs take."""
+    """One message of a chat, in the shape both the OpenAI and Ollama APIs take.
 
-    role: Literal["system", "user", "assistant"]
+    In a tool-call turn an ``assistant`` message carries ``tool_calls``
+    (``{"id", "type": "function", "function": {"name", "arguments": dict}}``; the OpenAI backend
+    turns the arguments into the JSON string its API wants) and each result is a ``tool`` message.
+    """
+
+    role: Literal["system", "user", "assistant", "tool"]
     content: str
+    tool_calls: NotRequired[list[dict[str, Any]]]
+    tool_call_id: NotRequired[str]
+    name: NotRequired[str]
+
+
+StreamItem = str | ToolCall
+"""What a backend streams when it was offered tools: text deltas, and the calls it asks for."""
+
+
+def assistant_tool_calls(calls: Sequence[ToolCall], content: str = "") -> ChatMessage:
+    """The assistant message that asked for ``calls`` (appended before their results)."""
+    return {"role": "assistant", "content": content, "tool_calls": [
+        {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+        for call in calls
+    ]}
+
+
+def tool_message(call: ToolCall, text: str) -> ChatMessage:
+    """One tool result as the model reads it."""
+    return {"role": "tool", "content": text, "tool_call_id": call.id, "name": call.name}
 
 
 class LanguageModel(Protocol):
@@ -65,10 +91,12 @@ class LanguageModel(Protocol):
         """Tokens of each text: exact where the backend has a tokenizer, else an estimate."""
         ...
 
-    def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
+    def stream(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> AsyncGenerator[StreamItem, None]:
         """Text deltas of the answer to ``messages`` (system first, the user's text last).
 
-        Raises LlmUnavailable / LlmError; ``aclose()`` cancels the generation (barge-in).
+        With ``tools`` the model may ask for calls instead: each comes as a ``ToolCall`` (a
+        backend or model that cannot do tools just answers). Raises LlmUnavailable / LlmError;
+        ``aclose()`` cancels the generation (barge-in).
         """
         ...
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import LlmError, LlmUnavailable
-from .base import ChatMessage, LanguageModel
+from ..tools.base import Tool
+from .base import ChatMessage, LanguageModel, StreamItem
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -108,8 +109,12 @@ class LlmChain:
                 _LOGGER.warning("LLM backend %s is not available at start-up: %s", state.backend.name, err)
                 self._failed(index, err)
 
-    async def stream(self, build: MessageBuilder) -> AsyncIterator[tuple[LanguageModel, str]]:
+    async def stream(
+        self, build: MessageBuilder, tools: Sequence[Tool] = ()
+    ) -> AsyncIterator[tuple[LanguageModel, StreamItem]]:
         """(backend, text delta) pairs of one answer from the first backend that answers.
+
+        With ``tools`` a backend may also yield ``ToolCall``s (after its text, if any).
 
         Raises LlmError (LlmUnavailable when nothing could be reached) when every backend failed
         or is cooling down, or when the answering backend fails mid-answer (a second model
@@ -124,7 +129,8 @@ class LlmChain:
                 _LOGGER.warning("LLM fallback: trying %s after %s", backend.name, failure)
             produced = False
             try:
-                deltas = backend.stream(await build(backend))
+                messages = await build(backend)
+                deltas = backend.stream(messages, tools) if tools else backend.stream(messages)
                 async with contextlib.aclosing(deltas):
                     while True:
                         try:

@@ -13,11 +13,17 @@ the chain's first-token timeout measures the model, not the queue (issue 13 item
 keeps each conversation's KV state in a bounded RAM cache keyed by prompt tokens, so a long
 conversation interleaved with others resumes from its own cached prefix instead of evaluating
 its whole history again.
+
+Tools (issue 11 §3.2): in chat style they go to the worker, which hands them to the GGUF's own
+Jinja2 chat template (Qwen renders them into the system message, ahead of the history, so the
+prefix stays cached); the calls the model writes as ``<tool_call>`` text are parsed here
+(``tool_text.py``). A completion-style (base) model gets no tools: it just answers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -28,9 +34,11 @@ from typing import Literal
 from ..concurrency import run_blocking
 from ..errors import ConfigError, LlmError, LlmUnavailable
 from ..settings import LlmSettings
-from .base import ChatMessage
+from ..tools.base import Tool
+from .base import ChatMessage, StreamItem
 from .completion import MAX_TOKENS, STOP, completion_prompt, prompt_header
 from .gguf import bundled_gguf, bundled_model
+from .tool_text import ToolCallText
 from .worker_process import Message, WorkerProcess
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,6 +52,10 @@ KEEP_ALIVE_S = 0.5
 PROGRESS_WINDOW_S = 10.0
 """A queued turn keeps waiting only while the turn ahead started or produced output this recently:
 a hung worker stops the keep-alives, and the chain's timeout then fails the turn as it should."""
+PROMPT_WINDOW_S = 120.0
+"""The same while the turn ahead has produced nothing yet: evaluating a long prompt (the tools'
+schemas and Home Assistant's device list, warmed at start) sends nothing for many seconds on a
+small CPU, and is progress all the same."""
 QUEUE_LIMIT_S = 120.0
 """Longest wait for the model behind other turns; then the turn gets the spoken apology."""
 CACHE_BYTES = 256 << 20
@@ -88,6 +100,8 @@ class LlamaCppBackend:
         self._turn = asyncio.Lock()
         """Held by the generation the worker is serving; asyncio's lock wakes waiters in FIFO order."""
         self._turn_started = 0.0
+        self._turn_output = False
+        """Whether the generation holding the model has sent anything yet (else it evaluates its prompt)."""
         self._bundled_path = False
         self.last_prompt_tokens_evaluated: int | None = None
         """Prompt tokens the last finished generation had to evaluate (the rest came from a cache)."""
@@ -198,17 +212,21 @@ class LlamaCppBackend:
         answer = await self._call({"op": "tokenize", "texts": list(texts)})
         return [int(count) for count in answer["counts"]]
 
-    def _generate_request(self, messages: Sequence[ChatMessage]) -> Message:
+    def _generate_request(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> Message:
         request: Message = {"op": "generate", "max_tokens": self.max_tokens, "temperature": self.temperature}
         if self.style == "completion":
             return {**request, "mode": "completion", "prompt": completion_prompt(messages), "stop": STOP,
                     "max_sentences": MAX_SENTENCES}
-        return {**request, "mode": "chat", "messages": [dict(m) for m in messages]}
+        request = {**request, "mode": "chat", "messages": [dict(m) for m in messages]}
+        if tools:
+            request["tools"] = [tool.as_openai() for tool in tools]
+        return request
 
-    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
+    async def stream(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> AsyncGenerator[StreamItem, None]:
         """Text deltas as the worker produces them; closing the iterator cancels the generation.
 
         While other turns hold the model, empty deltas say "still queued" (see the module doc).
+        With ``tools`` (chat style only) the ``<tool_call>`` blocks come out as ``ToolCall``s.
         """
         queued_at = time.monotonic()
         while True:
@@ -221,8 +239,24 @@ class LlamaCppBackend:
                 yield ""
         try:
             self._turn_started = time.monotonic()
-            async for delta in self._generate(messages):
-                yield delta
+            self._turn_output = False
+            offered = tuple(tools) if self.style == "chat" else ()
+            if not offered:
+                async for delta in self._generate(messages):
+                    yield delta
+                return
+            splitter = ToolCallText()
+            async with contextlib.aclosing(self._generate(messages, offered)) as deltas:
+                async for delta in deltas:
+                    text = splitter.feed(delta)
+                    yield text  # "" while a call is being written: the chain sees progress, nothing is spoken
+                    if splitter.complete:
+                        break  # closing the generation stops the model
+            rest = splitter.finish()
+            if rest:
+                yield rest
+            for call in splitter.calls:
+                yield call
         finally:
             self._turn.release()
 
@@ -233,16 +267,18 @@ class LlamaCppBackend:
         now = time.monotonic()
         if now - queued_at > QUEUE_LIMIT_S:
             raise LlmUnavailable(f"waited {QUEUE_LIMIT_S:g} s for the embedded model behind other turns", code="llm-busy")
-        if now - max(self._turn_started, self._worker.last_output_at) > PROGRESS_WINDOW_S:
+        window = PROGRESS_WINDOW_S if self._turn_output else PROMPT_WINDOW_S
+        if now - max(self._turn_started, self._worker.last_output_at) > window:
             raise LlmUnavailable("the embedded model made no progress on the turn ahead", code="llm-timeout")
 
-    async def _generate(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
-        rid, queue = await self._request(self._generate_request(messages))
+    async def _generate(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> AsyncGenerator[str, None]:
+        rid, queue = await self._request(self._generate_request(messages, tools))
         finished = False
         try:
             while True:
                 answer = await queue.get()
                 if answer["op"] == "delta":
+                    self._turn_output = True
                     yield answer["text"]
                     continue
                 finished = True

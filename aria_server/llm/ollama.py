@@ -18,7 +18,8 @@ import ollama
 
 from ..errors import LlmError, LlmUnavailable
 from ..settings import LlmSettings
-from .base import ChatMessage, estimate_tokens
+from ..tools.base import Tool, ToolCall
+from .base import ChatMessage, StreamItem, estimate_tokens
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -133,18 +134,25 @@ class OllamaBackend:
         """An estimate: the Ollama API has no tokenizer endpoint."""
         return [estimate_tokens(text) for text in texts]
 
-    async def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
-        """Streamed chat; LlmUnavailable / LlmError on failure."""
+    async def stream(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> AsyncGenerator[StreamItem, None]:
+        """Streamed chat; LlmUnavailable / LlmError on failure.
+
+        With ``tools``: the API's ``tools``; Ollama sends each call whole (arguments as an object)
+        in a message part, yielded after the text.
+        """
         if self._model is None:
             await self.start()
         assert self._model is not None
+        extra: dict[str, Any] = {"tools": [tool.as_openai() for tool in tools]} if tools else {}
+        calls: list[ToolCall] = []
         with _typed_errors(self.url):
             parts = await self._client.chat(
                 model=self._model,
-                messages=[dict(message) for message in messages],
+                messages=[_wire_message(message) for message in messages],
                 stream=True,
                 keep_alive=self.keep_alive,
                 options=self._options(),
+                **extra,
             )
             # Closing the stream closes the HTTP response, which stops the generation on the
             # server at once (barge-in) instead of whenever the garbage collector gets to it.
@@ -154,9 +162,15 @@ class OllamaBackend:
                     done = done or bool(part.done)
                     if part.message.content:
                         yield part.message.content
+                    for call in part.message.tool_calls or ():
+                        calls.append(ToolCall(
+                            id=f"call_{len(calls) + 1}", name=call.function.name, arguments=dict(call.function.arguments or {}),
+                        ))
         if not done:
             # Ollama ends every stream with a done part; without it the answer was cut or never came.
             raise LlmError(f"Ollama at {self.url} ended the answer without its final part", code="llm-bad-answer")
+        for call in calls:
+            yield call
         self._loaded = True
 
     async def ping(self) -> None:
@@ -166,3 +180,12 @@ class OllamaBackend:
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""
         await self._client.close()
+
+
+def _wire_message(message: ChatMessage) -> dict[str, Any]:
+    """``message`` as Ollama takes it: a tool result names its tool as ``tool_name``."""
+    wire: dict[str, Any] = dict(message)
+    if message["role"] == "tool":
+        wire["tool_name"] = wire.pop("name", "")
+        wire.pop("tool_call_id", None)
+    return wire

@@ -51,6 +51,8 @@ class TurnRequest:
     client such as Home Assistant, which gets no timer events from Aria)."""
     answer: bool = True
     """Answer the transcript (False: only listen, for a question the house asked)."""
+    satellite: str | None = None
+    """The satellite the turn is heard on (its room narrows home requests)."""
 
 
 class VoicePipeline:
@@ -171,7 +173,7 @@ class _Turn:
                 # The language set for the turn, else the one Whisper heard (auto-detection).
                 async for delta in self.pipeline.agent.reply(
                     self.request.conversation_id, text, language=self.request.language or self.heard_language,
-                    timers_ring=self.request.timers_ring,
+                    timers_ring=self.request.timers_ring, satellite=self.request.satellite,
                 ):
                     reply.append(delta)
                     self.emit(EventType.LLM_DELTA, text=delta)
@@ -219,3 +221,4 @@ class _Turn:
             while isinstance(first, ExceptionGroup):
                 first = first.exceptions[0]
             raise first from group_error
+

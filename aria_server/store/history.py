@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 from .db import Database
 
-TurnSource = Literal["intent", "home", "llm", "fallback", "apology", "guard"]
+TurnSource = Literal["intent", "home", "llm", "fallback", "apology", "guard", "tool"]
 """Who answered: a local intent, Home Assistant's intent engine, the language model, a fallback
-backend, the failure apology, or the truth guard (a request it would have had to invent an answer
-or an action for)."""
+backend, the failure apology, the truth guard (a request it would have had to invent an answer
+or an action for), or a tool's own result (the model called it; its result says what happened)."""
 
 
 @dataclass(frozen=True)

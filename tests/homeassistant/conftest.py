@@ -153,6 +153,14 @@ async def ha_ws(home_assistant: HomeAssistant) -> AsyncIterator[HomeAssistantWs]
 
 
 @pytest.fixture(scope="package")
+async def ha_mcp(home_assistant: HomeAssistant, ha_ws: HomeAssistantWs) -> dict[str, Any]:
+    """Home Assistant's MCP server integration set up (Assist API) and the lights exposed to Assist."""
+    entry = await home_assistant.add_mcp_server()
+    await home_assistant.expose(ha_ws, ["light.kitchen_light", "light.living_room_light"])
+    return entry
+
+
+@pytest.fixture(scope="package")
 async def aria_entry(home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria: Aria) -> AriaEntry:
     entry = await home_assistant.add_wyoming(ARIA_WYOMING_PORT)
     entities = await home_assistant.entities_of(ha_ws, entry["entry_id"])

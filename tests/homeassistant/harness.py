@@ -289,6 +289,18 @@ class HomeAssistant:
         assert done["type"] == "create_entry", done
         return done["result"]
 
+    async def add_mcp_server(self) -> dict[str, Any]:
+        """The MCP Server config flow, as a user runs it: the Assist API for its tools; the entry."""
+        flow = await self.post("/api/config/config_entries/flow", {"handler": "mcp_server", "show_advanced_options": False})
+        assert flow["type"] == "form" and flow["step_id"] == "user", flow
+        done = await self.post(f"/api/config/config_entries/flow/{flow['flow_id']}", {"llm_hass_api": "assist"})
+        assert done["type"] == "create_entry", done
+        return done["result"]
+
+    async def expose(self, ws: HomeAssistantWs, entity_ids: list[str]) -> None:
+        """Expose entities to Assist (its tools act only on exposed ones), as the Voice assistants page does."""
+        await ws.call("homeassistant/expose_entity", assistants=["conversation"], entity_ids=entity_ids, should_expose=True)
+
     async def entities_of(self, ws: HomeAssistantWs, entry_id: str) -> list[str]:
         """Entity ids a config entry created (entity registry)."""
         entries = await ws.call("config/entity_registry/list")

@@ -106,13 +106,14 @@ async def _serve(
 
 
 @asynccontextmanager
-async def llama_cpp_server(model: Path, log: Path) -> AsyncIterator[RunningServer]:
-    """llama.cpp's OpenAI-compatible server on ``model`` (ready when /v1/models names it)."""
+async def llama_cpp_server(model: Path, log: Path, chat_format: str = "chatml") -> AsyncIterator[RunningServer]:
+    """llama.cpp's OpenAI-compatible server on ``model`` (ready when /v1/models names it);
+    ``chat_format`` ``chatml-function-calling`` for the OpenAI ``tools`` API."""
 
     def command(port: int) -> list[str]:
         return [
             sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-            "--port", str(port), "--n_ctx", "2048", "--chat_format", "chatml", "--n_threads", "2",
+            "--port", str(port), "--n_ctx", "2048", "--chat_format", chat_format, "--n_threads", "2",
         ]
 
     async def ready(client: httpx.AsyncClient, url: str) -> bool:

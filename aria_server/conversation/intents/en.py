@@ -122,6 +122,7 @@ LANGUAGE = LanguageData(
         "home_partly_failed": "But {names} did not respond.",
         "cannot_check": "I can't check that: I have no live source for weather, news or prices.",
         "claim_refused": "I can't do that myself: nothing here carried it out.",
+        "tool_failed": "That didn't work, so nothing was changed: {reason}.",
     },
     fillers=[
         r"^(?:hey |ok |okay )?aria ",

@@ -1,0 +1,143 @@
+"""The language model completes what Home Assistant's intent engine could not parse, with one of
+Home Assistant's own tools over MCP (issue 11 §3.2), against the tier's real Home Assistant.
+
+Aria runs here on the bundled default model (Qwen2.5-Coder-0.5B-Instruct: the tiny test model
+writes no tool calls), at temperature 0, with ``--ha-mcp sse`` (Home Assistant 2025.4 serves MCP
+over SSE at ``/mcp_server/sse``). The light's state is read back over Home Assistant's REST API,
+never taken from the answer; the answer must be the tool result's own words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from wyoming.asr import Transcript
+from wyoming.client import AsyncUnixClient
+from wyoming.handle import Handled, HandledChunk, NotHandled
+
+from aria_server.conversation.truth import claims_action
+from aria_server.home.token import TokenSource
+from aria_server.tools.base import ToolCall
+from aria_server.tools.call_service import CallServiceTool
+
+from .conftest import ROOT, Aria, _environ
+from .harness import HA_PORT, HomeAssistant, start_bridge, unix_session
+from .namespace import Namespace
+from .processes import LoggedProcess
+from .test_home_control import KITCHEN, LIVING_ROOM, set_light, state, until_state
+
+ANSWER_BOUND_S = 400
+"""A liveness bound (never a speed check): the first tool turn evaluates Home Assistant's whole
+tool list and prompt on CI's two shared cores."""
+TOOL_ARIA_WYOMING_PORT = 10301
+TOOL_ARIA_HTTP_PORT = 8781
+"""Inside the namespace, beside the tier's other Aria."""
+
+
+@pytest.fixture(scope="module")
+async def tool_aria(namespace: Namespace, ha_workdir: Path, home_assistant: HomeAssistant, ha_mcp: dict[str, Any]) -> AsyncIterator[Aria]:
+    data_dir = ha_workdir / "tool-aria-data"
+    token_file = ha_workdir / "tool-ha-token"
+    token_file.write_text(home_assistant.token)
+    token_file.chmod(0o600)
+    process = await LoggedProcess.start(
+        "tool-aria-server",
+        [
+            *namespace.prefix(), sys.executable, "-m", "aria_server", "--data-dir", str(data_dir),
+            "--host", "127.0.0.1", "--wyoming-port", str(TOOL_ARIA_WYOMING_PORT), "--http-port", str(TOOL_ARIA_HTTP_PORT),
+            "--no-zeroconf", "--llm-backend", "embedded", "--llm-temperature", "0", "--llm-threads", "2",
+            # CI shares two cores: a liveness bound, not a speed check.
+            "--llm-first-token-timeout-s", "120",
+            "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(token_file), "--ha-mcp", "sse",
+        ],
+        cwd=str(ROOT), env=_environ(),
+    )
+    bridges: list[LoggedProcess] = []
+    try:
+        await process.wait_for_line(r"HTTP API on http://", 300)
+        await process.wait_for_line(r"Wyoming server listening on tcp://", 300)
+        bridges.append(await start_bridge(namespace, ha_workdir / "tool-aria.sock", TOOL_ARIA_HTTP_PORT, "tool aria bridge"))
+        bridges.append(await start_bridge(
+            namespace, ha_workdir / "tool-aria-wyoming.sock", TOOL_ARIA_WYOMING_PORT, "tool aria wyoming bridge"))
+    except BaseException:
+        for bridge in bridges:
+            await bridge.stop()
+        await process.stop()
+        raise
+    http = unix_session(ha_workdir / "tool-aria.sock", TOOL_ARIA_HTTP_PORT)
+    yield Aria(process, bridges[0], http, bridges[1], ha_workdir / "tool-aria-wyoming.sock", token_file)
+    (ha_workdir / "tool-aria.log").write_text(process.log)
+    await http.close()
+    for bridge in bridges:
+        await bridge.stop()
+    await process.stop()
+
+
+async def ask(aria: Aria, text: str) -> tuple[str, float]:
+    """One request through Aria's Wyoming ``handle``: the whole answer, and ms to its first chunk."""
+    async with AsyncUnixClient(str(aria.wyoming_socket)) as client:
+        sent = time.perf_counter()
+        await client.write_event(Transcript(text=text, language="en").event())
+        first: float | None = None
+        async with asyncio.timeout(ANSWER_BOUND_S):
+            while True:
+                event = await client.read_event()
+                assert event is not None, "Aria closed the connection"
+                if HandledChunk.is_type(event.type) and first is None:
+                    first = time.perf_counter()
+                if Handled.is_type(event.type):
+                    return Handled.from_event(event).text or "", ((first or time.perf_counter()) - sent) * 1000
+                assert not NotHandled.is_type(event.type), NotHandled.from_event(event).text
+
+
+async def test_a_request_the_intent_engine_cannot_parse_is_done_by_a_tool_call(
+    tool_aria: Aria, home_assistant: HomeAssistant, timings: dict[str, list[float]]
+) -> None:
+    request = "Please make the kitchen light glow."
+    understood = await home_assistant.post("/api/conversation/process", {"text": request, "language": "en"})
+    assert understood["response"]["response_type"] == "error", "Home Assistant parsed it: the fast path would answer"
+    await set_light(home_assistant, KITCHEN, False)
+    await set_light(home_assistant, LIVING_ROOM, False)
+    answer, first_ms = await ask(tool_aria, request)
+    timings.setdefault("tool-call turn handle -> first chunk", []).append(first_ms)
+    assert await state(home_assistant, KITCHEN) == "on"
+    assert await state(home_assistant, LIVING_ROOM) == "off"
+    assert answer == "Turned on Kitchen light.", tool_aria.process.log[-3000:]
+
+
+async def test_a_call_home_assistant_refuses_is_said_honestly(tool_aria: Aria, home_assistant: HomeAssistant) -> None:
+    await set_light(home_assistant, KITCHEN, False)
+    answer, _ = await ask(tool_aria, "Please make the garage heater glow.")
+    assert await state(home_assistant, KITCHEN) == "off"
+    assert not claims_action(answer), answer
+
+
+async def test_call_service_acts_only_in_allowed_domains_and_says_what_changed(
+    home_assistant: HomeAssistant, ha_workdir: Path
+) -> None:
+    hatch = CallServiceTool(
+        f"http://127.0.0.1:{HA_PORT}", TokenSource(None, home_assistant.token), ["light"],
+        connector=aiohttp.UnixConnector(path=str(ha_workdir / "ha.sock")),
+    )
+    try:
+        await set_light(home_assistant, KITCHEN, False)
+        refused = await hatch.call(ToolCall("1", "call_service", {
+            "domain": "input_boolean", "service": "turn_on", "data": {"entity_id": "input_boolean.kitchen_light_power"}}))
+        assert not refused.ok and refused.error_code == "tool-not-allowed" and not refused.confirms_action
+        assert await state(home_assistant, KITCHEN) == "off"
+        done = await hatch.call(ToolCall("2", "call_service", {
+            "domain": "light", "service": "turn_on", "data": {"entity_id": KITCHEN}}))
+        assert done.ok and done.confirms_action, done
+        await until_state(home_assistant, KITCHEN, "on")
+        # The states that changed during the call, in Home Assistant's words (the boolean behind the
+        # template light, and the light when it followed in time).
+        assert done.speech is not None and done.speech.startswith("Done: ") and "is now on" in done.speech
+    finally:
+        await hatch.aclose()
