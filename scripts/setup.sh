@@ -34,6 +34,7 @@ if [ "${ARIA_WITH_BROWSER:-0}" = 1 ]; then
   [ -e /usr/lib/x86_64-linux-gnu/libportaudio.so.2 ] || [ -e /usr/lib/aarch64-linux-gnu/libportaudio.so.2 ] || missing+=(libportaudio2)
   ls /usr/lib/*-linux-gnu/alsa-lib/libasound_module_pcm_pulse.so >/dev/null 2>&1 || missing+=(libasound2-plugins)
   command -v systemd-analyze >/dev/null || missing+=(systemd)
+  command -v espeak-ng >/dev/null || missing+=(espeak-ng)  # German, French, Spanish speech for the language tests
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"

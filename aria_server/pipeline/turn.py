@@ -170,8 +170,9 @@ class _Turn:
         async def think() -> None:
             reply = []
             try:
+                # The language set for the turn, else the one Whisper heard (auto-detection).
                 async for delta in self.pipeline.agent.reply(
-                    self.request.conversation_id, text, language=self.request.language,
+                    self.request.conversation_id, text, language=self.request.language or self.heard_language,
                     timers_ring=self.request.timers_ring, satellite=self.request.satellite,
                 ):
                     reply.append(delta)

@@ -102,23 +102,26 @@ class WhisperDecoder:
         short command; a fitted window ~75 ms in all), but Whisper was trained on 30 s windows
         and a fitted one misrecognises a little more often. So this pass is only used to tell
         early that the user made a whole local request; transcripts come from ``decode``.
-        None when the language is not known up front (a multilingual model without one).
+        A multilingual model with no language set detects it on this same fitted window (one
+        decoder step on the encoder output it already has; the full decode detects again on its
+        30 s window), so the first pass and its end-of-turn judgement work with auto-detection too.
         """
         from ctranslate2 import StorageView
         from faster_whisper.tokenizer import Tokenizer
 
         language = language or self.settings.language or None
-        if self._model.model.is_multilingual and language is None:
-            return None
         features = self._model.feature_extractor(samples.astype(np.float32) / 32768.0)
         frames = features.shape[-1]
         window = min(FULL_WINDOW_FRAMES, math.ceil((frames + 100) / QUICK_WINDOW_STEP) * QUICK_WINDOW_STEP)
         padded = np.zeros((features.shape[0], window), dtype=np.float32)
         padded[:, : min(frames, window)] = features[:, :window]
+        encoded = self._model.model.encode(StorageView.from_array(padded[np.newaxis]), to_cpu=False)
+        if self._model.model.is_multilingual and language is None:
+            token, _ = self._model.model.detect_language(encoded)[0][0]
+            language = token[2:-2]  # "<|de|>"
         tokenizer = Tokenizer(
             self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language=language
         )
-        encoded = self._model.model.encode(StorageView.from_array(padded[np.newaxis]), to_cpu=False)
         prompt = self._model.get_prompt(tokenizer, [], without_timestamps=True)
         # A fitted window makes Whisper prone to repeating itself ("What time is it? What time is
         # it?"): no 3-word sequence may come twice, and echoes that slip through are dropped.
