@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Any
 
 from ..errors import HomeError, HomeUnauthorized, LlmError
@@ -30,6 +30,7 @@ from ..store.history import HistoryStore, NewTurn, TurnRecord, TurnSource
 from .history import PromptBuilder
 from .intents import IntentHandler
 from .sessions import ConversationSessions
+from .speculation import Delta, Speculation, Speculations
 from .timers import TimerService
 from .truth import ClaimGate, RequestKind, classify
 
@@ -68,6 +69,8 @@ class Agent:
         """Whether home control is configured: only then may device requests go past the guard."""
         self.live_tools = False
         """Whether a tool can look up live facts (weather, news, prices); none yet."""
+        self.speculations = Speculations()
+        """Replies started on a quick transcript before the turn ended (``speculate``)."""
 
     @property
     def timers(self) -> TimerService:
@@ -104,6 +107,7 @@ class Agent:
 
     async def aclose(self) -> None:
         """Stop the models, drop the timers, close the database."""
+        await self.speculations.aclose()
         if self.chain is not None:
             await self.chain.aclose()
         if self.home is not None:
@@ -169,7 +173,7 @@ class Agent:
         # The tool-call loop (issue 11 §3) sets it from the tools' own results.
         gate = ClaimGate(confirmed=False)
         try:
-            stream = self.chain.stream(self._messages_for(conversation_id, text))
+            stream = await self._llm_stream(conversation_id, text)
             async for backend, delta in stream:
                 released = gate.feed(delta)
                 if gate.blocked:
@@ -257,6 +261,38 @@ class Agent:
         if kind is RequestKind.LIVE_INFO and not self.live_tools:
             return self.intents.phrase(language, "cannot_check")
         return None
+
+    async def speculate(self, conversation_id: str, text: str, *, language: str | None = None) -> Speculation | None:
+        """Start the language model on ``text`` (a quick transcript of a turn that looks complete)
+        now, so the reply is under way when the final transcript confirms it (``speculation.py``).
+
+        None where the reply would not come from the model anyway, or must not be guessed at:
+        speculation off, no model, a local intent, a device request (only ever answered by what
+        acts on the home) or a question the truth guard answers. Nothing runs but the generation.
+        """
+        if not self.settings.speculative or self.chain is None or not text.strip():
+            return None
+        device = _is_english(language) and classify(text) in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE)
+        if device or self.intents.matches(text, language) or self._refusal(text, language) is not None:
+            return None
+        history = await self._history_key(conversation_id)
+        return self.speculations.start(conversation_id, text, history, lambda: self._fresh_stream(conversation_id, text))
+
+    async def _llm_stream(self, conversation_id: str, text: str) -> AsyncIterator[Delta]:
+        """The model's stream for this turn: the speculation on this very request when there is
+        one (its first words may be generated already), else a new one."""
+        speculation = await self.speculations.take(conversation_id, text, lambda: self._history_key(conversation_id))
+        if speculation is not None:
+            return speculation.deltas()
+        return self._fresh_stream(conversation_id, text)
+
+    def _fresh_stream(self, conversation_id: str, text: str) -> AsyncIterator[Delta]:
+        assert self.chain is not None
+        return self.chain.stream(self._messages_for(conversation_id, text))
+
+    async def _history_key(self, conversation_id: str) -> tuple[int, ...]:
+        """The stored turns a prompt for this conversation would read now."""
+        return tuple(turn.id for turn in await self.store.recent_turns(conversation_id, HISTORY_TURNS))
 
     def _messages_for(self, conversation_id: str, text: str) -> MessageBuilder:
         """The chain's per-backend message builder for this turn (history read once, lazily)."""
