@@ -128,6 +128,8 @@ class _Turn:
                 outcome["speculation"] = speculated
             self.emit(EventType.TURN_END, **outcome)
             self.queue.put_nowait(None)
+            if self.speculation is not None:
+                await self.speculation.wait_stopped()  # a cancelled turn leaves the model free
 
     async def _listen(self) -> str:
         stt = self.pipeline.stt
