@@ -87,6 +87,8 @@ class ClipRun:
     """CPU cores that other programs used during this clip (a shared machine disturbs timings)."""
     stt: dict[str, Any] = field(default_factory=dict)
     """the server's STT timings of the turn: decode ms, and whether the speculative decode was used."""
+    speculation: str | None = None
+    """what became of the reply started at the pause (hit, miss, cancelled, unused; None: none started)."""
     error: str | None = None
 
 
@@ -181,6 +183,7 @@ class TurnBench:
         marks = dict(turn.get("marks_ns", {}), end_of_speech=end_ns)
         result.reply = turn.get("reply", "")
         result.stt = dict(turn.get("stt", {}))
+        result.speculation = turn.get("speculation")
         for stage, start, end in STAGES:
             if start in marks and end in marks:
                 result.stages_ms[stage] = (marks[end] - marks[start]) / 1e6
@@ -249,6 +252,7 @@ async def run(args: argparse.Namespace) -> BenchReport:
                 await bench.server.stop()
     headers, rows = summarize(runs)
     notes = [
+        *_speculation_notes(runs),
         "first audio: the clip's last voiced sample -> the first reply sample written by the satellite;",
         "reply end: -> the satellite finished playing the reply (real-time playback).",
         "stages (medians, ms): endpoint = end of speech -> VAD end of turn; stt = -> transcript;",
@@ -262,6 +266,16 @@ async def run(args: argparse.Namespace) -> BenchReport:
                "", *transcripts],
         data={"runs": [asdict(run) for run in runs], **scenarios},
     )
+
+
+def _speculation_notes(runs: list[ClipRun]) -> list[str]:
+    """Per kind of request: how many replies were started at the pause, and what became of them."""
+    notes = []
+    for kind in sorted({_kind(run) for run in runs}):
+        outcomes = [run.speculation or "none" for run in runs if _kind(run) == kind]
+        counts = ", ".join(f"{name} {outcomes.count(name)}" for name in sorted(set(outcomes)))
+        notes.append(f"speculative replies, {kind}: {counts}")
+    return notes
 
 
 def _scenario_notes(scenarios: dict[str, Any]) -> list[str]:
