@@ -82,7 +82,6 @@ class _Turn:
         self.speculation: Speculation | None = None
         """The reply started on the quick transcript of a pause (at most one per turn)."""
         self._speculating: asyncio.Task[None] | None = None
-        self._speculation_cancelled_early = False
 
     def _event(self, type_: EventType, **data: Any) -> PipelineEvent:
         return PipelineEvent(type_, self.turn_id, data)
@@ -199,9 +198,8 @@ class _Turn:
             _LOGGER.exception("turn %s: speculation failed to start", self.turn_id)
 
     def _cancel_speculation(self) -> None:
-        if self._speculating is not None and not self._speculating.done():
+        if self._speculating is not None:
             self._speculating.cancel()
-            self._speculation_cancelled_early = True
         if self.speculation is not None:
             self.speculation.cancel()
 
@@ -210,8 +208,10 @@ class _Turn:
         if self._speculating is None:
             return None
         if self.speculation is None:
+            # Still starting, or stopped while it started: cancelled; else none was wanted.
+            stopped_early = not self._speculating.done() or self._speculating.cancelled()
             self._speculating.cancel()
-            return str(Outcome.CANCELLED) if cancelled or self._speculation_cancelled_early else None
+            return str(Outcome.CANCELLED) if stopped_early else None
         # Once taken, the reply owns it and has ended with it (or is cut short with the turn now).
         self.speculation.cancel(Outcome.CANCELLED if cancelled else Outcome.UNUSED)
         return str(self.speculation.outcome)
