@@ -206,6 +206,8 @@ async def load_services(settings: ServerSettings) -> Services:
     except BaseException:
         await agent.aclose()
         raise
+    if stt is not None and agent.home is not None:
+        stt.home_names = agent.home.vocabulary  # Home Assistant's names bias every transcription
     _LOGGER.info("models loaded and warmed up in %.1f s", time.perf_counter() - started)
     return Services(
         info=build_info(stt, tts, agent), stt=stt, tts=tts, agent=agent, limits=frame_limits(settings.wyoming)

@@ -274,6 +274,16 @@ class SatellitesSettings(_Section):
         description="the language spoken at a satellite, NAME=LANG (kitchen=ja): its turns are transcribed, "
         "answered and spoken in it (repeatable; default: the STT language)",
     )
+    areas: list[Annotated[str, Field(pattern=r"^[^=]+=.+$")]] = Field(
+        default_factory=list,
+        description="the Home Assistant area a satellite stands in, NAME=AREA (kitchen=Kitchen): 'turn on the light' "
+        "there means that area's lights (repeatable; default: the area of the Home Assistant device named like it)",
+    )
+    ha_devices: list[Annotated[str, Field(pattern=r"^[^=]+=[0-9A-Za-z_-]+$")]] = Field(
+        default_factory=list,
+        description="the Home Assistant device that stands for a satellite, NAME=DEVICE_ID (repeatable; default: the "
+        "device named like the satellite, else one in its area)",
+    )
     microphone_chunks: int = Field(
         64, ge=4, le=4096, description="audio chunks of a turn buffered for the pipeline (more slows the satellite down)"
     )
@@ -297,6 +307,16 @@ class HomeAssistantSettings(_Section):
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
+def _per_satellite(entries: list[str], name: str) -> str | None:
+    """The VALUE of the ``NAME=VALUE`` entry for satellite ``name`` (the last one wins), or None."""
+    found = None
+    for entry in entries:
+        satellite, _, value = entry.partition("=") if "=" in entry else ("", "", "")
+        if satellite == name:
+            found = value
+    return found
+
+
 def satellite_language(settings: SatellitesSettings, name: str) -> str | None:
     """The language set for satellite ``name`` (``--satellites-languages NAME=LANG``), or None."""
     for entry in settings.languages:
@@ -304,6 +324,16 @@ def satellite_language(settings: SatellitesSettings, name: str) -> str | None:
         if satellite == name:
             return language
     return None
+
+
+def satellite_area(settings: SatellitesSettings, name: str) -> str | None:
+    """The Home Assistant area set for satellite ``name`` (``--satellites-areas NAME=AREA``), or None."""
+    return _per_satellite(settings.areas, name)
+
+
+def satellite_ha_device(settings: SatellitesSettings, name: str) -> str | None:
+    """The Home Assistant device id set for satellite ``name`` (``--satellites-ha-devices NAME=ID``), or None."""
+    return _per_satellite(settings.ha_devices, name)
 
 
 class ServerSettings(_Section):

@@ -131,12 +131,14 @@ class Agent:
         return {**base, **self.chain.health()}
 
     async def reply(
-        self, conversation_id: str, text: str, *, language: str | None = None, timers_ring: bool = True
+        self, conversation_id: str, text: str, *, language: str | None = None, timers_ring: bool = True,
+        satellite: str | None = None,
     ) -> AsyncGenerator[str, None]:
         """Text deltas of the answer; the turn is stored once the answer is complete.
 
         ``timers_ring``: whether a timer set in this turn can ring where the user is (see
-        ``IntentHandler.handle``).
+        ``IntentHandler.handle``). ``satellite``: the satellite that heard it (Home Assistant then
+        narrows "the light" to its area).
 
         Never raises for a failing model (the user hears a short apology instead); cancellation
         propagates, and a cancelled turn is not stored.
@@ -151,7 +153,7 @@ class Agent:
             yield local.text
             await self._store(conversation_id, text, local.text, "intent", started, language)
             return
-        if self.home is not None and (home := await self._ask_home(text, language)) is not None:
+        if self.home is not None and (home := await self._ask_home(text, language, satellite)) is not None:
             answer, source = home
             yield answer
             await self._store(conversation_id, text, answer, source, started, language, "home-assistant")
@@ -221,7 +223,7 @@ class Agent:
             backend.name if backend else None, backend.model if backend else None,
         )
 
-    async def _ask_home(self, text: str, language: str | None) -> tuple[str, TurnSource] | None:
+    async def _ask_home(self, text: str, language: str | None, satellite: str | None = None) -> tuple[str, TurnSource] | None:
         """Home Assistant's answer when its intent engine understood ``text``; for a device request
         it could not be asked about, the honest reason; else None (the language model goes next).
 
@@ -233,7 +235,7 @@ class Agent:
         if not device and state.failed_at is not None and time.monotonic() - state.failed_at < HOME_RETRY_S:
             return None  # a general question does not wait on a Home Assistant that just failed
         try:
-            reply = await self.home.process(text, language)
+            reply = await self.home.process(text, language, satellite=satellite)
         except HomeError as err:
             _LOGGER.warning("Home Assistant could not be asked [%s]: %s", err.code, err.message)
             if not device:

@@ -46,4 +46,4 @@ def home_client(settings: ServerSettings) -> HomeAssistantClient | None:
     ha = settings.ha
     if not ha.url:
         return None
-    return HomeAssistantClient(ha.url, TokenSource(ha.token_file, ha.token), ha.timeout_s)
+    return HomeAssistantClient(ha.url, TokenSource(ha.token_file, ha.token), ha.timeout_s, settings.satellites)

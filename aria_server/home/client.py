@@ -1,19 +1,30 @@
-"""A small client of Home Assistant's REST API: its intent engine, and a probe for ``/health``.
+"""Home Assistant as the home: its intent engine asked over REST or its websocket, and a probe for ``/health``.
 
-    POST /api/conversation/process {"text", "language"}   Home Assistant's own agent
+    POST /api/conversation/process {"text", "language"}   Home Assistant's own agent, no room
+    websocket assist_pipeline/run (intent -> intent)        the same agent, with the ``device_id``
+                                                           of the satellite that heard the user
     GET  /api/                                           "API running." (the token is good)
 
-Home Assistant 2025.4's conversation API takes no area or device (only text, language,
-conversation_id, agent_id), so "turn on the light" is not narrowed to the satellite's room here;
-that needs the websocket ``assist_pipeline/run`` with a ``device_id`` (not done yet).
+Home Assistant 2025.4's conversation API takes no area or device, so "turn on the light" would
+not be narrowed to the room. A request from a satellite that stands for a Home Assistant device
+(``directory.py``: set in settings, or found in the device registry) therefore goes over the
+websocket with that device: Home Assistant's agent takes the device's area as "here". Any other
+request (Wyoming ``handle``, the browser, a satellite with no device) goes over REST as before.
 
-Every request is bounded by ``ha.timeout_s``. The outcome of the last request is kept for
-``/health``: ``ok``, or ``degraded`` with the error's code while Home Assistant is unreachable or
-refuses the token. Nothing here logs or returns the token.
+Timers are not Home Assistant's: Aria's local intents answer "set a timer" before Home Assistant is
+asked, and ring the timer on the satellite that asked (``satellites/timers.py``). Home Assistant's
+timer intent would need the satellite to be Home Assistant's own assist satellite (it rings through
+the device's ``assist_satellite`` entity), which a satellite driven by Aria is not.
+
+Every request is bounded by ``ha.timeout_s``. The outcome of the last request (either path) is
+kept for ``/health``: ``ok``, or ``degraded`` with the error's code while Home Assistant is
+unreachable or refuses the token. Nothing here logs or returns the token.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -22,7 +33,10 @@ from typing import Any
 import aiohttp
 
 from ..errors import HomeError, HomeUnauthorized, HomeUnreachable
+from ..settings import SatellitesSettings, satellite_area, satellite_ha_device
+from .directory import REFRESH_S, HomeDirectory
 from .token import TokenSource
+from .websocket import ConnectorFactory, HomeWebsocket
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -70,32 +84,102 @@ class HomeStatus:
 class HomeAssistantClient:
     """One aiohttp session to one Home Assistant; ``start`` before use, ``aclose`` after."""
 
-    def __init__(self, url: str, token: TokenSource, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, url: str, token: TokenSource, timeout_s: float = 10.0, satellites: SatellitesSettings | None = None,
+        *, connector: ConnectorFactory | None = None,
+    ) -> None:
         self.url = url.rstrip("/")
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(timeout_s, 5.0))
         self._session: aiohttp.ClientSession | None = None
         self.state = HomeStatus("unknown")
+        self.satellites = satellites or SatellitesSettings()
+        """The satellite -> area / device settings (``--satellites-areas``, ``--satellites-ha-devices``)."""
+        self._connector = connector
+        self.ws = HomeWebsocket(self.url, token, timeout_s, connector=connector)
+        self.directory = HomeDirectory(self.ws)
+        self._directory_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Open the session and probe Home Assistant once (a failure only marks it degraded)."""
-        self._session = aiohttp.ClientSession(base_url=self.url, timeout=self.timeout)
+        """Open the session and probe Home Assistant once (a failure only marks it degraded);
+        the registries load in the background (recognition names, satellite devices)."""
+        self._session = aiohttp.ClientSession(
+            base_url=self.url, timeout=self.timeout, connector=self._connector() if self._connector else None
+        )
         try:
             await self.probe()
         except HomeError as err:
             _LOGGER.warning("Home Assistant at %s: %s", self.url, err)
+        self._directory_task = asyncio.get_running_loop().create_task(self._load_directory(), name="home directory")
+
+    async def _load_directory(self) -> None:
+        """Load the registries, then read them again every ``REFRESH_S`` (events do the rest)."""
+        try:
+            await self.directory.start()
+            # Found now rather than on a satellite's first request (one round trip less then).
+            await self.directory.pipeline(None)
+        except HomeError as err:
+            _LOGGER.warning("Home Assistant's registries could not be read (retried later): %s", err)
+        while True:
+            await asyncio.sleep(REFRESH_S)
+            with contextlib.suppress(HomeError):
+                await self.directory.refresh(older_than=REFRESH_S / 2)
 
     async def aclose(self) -> None:
+        if self._directory_task is not None:
+            self._directory_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._directory_task
+        self.directory.close()
+        await self.ws.aclose()
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    def vocabulary(self) -> tuple[str, ...]:
+        """Names of the exposed entities and of the areas, for recognition (empty until loaded)."""
+        return self.directory.snapshot.names
 
     async def probe(self) -> None:
         """``GET /api/`` with the token: HomeUnauthorized / HomeUnreachable / HomeError on failure."""
         await self._request("GET", "/api/")
 
-    async def process(self, text: str, language: str | None = None) -> HomeReply:
-        """Home Assistant's agent on ``text``: its reply, or a HomeError when it could not be asked."""
+    async def process(self, text: str, language: str | None = None, *, satellite: str | None = None) -> HomeReply:
+        """Home Assistant's agent on ``text``: its reply, or a HomeError when it could not be asked.
+
+        From a ``satellite`` that stands for a Home Assistant device, over the websocket with that
+        device (so "the light" is the light in its area); otherwise over REST."""
+        if satellite is not None:
+            try:
+                device = await self.device_for(satellite)
+                if device is not None:
+                    return await self._process_with_device(text, language, device)
+            except (HomeUnreachable, HomeUnauthorized) as err:
+                raise self._failed(err) from None
+            except HomeError as err:
+                # Home Assistant answers but refused something (a pipeline it would not create, a
+                # registry a non-admin token may not read): the room is lost, the request is not.
+                _LOGGER.warning("Home Assistant's websocket path failed, asking without the room: %s", err)
+        return await self._process_rest(text, language)
+
+    async def device_for(self, satellite: str) -> str | None:
+        """The Home Assistant device that stands for ``satellite`` (settings, else the registry)."""
+        return await self.directory.device_for(
+            satellite,
+            device_id=satellite_ha_device(self.satellites, satellite),
+            area=satellite_area(self.satellites, satellite),
+        )
+
+    async def _process_with_device(self, text: str, language: str | None, device: str) -> HomeReply:
+        pipeline = await self.directory.pipeline(language)
+        output = await self.ws.run_intent(text, pipeline=pipeline, device_id=device)
+        self.state = HomeStatus("ok")
+        try:
+            return parse_reply(output)
+        except HomeError as err:
+            raise self._failed(err) from None
+
+    async def _process_rest(self, text: str, language: str | None) -> HomeReply:
         payload: dict[str, Any] = {"text": text}
         if language:
             payload["language"] = language.replace("_", "-").split("-")[0].lower()
@@ -142,6 +226,8 @@ class HomeAssistantClient:
             "last_error": self.state.last_error,
             "last_error_code": self.state.last_error_code,
             "checked": self.state.status != "unknown",
+            "websocket": self.ws.connected,
+            "names": len(self.vocabulary()),
         }
 
 

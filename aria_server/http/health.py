@@ -182,7 +182,10 @@ def home_health(agent: Agent) -> StageHealth:
         backend="home-assistant",
         loaded=report["checked"] and report["status"] == "ok",
         last_error=report["last_error"],
-        details={"url": report["url"], "last_error_code": report["last_error_code"]},
+        details={
+            "url": report["url"], "last_error_code": report["last_error_code"],
+            "websocket": report.get("websocket", False), "names": report.get("names", 0),
+        },
     )
 
 

@@ -52,6 +52,8 @@ class TurnRequest:
     client such as Home Assistant, which gets no timer events from Aria)."""
     answer: bool = True
     """Answer the transcript (False: only listen, for a question the house asked)."""
+    satellite: str | None = None
+    """The satellite the turn is heard on (its room narrows home requests)."""
 
 
 class VoicePipeline:
@@ -225,7 +227,7 @@ class _Turn:
             try:
                 async for delta in self.pipeline.agent.reply(
                     self.request.conversation_id, text, language=self.request.language,
-                    timers_ring=self.request.timers_ring,
+                    timers_ring=self.request.timers_ring, satellite=self.request.satellite,
                 ):
                     reply.append(delta)
                     self.emit(EventType.LLM_DELTA, text=delta)
@@ -273,3 +275,4 @@ class _Turn:
             while isinstance(first, ExceptionGroup):
                 first = first.exceptions[0]
             raise first from group_error
+

@@ -132,7 +132,7 @@ async def voice_turn(turn: RunningTurn, channel: SatelliteChannel, plan: VoiceTu
         language = satellite_language(plan.settings, channel.name)
         request = TurnRequest(
             conversation_id=conversation_id, audio=microphone, audio_format=fmt, answer=plan.heard is None,
-            language=language,
+            language=language, satellite=channel.name,
         )
         await turn.run_pipeline(request, _Relay(channel, turn, reply, plan.heard).on_event, no_speech_s=no_speech_s)
         await reply.stop()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aria_wire.audio import PcmFormat
 
@@ -30,6 +30,9 @@ class SpeechService:
         self.vad = vad
         self.end_of_turn = end_of_turn
         """The semantic end-of-turn model, when one is loaded."""
+        self.home_names: Callable[[], Sequence[str]] | None = None
+        """Names every decode should favour besides the client's own (Home Assistant's exposed
+        entities and areas, when it is configured; read at each session's start, so kept fresh)."""
         self._vad_settings = vad_settings
         self._max_seconds = max_seconds
         # Whisper saturates the cores by itself: decodes queue on one thread instead of thrashing.
@@ -60,6 +63,7 @@ class SpeechService:
         ``clock`` tells a microphone from a recording (tests pass a simulated one);
         ``hotwords`` biases its full decode; ``on_turn_complete`` hears the quick transcript of a
         pause that looks like the end of the turn."""
+        hotwords = merge_hotwords(hotwords, self.home_names() if self.home_names is not None else ())
         return StreamingSession(
             decoder=self.decoder,
             vad=self.vad,
@@ -84,3 +88,25 @@ class SpeechService:
         self._decode_executor.shutdown(wait=False, cancel_futures=True)
         self._vad_executor.shutdown(wait=False, cancel_futures=True)
         self._turn_executor.shutdown(wait=False, cancel_futures=True)
+
+
+MAX_HOTWORDS_CHARS = 600
+"""Whisper's prompt holds about 224 tokens: a longer hint string is cut (the client's names first)."""
+
+
+def merge_hotwords(hotwords: str | None, names: Sequence[str]) -> str | None:
+    """The client's hint string (Wyoming ``transcript_names``/``terms``), then ``names`` not in it,
+    as one ", "-joined string within ``MAX_HOTWORDS_CHARS``; None when there is nothing."""
+    words = [w.strip() for w in (hotwords or "").split(", ") if w.strip()]
+    seen = {w.lower() for w in words}
+    for name in names:
+        if name.strip() and name.strip().lower() not in seen:
+            seen.add(name.strip().lower())
+            words.append(name.strip())
+    text = ""
+    for word in words:
+        joined = f"{text}, {word}" if text else word
+        if len(joined) > MAX_HOTWORDS_CHARS:
+            break
+        text = joined
+    return text or None
