@@ -70,11 +70,11 @@ class CountingModel:
 
 
 async def counting_agent(data_dir: Path, **llm: object) -> tuple[Agent, CountingModel]:
-    """A started agent on the test model (temperature 0), its chain's one backend counted.
+    """A started agent on the test model (temperature 0) that speculates, its chain's one backend counted.
 
     The token timeout is long: on a shared two-core machine the model, Whisper and Piper run at
     once, and these tests are about what is generated and spoken, not how fast."""
-    llm = {"first_token_timeout_s": 60.0, **llm}
+    llm = {"first_token_timeout_s": 60.0, "speculative": True, **llm}
     agent = create_agent(agent_settings(data_dir, backend="embedded", model=TEST_MODEL, temperature=0.0, **llm))
     assert agent.chain is not None
     model = CountingModel(agent.chain.backends[0])
