@@ -106,6 +106,8 @@ class ClipRun:
     """why the turn counts as cut off (``cutoff.cut_off``), None when it heard the whole utterance"""
     word_errors: int = 0
     words: int = 0
+    speculation: str | None = None
+    """what became of the reply started at the pause (hit, miss, cancelled, unused; None: none started)."""
     error: str | None = None
 
 
@@ -207,6 +209,7 @@ class TurnBench:
         marks = dict(turn.get("marks_ns", {}), end_of_speech=end_ns)
         result.reply = turn.get("reply", "")
         result.stt = dict(turn.get("stt", {}))
+        result.speculation = turn.get("speculation")
         for stage, start, end in STAGES:
             if start in marks and end in marks:
                 result.stages_ms[stage] = (marks[end] - marks[start]) / 1e6
@@ -293,6 +296,7 @@ async def run(args: argparse.Namespace) -> BenchReport:
     headers, rows = summarize(runs)
     notes = [
         *cut_off_notes(runs),
+        *_speculation_notes(runs),
         "first audio: the clip's last voiced sample -> the first reply sample written by the satellite;",
         "reply end: -> the satellite finished playing the reply (real-time playback).",
         "stages (medians, ms): endpoint = end of speech -> VAD end of turn; stt = -> transcript;",
@@ -307,6 +311,16 @@ async def run(args: argparse.Namespace) -> BenchReport:
         data={"runs": [asdict(run) for run in runs], "cut_off": sum(r.cut_off is not None for r in runs),
               "kinds": {row[0]: {"n": int(row[1]), "cut_off": int(row[2])} for row in rows}, **scenarios},
     )
+
+
+def _speculation_notes(runs: list[ClipRun]) -> list[str]:
+    """Per kind of request: how many replies were started at the pause, and what became of them."""
+    notes = []
+    for kind in sorted({_kind(run) for run in runs}):
+        outcomes = [run.speculation or "none" for run in runs if _kind(run) == kind]
+        counts = ", ".join(f"{name} {outcomes.count(name)}" for name in sorted(set(outcomes)))
+        notes.append(f"speculative replies, {kind}: {counts}")
+    return notes
 
 
 def _scenario_notes(scenarios: dict[str, Any]) -> list[str]:

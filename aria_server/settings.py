@@ -204,6 +204,12 @@ class LlmSettings(_Section):
     conversation_idle_s: float = Field(
         300.0, ge=0.0, le=86_400.0, description="s of silence after which a satellite or session starts a new conversation"
     )
+    speculative: bool = Field(
+        False,
+        description="start the reply on the quick transcript at a pause that ends the turn; it is spoken only "
+        "once the final transcript is the same request (else it is cancelled and started afresh). Off by "
+        "default until measured on a quiet machine: on two cores the model competes with Whisper's final decode",
+    )
     threads: int = Field(0, ge=0, le=256, description="CPU threads of the embedded model (0: all cores)")
     gpu_layers: int = Field(
         0, ge=-1, le=10_000,

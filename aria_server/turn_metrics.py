@@ -48,6 +48,11 @@ class TurnMetrics:
             "aria_errors", "Turns that ended with an error, by face and error code.", ("face", "code"),
             registry=self.registry,
         )
+        self.speculations = Counter(
+            "aria_speculations", "Replies started at a pause before the turn ended, by face and outcome "
+            "(hit: spoken as the reply; miss: the final words differed; cancelled; unused: no model needed).",
+            ("face", "outcome"), registry=self.registry,
+        )
         self.latency = Histogram(
             "aria_stage_latency_seconds", "Latency of each stage of a turn (see aria_server/turn_metrics.py).",
             ("face", "stage"), buckets=BUCKETS_S, registry=self.registry,
@@ -62,6 +67,8 @@ class TurnMetrics:
         self.turns.labels(face, outcome).inc()
         if record.get("error"):
             self.errors.labels(face, str(record["error"])).inc()
+        if record.get("speculation"):
+            self.speculations.labels(face, str(record["speculation"])).inc()
         marks: Mapping[str, float | None] = record.get("since_start_ms") or {}
         spoken = marks.get("vad_end") is not None or marks.get("stt_done") is not None
         for stage, (start, end) in STAGES.items():

@@ -41,3 +41,13 @@ def test_two_registries_never_share_counts() -> None:
     assert "aria_turns_total" not in _samples(second.render({})) or all(
         value == 0 for _, value in _samples(second.render({}))["aria_turns_total"]
     )
+
+
+def test_what_became_of_a_turns_speculation_is_counted() -> None:
+    # The turn's spans carry it (TURN_END's ``speculation``); a turn without one counts nowhere.
+    metrics = TurnMetrics()
+    for outcome in ("hit", "hit", "miss", "cancelled"):
+        metrics.observe({"outcome": "done", "speculation": outcome}, "satellite")
+    metrics.observe({"outcome": "done"}, "satellite")
+    counts = {s[0]["outcome"]: s[1] for s in _samples(metrics.render({}))["aria_speculations_total"]}
+    assert counts == {"hit": 2.0, "miss": 1.0, "cancelled": 1.0}

@@ -22,7 +22,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Any
 
 from ..errors import HomeError, HomeUnauthorized, LlmError
@@ -37,6 +37,7 @@ from ..tools.toolbox import Toolbox
 from .history import PromptBuilder
 from .intents import IntentHandler
 from .sessions import ConversationSessions
+from .speculation import Delta, Speculation, Speculations
 from .timers import TimerService
 from .tool_turn import ToolTurn, failure_reasons, final_speech
 from .truth import ClaimGate, RequestKind, classify
@@ -82,6 +83,8 @@ class Agent:
         """Whether home control is configured: only then may device requests go past the guard."""
         self.live_tools = False
         """Whether a tool can look up live facts (weather, news, prices); none yet."""
+        self.speculations = Speculations()
+        """Replies started on a quick transcript before the turn ended (``speculate``)."""
 
     @property
     def timers(self) -> TimerService:
@@ -142,6 +145,7 @@ class Agent:
         if self._warming is not None:
             self._warming.cancel()
             await asyncio.gather(self._warming, return_exceptions=True)
+        await self.speculations.aclose()
         if self.chain is not None:
             await self.chain.aclose()
         if self.toolbox is not None:
@@ -214,15 +218,21 @@ class Agent:
         turn = ToolTurn(self.toolbox, max_rounds=self.settings.tool_rounds)
         failures: list[str] = []
         """Reasons of failed calls not yet made good by a later call: said at the end, honestly."""
-        if area is None and satellite is not None and self.home is not None:
-            area = await self.home.area_of(satellite)  # HA's MCP tools know no device: say where
+        if area is None:
+            area = await self._area_of(satellite)
         try:
             build = turn.messages(self._messages_for(conversation_id, text, await turn.start(), area))
+            first_round = True
             while True:
                 calls: list[ToolCall] = []
                 said = len(parts)
                 held: list[str] = []
-                stream = self.chain.stream(build, turn.offered())
+                if first_round:
+                    # The first round may be under way already: started on the quick transcript.
+                    stream = await self._llm_stream(conversation_id, text, build, turn.offered())
+                    first_round = False
+                else:
+                    stream = self.chain.stream(build, turn.offered())
                 async for backend, item in stream:
                     if isinstance(item, ToolCall):
                         calls.append(item)
@@ -347,6 +357,52 @@ class Agent:
         if kind is RequestKind.LIVE_INFO and not self.live_tools:
             return self.intents.phrase(language, "cannot_check")
         return None
+
+    async def speculate(
+        self, conversation_id: str, text: str, *, language: str | None = None, satellite: str | None = None
+    ) -> Speculation | None:
+        """Start the language model on ``text`` (a quick transcript of a turn that looks complete)
+        now, so the reply is under way when the final transcript confirms it (``speculation.py``).
+
+        None where the reply would not come from the model anyway, or must not be guessed at:
+        speculation off, no model, a local intent, a device request (only ever answered by what
+        acts on the home) or a question the truth guard answers. Nothing runs but the generation.
+        """
+        if not self.settings.speculative or self.chain is None or not text.strip():
+            return None
+        device = _is_english(language) and classify(text) in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE)
+        if device or self.intents.matches(text, language) or self._refusal(text, language) is not None:
+            return None
+        history = await self._history_key(conversation_id)
+        # The first round exactly as the commit would ask it: the same tools, prompt and area. A
+        # tool call it makes is only an item in the stream: it runs at commit, if ever.
+        turn = ToolTurn(self.toolbox, max_rounds=self.settings.tool_rounds)
+        area = await self._area_of(satellite)
+        build = turn.messages(self._messages_for(conversation_id, text, await turn.start(), area))
+        offered = turn.offered()
+        chain = self.chain
+        return self.speculations.start(conversation_id, text, history, lambda: chain.stream(build, offered))
+
+    async def _llm_stream(
+        self, conversation_id: str, text: str, build: MessageBuilder, offered: Sequence[Tool]
+    ) -> AsyncIterator[Delta]:
+        """The model's first round for this turn: the speculation on this very request when there
+        is one (its first words may be generated already), else a new stream of ``build``."""
+        speculation = await self.speculations.take(conversation_id, text, lambda: self._history_key(conversation_id))
+        if speculation is not None:
+            return speculation.deltas()
+        assert self.chain is not None
+        return self.chain.stream(build, offered)
+
+    async def _area_of(self, satellite: str | None) -> str | None:
+        """The satellite's area for the model's context (Home Assistant's MCP tools know no device)."""
+        if satellite is None or self.home is None:
+            return None
+        return await self.home.area_of(satellite)
+
+    async def _history_key(self, conversation_id: str) -> tuple[int, ...]:
+        """The stored turns a prompt for this conversation would read now."""
+        return tuple(turn.id for turn in await self.store.recent_turns(conversation_id, HISTORY_TURNS))
 
     def _messages_for(
         self, conversation_id: str, text: str, tools: Sequence[Tool] = (), area: str | None = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
+from .speculation import Speculation
+
 
 class ConversationAgent(Protocol):
     """Answers a user's text within a conversation, streaming text deltas."""
@@ -21,6 +23,18 @@ class ConversationAgent(Protocol):
         conversation's history when the answer completes. Failures of the language model are
         answered with a short spoken-style apology rather than raised, so a turn always ends
         with something to say; only cancellation propagates.
+        """
+        ...
+
+    async def speculate(
+        self, conversation_id: str, text: str, *, language: str | None = None, satellite: str | None = None
+    ) -> Speculation | None:
+        """Start the reply to ``text``, the quick transcript of a pause that looks like the end of
+        the turn, before the turn has ended; None when this request is not speculated on.
+        ``satellite``: where it was heard, as for ``reply`` (the prompt must be the commit's).
+
+        Only the generation starts: nothing is spoken, done or stored until ``reply`` is asked
+        the same request (it then continues the speculation), and ``Speculation.cancel`` stops it.
         """
         ...
 

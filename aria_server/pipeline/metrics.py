@@ -77,6 +77,9 @@ class TurnSpans:
         elif event.type is EventType.TURN_END:
             self.mark("turn_end", event.t_ns)
             self.info["outcome"] = event.data.get("outcome")
+            if "speculation" in event.data:
+                # hit / miss / cancelled / unused: whether the reply was started at the pause.
+                self.info["speculation"] = event.data["speculation"]
 
     def ms(self, stage: str, since: str = "turn_start") -> float | None:
         """Milliseconds from ``since`` to ``stage``; None when either is missing."""

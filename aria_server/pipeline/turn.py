@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 from aria_wire.audio import PcmFormat
 
 from ..conversation.base import ConversationAgent
+from ..conversation.speculation import Outcome, Speculation, same_request
 from ..errors import AriaError
 from ..events import EventType, PipelineEvent
 from ..stt.service import SpeechService
@@ -80,6 +81,9 @@ class _Turn:
         self.heard_language: str | None = None
         """The language the transcript was in (its voice speaks the answer unless the request sets one)."""
         self.queue: asyncio.Queue[PipelineEvent | None] = asyncio.Queue()
+        self.speculation: Speculation | None = None
+        """The reply started on the quick transcript of a pause (at most one per turn)."""
+        self._speculating: asyncio.Task[None] | None = None
 
     def _event(self, type_: EventType, **data: Any) -> PipelineEvent:
         return PipelineEvent(type_, self.turn_id, data)
@@ -101,7 +105,8 @@ class _Turn:
                     await runner
 
     async def _run(self) -> None:
-        outcome: Mapping[str, Any] = {"outcome": "done"}
+        outcome: dict[str, Any] = {"outcome": "done"}
+        cancelled = False
         try:
             text = self.request.text
             if text is None:
@@ -116,9 +121,16 @@ class _Turn:
             _LOGGER.warning("turn %s failed: %s", self.turn_id, err)
             self.emit(EventType.ERROR, code=err.code, message=err.message)
             outcome = {"outcome": "error", "code": err.code}
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
         finally:
+            if (speculated := self._end_speculation(cancelled)) is not None:
+                outcome["speculation"] = speculated
             self.emit(EventType.TURN_END, **outcome)
             self.queue.put_nowait(None)
+            if self.speculation is not None:
+                await self.speculation.wait_stopped()  # a cancelled turn leaves the model free
 
     async def _listen(self) -> str:
         stt = self.pipeline.stt
@@ -132,6 +144,7 @@ class _Turn:
             is_complete=partial(self.pipeline.agent.is_complete_request, language=language) if early_end_ms else None,
             is_unfinished=partial(self.pipeline.agent.sounds_unfinished, language=language),
             endpointing=self.request.end_on_silence,
+            on_turn_complete=self._speculate if self.request.answer and self.request.end_on_silence else None,
         )
         try:
             async for pcm in self.request.audio:
@@ -139,6 +152,8 @@ class _Turn:
                 for vad in await session.feed(pcm):
                     if vad.type is VadEventType.SPEECH_START:
                         self.emit(EventType.VAD_START, frame=vad.frame)
+                    elif vad.type is VadEventType.SPEECH_RESUMED:
+                        self._cancel_speculation()  # the reply will answer the whole utterance
                     elif vad.type is VadEventType.SPEECH_END:
                         self.emit(EventType.VAD_END, frame=vad.frame)
                         ended = self.request.end_on_silence
@@ -150,6 +165,9 @@ class _Turn:
                 if ended:
                     break
             transcript = await session.finish()
+            if self._speculating is not None:
+                # A speculation still starting must be registered before the agent looks for it.
+                await asyncio.gather(self._speculating, return_exceptions=True)
         finally:
             await session.aclose()
         self.emit(
@@ -161,7 +179,45 @@ class _Turn:
             timings_ms=dict(transcript.timings_ms),
         )
         self.heard_language = transcript.language
+        if self.speculation is not None and not same_request(self.speculation.text, transcript.text):
+            self.speculation.cancel(Outcome.MISS)  # frees the model now for the reply to the final words
         return transcript.text
+
+    def _speculate(self, text: str) -> None:
+        """The pause looks like the end of the turn: start the reply on its quick transcript."""
+        if self._speculating is not None:
+            return  # one per turn: a second guess after speech resumed is as likely wrong
+        self._speculating = asyncio.get_running_loop().create_task(
+            self._start_speculation(text), name=f"turn {self.turn_id} speculation"
+        )
+
+    async def _start_speculation(self, text: str) -> None:
+        try:
+            self.speculation = await self.pipeline.agent.speculate(
+                self.request.conversation_id, text, language=self.request.language,
+                satellite=self.request.satellite,
+            )
+        except Exception:  # a failed guess costs the turn nothing: the reply starts at commit
+            _LOGGER.exception("turn %s: speculation failed to start", self.turn_id)
+
+    def _cancel_speculation(self) -> None:
+        if self._speculating is not None:
+            self._speculating.cancel()
+        if self.speculation is not None:
+            self.speculation.cancel()
+
+    def _end_speculation(self, cancelled: bool) -> str | None:
+        """Stop what is left of the speculation; what became of it (None: there was none)."""
+        if self._speculating is None:
+            return None
+        if self.speculation is None:
+            # Still starting, or stopped while it started: cancelled; else none was wanted.
+            stopped_early = not self._speculating.done() or self._speculating.cancelled()
+            self._speculating.cancel()
+            return str(Outcome.CANCELLED) if stopped_early else None
+        # Once taken, the reply owns it and has ended with it (or is cut short with the turn now).
+        self.speculation.cancel(Outcome.CANCELLED if cancelled else Outcome.UNUSED)
+        return str(self.speculation.outcome)
 
     async def _answer(self, text: str) -> None:
         deltas: asyncio.Queue[str | None] = asyncio.Queue()

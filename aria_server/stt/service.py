@@ -55,12 +55,14 @@ class SpeechService:
         endpointing: bool = False,
         clock: Callable[[], float] = time.monotonic,
         hotwords: str | None = None,
+        on_turn_complete: Callable[[str], None] | None = None,
     ) -> StreamingSession:
         """A new streaming session for audio in ``fmt`` (see ``StreamingSession`` for the first pass);
         ``endpointing``: the turn ends on silence, so each pause is judged (end of turn or not),
         ``is_unfinished`` telling words that stop mid-sentence;
         ``clock`` tells a microphone from a recording (tests pass a simulated one);
-        ``hotwords`` biases its full decode."""
+        ``hotwords`` biases its full decode; ``on_turn_complete`` hears the quick transcript of a
+        pause that looks like the end of the turn."""
         hotwords = merge_hotwords(hotwords, self.home_names() if self.home_names is not None else ())
         return StreamingSession(
             decoder=self.decoder,
@@ -78,6 +80,7 @@ class SpeechService:
             turn_executor=self._turn_executor,
             clock=clock,
             hotwords=hotwords,
+            on_turn_complete=on_turn_complete,
         )
 
     def close(self) -> None:

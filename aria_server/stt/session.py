@@ -78,8 +78,12 @@ class StreamingSession:
         turn_executor: Executor | None = None,
         clock: Callable[[], float] = time.monotonic,
         hotwords: str | None = None,
+        on_turn_complete: Callable[[str], None] | None = None,
     ) -> None:
         self._decoder = decoder
+        self._on_turn_complete = on_turn_complete
+        """Told the quick transcript of a pause that looks like the end of the turn (the voice
+        pipeline starts the reply on it, speculatively)."""
         self._hotwords = hotwords
         self._vad = vad.session()
         self._settings = vad_settings
@@ -243,6 +247,8 @@ class StreamingSession:
                 return None
             if self._judges_turns:
                 await self._judge_turn(text or "", sounds_done, last_frame)
+            if text and self._on_turn_complete is not None and self._looks_complete(text, last_frame, sounds_done):
+                self._on_turn_complete(text)
             _settle(verdict)  # the endpointer need not wait for the full decode
             if self.endpointer.last_speech_frame != last_frame:
                 return None
@@ -271,6 +277,15 @@ class StreamingSession:
             self.turn_verdicts.append(verdict)
             if end_ms is not None:
                 self.endpointer.end_after_ms = end_ms
+
+    def _looks_complete(self, text: str, last_frame: int | None, sounds_done: asyncio.Future[float] | None) -> bool:
+        """Whether this pause (still the current one) looks like the end of the turn: the end-of-turn
+        model heard a finished utterance, or, with no model to ask, the words do not stop mid-sentence."""
+        if self.endpointer.last_speech_frame != last_frame:
+            return False
+        if sounds_done is not None:
+            return bool(self.turn_verdicts) and self.turn_verdicts[-1] == "complete"
+        return not (self._is_unfinished is not None and self._is_unfinished(text))
 
     def _speculation_valid(self) -> bool:
         return self._speculation is not None and self._speculated_last_frame == self.endpointer.last_speech_frame

@@ -52,3 +52,13 @@ def test_unknown_stage_is_refused_and_missing_spans_are_none() -> None:
     spans.mark("turn_start", 0)
     assert spans.ms("stt_done") is None
     assert spans.as_dict()["since_vad_end_ms"] == {}
+
+
+def test_a_turn_says_whether_its_reply_was_started_at_the_pause() -> None:
+    spans = TurnSpans()
+    spans.observe(event(EventType.TURN_START, 0))
+    spans.observe(event(EventType.TURN_END, 900, outcome="done", speculation="hit"))
+    assert spans.as_dict()["speculation"] == "hit"
+    plain = TurnSpans()
+    plain.observe(event(EventType.TURN_END, 900, outcome="done"))
+    assert "speculation" not in plain.as_dict()

@@ -1,0 +1,184 @@
+"""Speculative replies: the language model starts on the quick transcript of a pause that ends
+the turn, so its first words are ready when the final transcript confirms them.
+
+    at the pause        speculation = speculations.start(conversation_id, quick_text, history, stream)
+    speech resumes      speculation.cancel()                      (the reply answers the whole utterance)
+    final transcript    await speculations.take(conversation_id, final_text, history)
+                          same request, same history -> the speculation: its buffered deltas, then the rest
+                          otherwise                  -> None (cancelled; the agent starts afresh)
+
+Only the generation is speculative: it has no side effects. Local intents, Home Assistant, the
+truth guard, tools and storing the turn all run at commit, in their normal order, on the final
+transcript; the agent consumes a matching speculation at its language-model step instead of
+starting a stream. Nothing of a speculation is spoken before ``take`` hands it over (the deltas
+wait in a queue), and a speculation that is not taken is cancelled, which stops the generation
+itself (the embedded worker is told to stop between two tokens, a server's request is closed).
+
+"The same request" is compared on words: case, punctuation and whitespace do not count ("What
+time is it?" and "what time is it" are one request; Whisper's quick and full passes differ so).
+"The same history": the conversation's stored turns when the speculation started and at commit;
+a turn of the same conversation committed meanwhile makes the speculation's prompt stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from enum import StrEnum
+
+from ..errors import LlmError
+from ..llm.base import LanguageModel
+
+_LOGGER = logging.getLogger(__name__)
+
+Delta = tuple[LanguageModel, str]
+"""What the chain streams: the backend answering and a text delta."""
+StreamFactory = Callable[[], AsyncIterator[Delta]]
+"""Starts the language-model stream of one request (the agent's own, as at commit)."""
+HistoryKey = Callable[[], Awaitable[Hashable]]
+"""What identifies the conversation's history now (its stored turns' ids)."""
+
+
+class Outcome(StrEnum):
+    """What became of a speculation (the turn's spans and ``/metrics`` carry it)."""
+
+    HIT = "hit"
+    """The final transcript confirmed it: the reply is its stream."""
+    MISS = "miss"
+    """The final transcript (or the history, or the model) differed: cancelled, started afresh."""
+    CANCELLED = "cancelled"
+    """Speech resumed, or the turn was cancelled (barge-in, a new turn, the client left)."""
+    UNUSED = "unused"
+    """The final request was answered without the language model (a local intent, Home Assistant)."""
+
+
+def same_request(first: str, second: str) -> bool:
+    """Whether two transcripts are one request: equal words, whatever the case and punctuation."""
+    return _words(first) == _words(second)
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() or c.isspace() else " " for c in text.casefold()).split()
+
+
+class _End:
+    """The stream ended (``error`` set when the model failed)."""
+
+    def __init__(self, error: LlmError | None = None) -> None:
+        self.error = error
+
+
+class Speculation:
+    """One speculative generation: running in its own task, its deltas held until taken."""
+
+    def __init__(
+        self, conversation_id: str, text: str, history: Hashable, stream: StreamFactory,
+        on_cancel: Callable[[Speculation], None] | None = None,
+    ) -> None:
+        self.conversation_id = conversation_id
+        self.text = text
+        self.history = history
+        self.outcome: Outcome | None = None
+        """None while it may still be taken."""
+        self.failed: LlmError | None = None
+        self._items: asyncio.Queue[Delta | _End] = asyncio.Queue()
+        self._on_cancel = on_cancel
+        self._task = asyncio.get_running_loop().create_task(self._pump(stream), name=f"speculation {conversation_id}")
+
+    async def _pump(self, stream: StreamFactory) -> None:
+        deltas = stream()
+        try:
+            async for item in deltas:
+                self._items.put_nowait(item)
+        except LlmError as err:
+            # Kept, not raised: a failed speculation is a miss, and the commit asks the chain
+            # afresh (which now skips the backend that failed).
+            self.failed = err
+            self._items.put_nowait(_End(err))
+        else:
+            self._items.put_nowait(_End())
+        finally:
+            aclose = getattr(deltas, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    @property
+    def pending(self) -> bool:
+        """Not yet taken, missed or cancelled."""
+        return self.outcome is None
+
+    def cancel(self, outcome: Outcome = Outcome.CANCELLED) -> None:
+        """Stop the generation now; ``outcome`` unless it already has one (a taken speculation is
+        cancelled with the reply that consumes it, when that is cut short)."""
+        if self.outcome is None:
+            self.outcome = outcome
+        self._task.cancel()
+        if self._on_cancel is not None:
+            self._on_cancel(self)
+
+    async def wait_stopped(self) -> None:
+        """Until the generation has stopped (the model is free for the next one)."""
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    async def deltas(self) -> AsyncGenerator[Delta, None]:
+        """The buffered deltas, then the rest as they come; closing it stops the generation."""
+        try:
+            while not isinstance(item := await self._items.get(), _End):
+                yield item
+            if item.error is not None:
+                raise item.error
+        finally:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+class Speculations:
+    """The speculations in flight, at most one per conversation (a new one replaces the old)."""
+
+    def __init__(self) -> None:
+        self._by_conversation: dict[str, Speculation] = {}
+
+    def start(self, conversation_id: str, text: str, history: Hashable, stream: StreamFactory) -> Speculation:
+        """Start generating the reply to ``text`` now (``history``: the conversation's key when read)."""
+        old = self._by_conversation.pop(conversation_id, None)
+        if old is not None:
+            old.cancel()
+        speculation = Speculation(conversation_id, text, history, stream, self.forget)
+        self._by_conversation[conversation_id] = speculation
+        _LOGGER.debug("conversation %s: speculating on %r", conversation_id, text)
+        return speculation
+
+    async def take(self, conversation_id: str, text: str, history: HistoryKey) -> Speculation | None:
+        """The conversation's speculation when it answers this very request on this history;
+        otherwise None, and a speculation that does not fit is cancelled (and has stopped)."""
+        speculation = self._by_conversation.pop(conversation_id, None)
+        if speculation is None or not speculation.pending:
+            return None
+        reason = None
+        if not same_request(speculation.text, text):
+            reason = "the final transcript differs"
+        elif speculation.failed is not None:
+            reason = f"it failed ({speculation.failed.code})"
+        elif await history() != speculation.history:
+            reason = "the conversation moved on meanwhile"
+        if reason is None:
+            _LOGGER.debug("conversation %s: the speculation on %r is the reply", conversation_id, text)
+            speculation.outcome = Outcome.HIT
+            return speculation
+        _LOGGER.debug("conversation %s: speculation on %r discarded: %s", conversation_id, speculation.text, reason)
+        speculation.cancel(Outcome.MISS)
+        await speculation.wait_stopped()
+        return None
+
+    def forget(self, speculation: Speculation) -> None:
+        """Drop ``speculation`` from the registry (cancelled: nobody may take it)."""
+        if self._by_conversation.get(speculation.conversation_id) is speculation:
+            del self._by_conversation[speculation.conversation_id]
+
+    async def aclose(self) -> None:
+        """Cancel every speculation and wait until their generations stopped."""
+        speculations, self._by_conversation = list(self._by_conversation.values()), {}
+        for speculation in speculations:
+            speculation.cancel()
+        await asyncio.gather(*(s.wait_stopped() for s in speculations))
