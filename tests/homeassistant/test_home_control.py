@@ -97,6 +97,23 @@ async def test_turn_on_the_kitchen_lights_turns_on_the_kitchen_light_only(
         assert turn["source"] == "home" and turn["reply_text"] == answer, turn
 
 
+async def test_turn_on_the_kitchen_lights_typed_in_the_dashboard_turns_on_the_kitchen_light_only(
+    aria: Aria, home_assistant: HomeAssistant
+) -> None:
+    await set_light(home_assistant, KITCHEN, False)
+    await set_light(home_assistant, LIVING_ROOM, False)
+    async with aria.http.ws_connect("/ws") as ws:
+        await ws.send_json({"type": "text", "data": "Turn on the kitchen lights.", "timestamp": 1, "speak": False})
+        async with asyncio.timeout(60):
+            while not ((message := await ws.receive_json())["type"] == "response" and message["metadata"]["final"]):
+                pass
+    answer = message["data"]
+    assert await state(home_assistant, KITCHEN) == "on", answer
+    assert await state(home_assistant, LIVING_ROOM) == "off", answer
+    turn = await last_turn(aria)
+    assert turn["source"] == "home" and turn["reply_text"] == answer.strip(), turn
+
+
 async def test_is_the_kitchen_light_on_is_answered_truly_both_ways(aria: Aria, home_assistant: HomeAssistant) -> None:
     for on in (True, False):
         await set_light(home_assistant, KITCHEN, on)
