@@ -4,12 +4,12 @@ tests/tools/home.py as tools (warmed first). Run from the repository root:
 """
 import asyncio
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+from aria_bench.stats import median, p95
 from aria_server.config import validate_tree
 from aria_server.conversation import create_agent
 from aria_server.tools.toolbox import Toolbox
@@ -31,8 +31,7 @@ async def main(n: int) -> None:
             first = first or time.perf_counter(); out += d
         wholes.append(time.perf_counter() - t0); firsts.append((first or time.perf_counter()) - t0)
         print(f"{i}: first {firsts[-1]*1000:.0f} ms, whole {wholes[-1]*1000:.0f} ms: {out!r} load {os.getloadavg()[0]:.2f}", flush=True)
-    q = statistics.quantiles(firsts, n=20) if len(firsts) > 1 else firsts
-    print(f"first answer: median {statistics.median(firsts)*1000:.0f} ms, p95 {q[-1]*1000:.0f} ms, "
+    print(f"first answer: median {median(firsts)*1000:.0f} ms, p95 {p95(firsts)*1000:.0f} ms, "
           f"max {max(firsts)*1000:.0f} ms over {n}")
     await agent.aclose()
 
