@@ -96,9 +96,25 @@ class Agent:
         """Languages this agent accepts (others are not handled)."""
         return list(self.settings.languages)
 
-    def is_complete_request(self, text: str, language: str | None = None) -> bool:
-        """Whether ``text`` is already a whole request (a local intent matches it)."""
-        return self.intents.matches(text, language)
+    def is_complete_request(self, text: str, language: str | None = None, satellite: str | None = None) -> bool:
+        """Whether ``text`` is already a whole request: a local intent matches it, or, with Home
+        Assistant configured and answering, it is a whole device command naming what Home Assistant
+        knows ("turn on the kitchen light"; "turn on the light" from a ``satellite`` with a device)."""
+        if self.intents.matches(text, language):
+            return True
+        return self.home is not None and self._whole_device_command(text, language, satellite)
+
+    def _whole_device_command(self, text: str, language: str | None, satellite: str | None) -> bool:
+        # English only: the device-command patterns and the command words are English. The quick
+        # transcript becomes final, so its target must be a name Home Assistant has (the check that
+        # the quick pass heard it right); anything else waits for the full decode as before.
+        assert self.home is not None
+        return (
+            _is_english(language)
+            and classify(text) is RequestKind.DEVICE_COMMAND
+            and not self.intents.sounds_unfinished(text, language)
+            and self.home.knows_target(text, satellite)
+        )
 
     def sounds_unfinished(self, text: str, language: str | None = None) -> bool:
         """Whether ``text`` stops mid-sentence ("set a timer for"): the speaker is still thinking."""

@@ -38,8 +38,10 @@ class ConversationAgent(Protocol):
         """
         ...
 
-    def is_complete_request(self, text: str, language: str | None = None) -> bool:
-        """Whether ``text`` is a whole request already (the pipeline may stop listening early).
+    def is_complete_request(self, text: str, language: str | None = None, satellite: str | None = None) -> bool:
+        """Whether ``text`` is a whole request already (the pipeline may stop listening early;
+        ``satellite``: where it was heard, as for ``reply``: "turn on the light" is whole where the
+        satellite's room is known).
 
         Cheap and side-effect free: it is asked about speculative transcripts while the user
         may still be speaking.

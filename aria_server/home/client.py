@@ -34,7 +34,8 @@ import aiohttp
 
 from ..errors import HomeError, HomeUnauthorized, HomeUnreachable
 from ..settings import SatellitesSettings, satellite_area, satellite_ha_device
-from .directory import REFRESH_S, HomeDirectory
+from .directory import REFRESH_S, HomeDirectory, pick_device
+from .names import Named, name_index
 from .token import TokenSource
 from .websocket import ConnectorFactory, HomeWebsocket
 
@@ -139,6 +140,26 @@ class HomeAssistantClient:
     def vocabulary(self) -> tuple[str, ...]:
         """Names of the exposed entities and of the areas, for recognition (empty until loaded)."""
         return self.directory.snapshot.names
+
+    def knows_target(self, text: str, satellite: str | None = None) -> bool:
+        """Whether the device command ``text`` names only what Home Assistant knows (``names.py``),
+        or names nothing ("turn on the light") and comes from a ``satellite`` that stands for a
+        Home Assistant device (Home Assistant then takes its area). False while the registries are
+        not loaded or the last request to Home Assistant failed (its answer is not the command's).
+
+        Reads the registries already kept; asks Home Assistant nothing (it runs at every pause)."""
+        snapshot = self.directory.snapshot
+        if snapshot.loaded_at is None or self.state.status == "degraded":
+            return False
+        named = name_index(snapshot.known).named(text)
+        if named is Named.KNOWN:
+            return True
+        if named is not Named.GENERIC or satellite is None:
+            return False
+        device = satellite_ha_device(self.satellites, satellite) or pick_device(
+            snapshot, satellite, satellite_area(self.satellites, satellite)
+        )
+        return device is not None
 
     async def probe(self) -> None:
         """``GET /api/`` with the token: HomeUnauthorized / HomeUnreachable / HomeError on failure."""

@@ -57,6 +57,10 @@ class Snapshot:
     areas: dict[str, str] = field(default_factory=dict)
     """area_id -> name."""
     names: tuple[str, ...] = ()
+    """The recognition hints (bounded: Whisper's prompt is short)."""
+    known: frozenset[str] = frozenset()
+    """Every exposed entity's name and alias and every area's name and alias, unbounded (what a
+    device command may name to end the turn early: ``names.py``)."""
     loaded_at: float | None = None
     """Monotonic time of the refresh (None: never loaded)."""
 
@@ -221,7 +225,8 @@ def build_snapshot(devices: Any, areas: Any, entities: Any, exposed: Any, states
         if name:
             names.append(str(name))
         names.extend(str(alias) for alias in entry.get("aliases") or [])
-    return Snapshot(parsed, area_names, bounded(names), time.monotonic())
+    known = frozenset(" ".join(name.split()) for name in names if name.strip())
+    return Snapshot(parsed, area_names, bounded(names), known, time.monotonic())
 
 
 def bounded(names: list[str]) -> tuple[str, ...]:

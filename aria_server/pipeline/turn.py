@@ -141,7 +141,10 @@ class _Turn:
         session = stt.start(
             self.request.audio_format,
             language,
-            is_complete=partial(self.pipeline.agent.is_complete_request, language=language) if early_end_ms else None,
+            is_complete=(
+                partial(self.pipeline.agent.is_complete_request, language=language, satellite=self.request.satellite)
+                if early_end_ms else None
+            ),
             is_unfinished=partial(self.pipeline.agent.sounds_unfinished, language=language),
             endpointing=self.request.end_on_silence,
             on_turn_complete=self._speculate if self.request.answer and self.request.end_on_silence else None,

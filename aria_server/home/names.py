@@ -1,0 +1,96 @@
+"""Whether a device command names only what Home Assistant knows, word for word.
+
+A whole device command may end the turn early (``Agent.is_complete_request``): the quick first
+pass's transcript then becomes final, so it must have heard the target right. The cheap check is
+that every word of the command is either command vocabulary ("turn", "on", "the", "lights", "to",
+"50", ...) or part of a name Home Assistant knows (an exposed entity's name or alias, an area's
+name or alias), matched as whole words, case and punctuation ignored:
+
+    "Turn on the kitchen light."    kitchen light = a known name      -> names known
+    "Turn on the light."            no name at all                    -> generic (the room decides)
+    "Turn on the spaceship."        "spaceship": neither              -> not known: wait for the
+                                                                         full decode as before
+A word that is neither is most likely a name the quick pass misheard (or one Home Assistant does
+not have): nothing is lost by not ending early then, only the early end's saving.
+
+English command vocabulary only (the device-command patterns in ``conversation/truth.py`` are).
+Runs on the event loop at every pause: a dictionary lookup per word, the index built once per
+set of names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+
+COMMAND_WORDS = frozenset(
+    """
+    please can could would will you hey ok okay aria now just
+    turn switch flip put dim brighten open close shut lock unlock start stop pause play set raise
+    lower increase decrease activate deactivate arm disarm run enable disable make
+    on off up down the a an all both my our your every some of in at to by for and with this that
+    here there it them
+    light lights lamp lamps bulb bulbs fan fans heater heating heat thermostat blind blinds curtain
+    curtains shade shades shutter shutters lock locks door doors garage gate switch switches plug plugs
+    socket sockets outlet outlets tv television radio music speaker speakers
+    percent per cent degrees degree brightness level half full max maximum min minimum bright brighter
+    dimmer warmer cooler colder hotter temperature
+    zero one two three four five six seven eight nine ten fifteen twenty thirty forty fifty
+    sixty seventy eighty ninety hundred
+    """.split()
+)
+"""Words a device command is made of besides its target's name (digits count too)."""
+
+
+class Named(Enum):
+    """What a command's words name."""
+
+    KNOWN = "known"
+    """At least one known name, and every other word is command vocabulary."""
+    GENERIC = "generic"
+    """Only command vocabulary: "turn on the lights" (Home Assistant picks by the satellite's room)."""
+    UNKNOWN = "unknown"
+    """A word that is neither command vocabulary nor part of a known name."""
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Lower-case words, punctuation dropped ("Bob's lamp-2" -> bob's, lamp, 2)."""
+    return tuple(re.sub(r"[^\w']+", " ", text.replace("_", " ").lower()).split())
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """Known names as word sequences, by their first word (longest first)."""
+
+    by_first: dict[str, tuple[tuple[str, ...], ...]]
+
+    def named(self, text: str) -> Named:
+        """What ``text``'s words name (see ``Named``)."""
+        said = words(text)
+        found = False
+        i = 0
+        while i < len(said):
+            match = next(
+                (name for name in self.by_first.get(said[i], ()) if said[i:i + len(name)] == name), None
+            )
+            if match is not None:
+                found = True
+                i += len(match)
+                continue
+            if said[i] not in COMMAND_WORDS and not said[i].isdigit():
+                return Named.UNKNOWN
+            i += 1
+        return Named.KNOWN if found else Named.GENERIC
+
+
+@lru_cache(maxsize=4)
+def name_index(names: frozenset[str]) -> NameIndex:
+    """The index of ``names`` (cached: the set is replaced whole when the registries change)."""
+    grouped: dict[str, list[tuple[str, ...]]] = {}
+    for name in names:
+        split = words(name)
+        if split:
+            grouped.setdefault(split[0], []).append(split)
+    return NameIndex({first: tuple(sorted(set(seqs), key=len, reverse=True)) for first, seqs in grouped.items()})
