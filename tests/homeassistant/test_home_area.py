@@ -28,6 +28,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from aria_server.conversation.intents import LANGUAGES
 from aria_server.home.client import HomeAssistantClient
 from aria_server.home.token import TokenSource
 from aria_server.stt.service import merge_hotwords
@@ -45,6 +46,7 @@ HTTP_PORT = 42780
 SATELLITE_PORT = 42700
 NAME = "kitchen-aria"
 TURN_TIMEOUT_S = 120.0
+NO_LLM_REPLY = LANGUAGES["en"].responses["no_llm"]
 
 
 @dataclass
@@ -203,6 +205,35 @@ async def test_turn_on_the_kitchen_lights_from_the_satellite(
         if name.startswith("satellite vad_end"):
             print(f"{name}: median {statistics.median(values):.0f} ms, max {max(values):.0f} ms of "
                   f"{[round(v) for v in values]}")
+
+
+async def test_a_whole_device_command_naming_a_known_light_ends_the_turn_early(
+    room: Room, home_assistant: HomeAssistant, timings: dict[str, Any]
+) -> None:
+    """Like a local intent: the quick first pass heard a whole command naming what Home Assistant
+    knows, so its transcript is final after the short silence (no full decode)."""
+    for _ in range(3):
+        await set_light(home_assistant, KITCHEN, False)
+        record = await room.say("turn_on_the_kitchen_light", "Turn on the kitchen light.")
+        assert record["stt"]["first_pass"] is True, record
+        assert await state(home_assistant, KITCHEN) == "on", (record, await room.last_turn())
+        turn = await room.last_turn()
+        assert turn["source"] == "home" and "kitchen light" in normalise(turn["user_text"]), turn
+        _record(timings, "turn on the kitchen light (ended early)", record)
+
+
+async def test_a_device_command_naming_what_home_assistant_does_not_know_is_not_ended_early(
+    room: Room, home_assistant: HomeAssistant
+) -> None:
+    await set_light(home_assistant, KITCHEN, False)
+    record = await room.say("turn_on_the_spaceship", "Turn on the spaceship.")
+    assert record["stt"]["first_pass"] is False, record  # the full decode, after the plain silence
+    turn = await room.last_turn()
+    assert "spaceship" in normalise(turn["user_text"]), turn
+    # Home Assistant found no such device; with no language model here nothing claims an action.
+    assert turn["source"] != "home", turn
+    assert turn["reply_text"] == NO_LLM_REPLY, turn
+    assert await state(home_assistant, KITCHEN) == "off"
 
 
 async def test_the_names_of_exposed_entities_and_areas_bias_recognition(
