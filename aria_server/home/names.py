@@ -13,6 +13,11 @@ name or alias), matched as whole words, case and punctuation ignored:
 A word that is neither is most likely a name the quick pass misheard (or one Home Assistant does
 not have): nothing is lost by not ending early then, only the early end's saving.
 
+The quick pass decodes a window fitted to the utterance and then sometimes repeats itself with a
+variation ("Turn on the light. Turn on on the lights." heard on the tier's Piper clip) that the
+exact-echo filter does not catch. So a transcript with more than one sentence, a word said twice
+in a row, or two command verbs is ``GARBLED``: not trusted either.
+
 English command vocabulary only (the device-command patterns in ``conversation/truth.py`` are).
 Runs on the event loop at every pause: a dictionary lookup per word, the index built once per
 set of names.
@@ -42,6 +47,14 @@ COMMAND_WORDS = frozenset(
     """.split()
 )
 """Words a device command is made of besides its target's name (digits count too)."""
+VERBS = frozenset(
+    """
+    turn switch flip put dim brighten open close shut lock unlock start stop pause play set raise
+    lower increase decrease activate deactivate arm disarm run enable disable make
+    """.split()
+)
+"""The command verbs among them (a single command has one)."""
+_SENTENCE_BREAK = re.compile(r"[.!?]+\s+\S")
 
 
 class Named(Enum):
@@ -53,6 +66,8 @@ class Named(Enum):
     """Only command vocabulary: "turn on the lights" (Home Assistant picks by the satellite's room)."""
     UNKNOWN = "unknown"
     """A word that is neither command vocabulary nor part of a known name."""
+    GARBLED = "garbled"
+    """Not one command: two sentences, a word twice in a row, or two command verbs."""
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -69,7 +84,10 @@ class NameIndex:
     def named(self, text: str) -> Named:
         """What ``text``'s words name (see ``Named``)."""
         said = words(text)
+        if _SENTENCE_BREAK.search(text.strip()) or any(a == b for a, b in zip(said, said[1:])):
+            return Named.GARBLED
         found = False
+        verbs = 0
         i = 0
         while i < len(said):
             match = next(
@@ -81,6 +99,9 @@ class NameIndex:
                 continue
             if said[i] not in COMMAND_WORDS and not said[i].isdigit():
                 return Named.UNKNOWN
+            verbs += said[i] in VERBS
+            if verbs > 1:
+                return Named.GARBLED
             i += 1
         return Named.KNOWN if found else Named.GENERIC
 

@@ -60,6 +60,11 @@ def test_a_command_naming_what_home_assistant_does_not_know_is_not_whole(agent: 
     assert not agent.is_complete_request("Turn on the pump.")  # an entity not exposed to Assist
 
 
+def test_a_quick_transcript_that_repeats_itself_is_not_whole(agent: Agent) -> None:
+    # What the quick pass heard in the tier's "Turn on the light." clip; the full decode must run.
+    assert not agent.is_complete_request("Turn on the light. Turn on on the lights.", satellite="kitchen-satellite")
+
+
 def test_a_command_stopping_mid_sentence_is_not_whole(agent: Agent) -> None:
     assert not agent.is_complete_request("Turn on the kitchen light and")
     assert not agent.is_complete_request("Set the kitchen light to")

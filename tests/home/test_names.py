@@ -42,3 +42,12 @@ def test_names_match_as_whole_words_only() -> None:
 
 def test_words_drop_punctuation_and_case_but_keep_apostrophes() -> None:
     assert words("Bob's Lamp-2, please!") == ("bob's", "lamp", "2", "please")
+
+
+def test_a_transcript_that_is_not_one_command_is_garbled() -> None:
+    # What the quick fitted-window pass made of the tier's Piper "Turn on the light." clip.
+    assert named("Turn on the light. Turn on on the lights.") is Named.GARBLED
+    assert named("Turn on the kitchen light. Turn on the kitchen light") is Named.GARBLED
+    assert named("turn on the the kitchen light") is Named.GARBLED
+    assert named("turn on the kitchen light and switch off the fan") is Named.GARBLED
+    assert named("Turn on the kitchen light.") is Named.KNOWN  # a final full stop is no break
