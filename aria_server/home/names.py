@@ -29,31 +29,31 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from itertools import pairwise
 
-COMMAND_WORDS = frozenset(
-    """
-    please can could would will you hey ok okay aria now just
-    turn switch flip put dim brighten open close shut lock unlock start stop pause play set raise
-    lower increase decrease activate deactivate arm disarm run enable disable make
-    on off up down the a an all both my our your every some of in at to by for and with this that
-    here there it them
-    light lights lamp lamps bulb bulbs fan fans heater heating heat thermostat blind blinds curtain
-    curtains shade shades shutter shutters lock locks door doors garage gate switch switches plug plugs
-    socket sockets outlet outlets tv television radio music speaker speakers
-    percent per cent degrees degree brightness level half full max maximum min minimum bright brighter
-    dimmer warmer cooler colder hotter temperature
-    zero one two three four five six seven eight nine ten fifteen twenty thirty forty fifty
-    sixty seventy eighty ninety hundred
-    """.split()
-)
+VERBS = frozenset({
+    "turn", "switch", "flip", "put", "dim", "brighten", "open", "close", "shut", "lock", "unlock",
+    "start", "stop", "pause", "play", "set", "raise", "lower", "increase", "decrease", "activate",
+    "deactivate", "arm", "disarm", "run", "enable", "disable", "make",
+})
+"""The command verbs (a single command has one)."""
+COMMAND_WORDS = VERBS | frozenset({
+    "please", "can", "could", "would", "will", "you", "hey", "ok", "okay", "aria", "now", "just",
+    "on", "off", "up", "down", "the", "a", "an", "all", "both", "my", "our", "your", "every",
+    "some", "of", "in", "at", "to", "by", "for", "and", "with", "this", "that", "here", "there",
+    "it", "them",
+    "light", "lights", "lamp", "lamps", "bulb", "bulbs", "fan", "fans", "heater", "heating", "heat",
+    "thermostat", "blind", "blinds", "curtain", "curtains", "shade", "shades", "shutter",
+    "shutters", "locks", "door", "doors", "garage", "gate", "switches", "plug", "plugs", "socket",
+    "sockets", "outlet", "outlets", "tv", "television", "radio", "music", "speaker", "speakers",
+    "percent", "per", "cent", "degrees", "degree", "brightness", "level", "half", "full", "max",
+    "maximum", "min", "minimum", "bright", "brighter", "dimmer", "warmer", "cooler", "colder",
+    "hotter", "temperature",
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    "hundred",
+})
 """Words a device command is made of besides its target's name (digits count too)."""
-VERBS = frozenset(
-    """
-    turn switch flip put dim brighten open close shut lock unlock start stop pause play set raise
-    lower increase decrease activate deactivate arm disarm run enable disable make
-    """.split()
-)
-"""The command verbs among them (a single command has one)."""
 _SENTENCE_BREAK = re.compile(r"[.!?]+\s+\S")
 
 
@@ -84,7 +84,7 @@ class NameIndex:
     def named(self, text: str) -> Named:
         """What ``text``'s words name (see ``Named``)."""
         said = words(text)
-        if _SENTENCE_BREAK.search(text.strip()) or any(a == b for a, b in zip(said, said[1:])):
+        if _SENTENCE_BREAK.search(text.strip()) or any(a == b for a, b in pairwise(said)):
             return Named.GARBLED
         found = False
         verbs = 0
