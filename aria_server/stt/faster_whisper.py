@@ -41,17 +41,22 @@ _WORD = re.compile(r"[\w']+")
 
 
 def without_echoes(text: str) -> str:
-    """``text`` without the sentences after the first that only repeat its words.
+    """``text`` without Whisper's echoes: sentences after the first that only repeat its words,
+    and, at the end of a sentence, words that only say again the words just before them.
 
     Whisper on a short window tends to say a short command again ("What time is it? What time?
-    Is it?"); a real second request has words of its own and is kept.
+    Is it?"), or its last words without a full stop ("Set a timer for 10 minutes 10 minutes",
+    from a real satellite's audio: a 20-minute timer once read as a duration). A real second
+    request has words of its own and is kept; a one-word repeat ("bye bye") is speech.
 
         >>> without_echoes("What time is it? What time? Is it?")
         'What time is it?'
         >>> without_echoes("What time is it? Set a timer.")
         'What time is it? Set a timer.'
+        >>> without_echoes("Set a timer for 10 minutes 10 minutes")
+        'Set a timer for 10 minutes'
     """
-    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    sentences = [_without_repeated_tail(m.group(0).strip()) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
     if not sentences:
         return text
     first_words = {w.lower() for w in _WORD.findall(sentences[0])}
@@ -60,6 +65,22 @@ def without_echoes(text: str) -> str:
         if not {w.lower() for w in _WORD.findall(sentence)} <= first_words:
             kept.append(sentence)
     return " ".join(kept)
+
+
+def _without_repeated_tail(sentence: str) -> str:
+    """``sentence`` less a closing run of two or more words that repeats the run just before it
+    (again while one is left: "10 minutes 10 minutes 10 minutes"); its end punctuation is kept."""
+    while True:
+        words = list(_WORD.finditer(sentence))
+        lowered = [w.group(0).lower() for w in words]
+        size = next(
+            (n for n in range(len(words) // 2, 1, -1) if lowered[-n:] == lowered[-2 * n : -n]),
+            None,
+        )
+        if size is None:
+            return sentence
+        end = sentence.rstrip()[len(sentence.rstrip().rstrip(".!?")) :]
+        sentence = sentence[: words[-size - 1].end()] + end
 
 
 class WhisperDecoder:
