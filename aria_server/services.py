@@ -159,7 +159,9 @@ def _load_stt(settings: ServerSettings) -> SpeechService:
     if (turn_model := resolve_turn_model(settings.vad.end_of_turn_model)) is not None:
         end_of_turn = SmartTurn(turn_model)
         end_of_turn.warm_up()
-    return SpeechService(decoder, SileroVad(), settings.vad, settings.wyoming.max_audio_seconds, end_of_turn)
+    return SpeechService(
+        decoder, SileroVad(), settings.vad, settings.wyoming.max_audio_seconds, end_of_turn, settings.stt.final_decode
+    )
 
 
 def _load_tts(settings: ServerSettings) -> SpeechSynthesis:

@@ -29,6 +29,7 @@ from enum import StrEnum
 
 from ..errors import LlmError
 from ..llm.base import LanguageModel
+from ..stt.base import same_words
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,11 +56,7 @@ class Outcome(StrEnum):
 
 def same_request(first: str, second: str) -> bool:
     """Whether two transcripts are one request: equal words, whatever the case and punctuation."""
-    return _words(first) == _words(second)
-
-
-def _words(text: str) -> list[str]:
-    return "".join(c if c.isalnum() or c.isspace() else " " for c in text.casefold()).split()
+    return same_words(first, second)
 
 
 class _End:

@@ -145,7 +145,12 @@ def claims_action(clause: str) -> bool:
     return any(pattern.search(words) for pattern in _CLAIMS)
 
 
-_CLAUSE_END = re.compile(r"[.!?;:,](?=\s)|\n")
+SEAM_CONJUNCTIONS = ("because", "but", "so", "while", "which", "when", "until", "then")
+"""Words that open a clause of their own: the gate checks and releases the words before one as a
+whole clause ("The sky is blue" is spoken while "because ..." is still being generated). No claim
+pattern contains one of them (``tests/conversation/test_truth.py`` checks), so no claim can span
+the seam; "and" and "or" are not among them ("I'll go ahead and turn on ...")."""
+_CLAUSE_END = re.compile(rf"[.!?;:,](?=\s)|\n|(?<=\S)(?=\s(?:{'|'.join(SEAM_CONJUNCTIONS)})\s)", re.IGNORECASE)
 HOLD_WORDS = 6
 """Words of an unfinished clause held back: more than the longest claim pattern spans, so a claim
 still forming at the end of the text is never half spoken."""

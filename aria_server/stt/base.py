@@ -19,8 +19,19 @@ class Transcript:
     """True when the answer came from a decode started before the audio ended."""
     first_pass: bool = False
     """True when it came from the quick first pass (a whole local request heard early)."""
+    verified: bool = False
+    """True when two fitted-window passes agreed and the 30 s decode was skipped (``stt.final_decode``)."""
     timings_ms: dict[str, float] = field(default_factory=dict)
     """Stage timings of this utterance, milliseconds (e.g. ``decode``, ``wait_after_stop``)."""
+
+
+def same_words(first: str, second: str) -> bool:
+    """Whether two transcripts say the same words, whatever the case and punctuation."""
+    return _words(first) == _words(second)
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() or c.isspace() else " " for c in text.casefold()).split()
 
 
 class Decoder(Protocol):
@@ -38,6 +49,13 @@ class Decoder(Protocol):
 
     def decode_quick(self, samples: np.ndarray, language: str | None) -> str | None:
         """A faster, slightly less accurate first pass (None when the model cannot make one)."""
+        ...
+
+    def decode_fitted(
+        self, samples: np.ndarray, language: str | None, hotwords: str | None = None, *, min_window_s: float = 0.0
+    ) -> tuple[str, str | None] | None:
+        """(text, language) from a window fitted to the utterance, at least ``min_window_s`` long:
+        the check a ``verified`` final decode compares with the first pass (None: no such pass)."""
         ...
 
 

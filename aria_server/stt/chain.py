@@ -74,3 +74,12 @@ class DecoderChain:
             return self.active.decode_quick(samples, language)
         except RemoteUnavailable:
             return None
+
+    def decode_fitted(
+        self, samples: np.ndarray, language: str | None, hotwords: str | None = None, *, min_window_s: float = 0.0
+    ) -> tuple[str, str | None] | None:
+        """The fitted-window pass of the decoder that answered last (a remote has none)."""
+        try:
+            return self.active.decode_fitted(samples, language, hotwords, min_window_s=min_window_s)
+        except RemoteUnavailable:
+            return None

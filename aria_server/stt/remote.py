@@ -112,5 +112,11 @@ class WyomingDecoder:
         """No quick first pass: a second round trip would cost what it saves."""
         return None
 
+    def decode_fitted(
+        self, samples: np.ndarray, language: str | None, hotwords: str | None = None, *, min_window_s: float = 0.0
+    ) -> tuple[str, str | None] | None:
+        """None: the remote's own transcript is the only one."""
+        return None
+
     def warm_up(self) -> None:
         """Nothing loads here; ``connect`` already asked the remote."""

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from aria_wire.audio import PcmFormat
 
 from ..concurrency import model_executor
-from ..settings import VadSettings
+from ..settings import FinalDecode, VadSettings
 from ..vad.base import VoiceActivityDetector
 from ..vad.end_of_turn import TurnCompletion
 from .base import Decoder
@@ -25,8 +25,11 @@ class SpeechService:
         vad_settings: VadSettings,
         max_seconds: float,
         end_of_turn: TurnCompletion | None = None,
+        final_decode: FinalDecode = "full",
     ) -> None:
         self.decoder = decoder
+        self.final_decode = final_decode
+        """How a spoken turn's transcript is made (``stt.final_decode``; see ``StreamingSession``)."""
         self.vad = vad
         self.end_of_turn = end_of_turn
         """The semantic end-of-turn model, when one is loaded."""
@@ -81,6 +84,7 @@ class SpeechService:
             clock=clock,
             hotwords=hotwords,
             on_turn_complete=on_turn_complete,
+            final_decode=self.final_decode,
         )
 
     def close(self) -> None:

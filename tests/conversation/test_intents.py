@@ -66,6 +66,19 @@ def test_durations_are_read_from_words_and_digits() -> None:
     assert speak_duration(5430, EN) == "1 hour, 30 minutes and 30 seconds"
 
 
+def test_a_unit_said_twice_is_not_added_up() -> None:
+    # Whisper once heard "Set a timer for 10 minutes 10 minutes" (its own echo) and Aria set a
+    # 20-minute timer: a repeated phrase is no duration, so the timer asks instead of guessing.
+    assert parse_duration("10 minutes 10 minutes", EN) is None
+    assert parse_duration("1 hour and 1 hour", EN) is None
+    assert parse_duration("an hour and a half", EN) == 5400  # "a half" takes the hour's unit, not a second one
+    intents = handler()
+    assert say(intents, "Set a timer for 10 minutes 10 minutes") == (
+        "For how long? Say, for example, set a timer for five minutes."
+    )
+    assert intents.timers.active() == []
+
+
 def test_time_and_date_come_from_the_clock() -> None:
     intents = handler()
     assert say(intents, "What time is it?") == "It's 3:04 PM."

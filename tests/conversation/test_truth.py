@@ -10,12 +10,13 @@ stand-in here, and only for the model's words: the chain, the gate and the store
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
+import re
 from pathlib import Path
 
 import pytest
 
 from aria_server.conversation import Agent, create_agent
-from aria_server.conversation.truth import ClaimGate, RequestKind, claims_action, classify
+from aria_server.conversation.truth import _CLAIMS, SEAM_CONJUNCTIONS, ClaimGate, RequestKind, claims_action, classify
 from aria_server.llm.base import ChatMessage
 from aria_server.llm.fallback import LlmChain
 
@@ -80,6 +81,21 @@ def test_the_gate_streams_an_honest_reply_whole_and_early() -> None:
     assert early and not claims.blocked, "a long clause starts to be spoken before it ends"
     rest = claims.feed(" average.") + claims.finish()
     assert early + rest == "The moon is about 384,400 kilometers away from Earth on average."
+
+
+def test_the_words_before_a_clause_opening_conjunction_are_released_at_once() -> None:
+    claims = ClaimGate()
+    assert claims.feed("The sky is blue because it") == "The sky is blue"
+    assert claims.feed(" scatters light.") + claims.finish() == " because it scatters light."
+    # A claim after the seam is still caught; "and" is no seam, so a claim across it is too.
+    assert gate(["It is dark", " so I turned on", " the lights."]) == ("It is dark", True)
+    assert gate(["I'll go ahead", " and turn on", " the lights."])[1] is True
+
+
+def test_no_claim_pattern_can_span_a_seam() -> None:
+    sources = " ".join(pattern.pattern for pattern in _CLAIMS)
+    words = set(re.findall(r"[a-z']+", sources))
+    assert words.isdisjoint(SEAM_CONJUNCTIONS)
 
 
 def test_a_confirmed_action_may_be_reported() -> None:

@@ -28,8 +28,15 @@ def test_long_first_sentence_splits_before_a_conjunction() -> None:
     assert rest == "and set the"
 
 
+def test_a_four_word_phrase_is_spoken_before_its_conjunction() -> None:
+    pieces, rest = split_ready("The sky is blue because sunlight is", first=True)
+    assert pieces == ["The sky is blue"]
+    assert rest == "because sunlight is"
+
+
 def test_conjunction_needs_a_long_enough_phrase_and_a_whole_word() -> None:
     assert split_ready("Rock and roll is", first=True) == ([], "Rock and roll is")
+    assert split_ready("Cats and dogs sleep a lot", first=True) == ([], "Cats and dogs sleep a lot")
     assert split_ready("I turned on the android phone", first=True) == ([], "I turned on the android phone")
     # Not yet known to be the word "and": it may go on as "android".
     assert split_ready("I turned on the kitchen light and", first=True) == ([], "I turned on the kitchen light and")

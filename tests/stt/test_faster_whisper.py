@@ -20,3 +20,22 @@ from aria_server.stt.faster_whisper import without_echoes
 )
 def test_repeated_sentences_are_dropped_new_ones_kept(heard: str, kept: str) -> None:
     assert without_echoes(heard) == kept
+
+
+@pytest.mark.parametrize(
+    ("heard", "kept"),
+    [
+        # Seen from the quick pass on a real satellite's audio of the paused espeak-ng clip
+        # (tests/satellites/test_paused_request.py).
+        ("Set a timer for 10 minutes 10 minutes", "Set a timer for 10 minutes"),
+        ("Set a timer for 10 minutes, 10 minutes.", "Set a timer for 10 minutes."),
+        ("Set a timer for 10 minutes 10 minutes 10 minutes", "Set a timer for 10 minutes"),
+        ("What time is it what time is it", "What time is it"),
+        # Repeats that are speech: one word, or words not at the end of the sentence.
+        ("Bye bye", "Bye bye"),
+        ("Play New York New York by Sinatra", "Play New York New York by Sinatra"),
+        ("Set a timer for 10 minutes and 10 seconds", "Set a timer for 10 minutes and 10 seconds"),
+    ],
+)
+def test_a_sentence_ending_in_its_own_last_words_again_loses_the_repeat(heard: str, kept: str) -> None:
+    assert without_echoes(heard) == kept

@@ -102,12 +102,16 @@ def parse_duration(text: str, language: LanguageData) -> int | None:
         >>> [parse_duration(t, LANGUAGE) for t in ("5 minutes", "an hour and a half", "half an hour",
         ...  "twenty five seconds", "1.5 hours", "2 hours 10 minutes", "a couple of minutes", "pasta")]
         [300, 5400, 1800, 25, 5400, 7800, 120, None]
+
+    A unit named twice is not one duration ("10 minutes 10 minutes" is a repeated phrase, not
+    20 minutes): None, so no timer is set for a length nobody said.
     """
     total = 0.0
     value: float | None = None  # the number being read
     article = False  # value is only an article's "one"
     fraction: float | None = None  # "half" waiting for its unit
     last_unit: int | None = None
+    named: set[int] = set()  # units already read
     for token in _TOKEN.findall(text.lower()):
         if token in language.connectors:
             continue
@@ -141,6 +145,9 @@ def parse_duration(text: str, language: LanguageData) -> int | None:
             if amount is None:
                 return None
             last_unit = language.units[token]
+            if last_unit in named:
+                return None
+            named.add(last_unit)
             total += amount * last_unit
             value, fraction, article = None, None, False
         else:
