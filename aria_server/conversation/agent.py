@@ -102,7 +102,13 @@ class Agent:
         knows ("turn on the kitchen light"; "turn on the light" from a ``satellite`` with a device)."""
         if self.intents.matches(text, language):
             return True
-        return self.home is not None and self._whole_device_command(text, language, satellite)
+        if self.home is None:
+            return False
+        try:
+            return self._whole_device_command(text, language, satellite)
+        except Exception:  # a failed check must cost only the early end, never the turn
+            _LOGGER.exception("could not judge %r as a whole device command", text)
+            return False
 
     def _whole_device_command(self, text: str, language: str | None, satellite: str | None) -> bool:
         # English only: the device-command patterns and the command words are English. The quick

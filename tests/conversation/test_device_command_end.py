@@ -15,7 +15,7 @@ import pytest
 from aria_server.config import validate_tree
 from aria_server.conversation import Agent, create_agent
 from aria_server.home.client import HomeStatus
-from aria_server.home.directory import build_snapshot
+from aria_server.home.directory import Snapshot, build_snapshot
 from tests.home.test_satellite_rooms import AREAS, DEVICES, ENTITIES, EXPOSED, STATES
 
 
@@ -96,3 +96,12 @@ def test_without_home_assistant_a_device_command_is_not_whole(tmp_path: Path) ->
     assert agent.home is None
     assert not agent.is_complete_request("Turn on the kitchen light.")
     assert agent.is_complete_request("What time is it?")
+
+
+def test_a_failing_check_only_costs_the_early_end(agent: Agent) -> None:
+    """The pipeline asks this on the event loop at every pause: it answers, never raises."""
+    assert agent.home is not None
+    # A snapshot broken on purpose (names that are no set): the check raises inside.
+    agent.home.directory.snapshot = Snapshot(known=None, loaded_at=1.0)  # type: ignore[arg-type]
+    assert agent.is_complete_request("Turn on the kitchen light.") is False
+    assert agent.is_complete_request("What time is it?") is True
