@@ -105,3 +105,13 @@ def test_a_failing_check_only_costs_the_early_end(agent: Agent) -> None:
     agent.home.directory.snapshot = Snapshot(known=None, loaded_at=1.0)  # type: ignore[arg-type]
     assert agent.is_complete_request("Turn on the kitchen light.") is False
     assert agent.is_complete_request("What time is it?") is True
+
+
+def test_a_name_counts_once_the_refreshed_registries_have_it(agent: Agent) -> None:
+    """The directory replaces its snapshot whole on a registry event: new names count from then on."""
+    assert agent.home is not None
+    assert not agent.is_complete_request("Turn on the attic lights.")
+    areas = [*AREAS, {"area_id": "attic", "name": "Attic", "aliases": ["Loft"]}]
+    agent.home.directory.snapshot = build_snapshot(DEVICES, areas, ENTITIES, EXPOSED, STATES)
+    assert agent.is_complete_request("Turn on the attic lights.")
+    assert agent.is_complete_request("Turn off the loft lights.")
