@@ -239,6 +239,8 @@ class StreamingSession:
             return await self._first_pass_then_decode(window, quick, verdict, last_frame)
         finally:
             _settle(verdict)
+            if quick is not None and not quick.done():
+                quick.set_result(None)  # whatever went wrong, ``early_transcript`` is never left waiting
 
     async def _first_pass_then_decode(
         self,
@@ -258,7 +260,7 @@ class StreamingSession:
                 if sounds_done is not None:
                     sounds_done.cancel()
                 raise
-            whole = text if text and self._is_complete is not None and self._is_complete(text) else None
+            whole = text if text and self._whole_request(text) else None
             _LOGGER.debug("first pass heard %r in %.0f ms (a whole request: %s)", text, quick_ms, whole is not None)
             quick.set_result((whole, quick_ms) if whole else None)
             if whole or self.endpointer.last_speech_frame != last_frame:
@@ -277,6 +279,17 @@ class StreamingSession:
                 if verified is not None or self.endpointer.last_speech_frame != last_frame:
                     return verified
         return await run_blocking(self._decode_executor, self._decode_call, window)
+
+    def _whole_request(self, text: str) -> bool:
+        """``is_complete(text)``; a check that fails counts as "not a whole request" (the full
+        decode then answers) rather than failing the turn."""
+        if self._is_complete is None:
+            return False
+        try:
+            return self._is_complete(text)
+        except Exception:
+            _LOGGER.exception("the whole-request check failed on %r", text)
+            return False
 
     def _sounds_done(self, window: np.ndarray) -> asyncio.Future[float] | None:
         """The end-of-turn model's P(done) for this pause, computing on its thread (None: no model)."""

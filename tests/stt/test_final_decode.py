@@ -12,6 +12,7 @@ time. ``CountingDecoder`` only counts the calls it passes to the real decoder.
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Any
 
@@ -107,3 +108,21 @@ async def test_verified_a_whole_local_request_still_needs_only_the_first_pass(se
     transcript = await _turn(services, decoder, "verified", speak(0.4, "What time is it?", 1.5))
     assert transcript.first_pass and "time" in normalise(transcript.text)
     assert decoder.verifying_passes == 0 and decoder.full_decodes == 0
+
+
+async def test_a_failing_whole_request_check_neither_hangs_nor_fails_the_turn(services: Services) -> None:
+    """The check runs at each pause; if it raises, the turn waits the usual silence and the full
+    decode answers (it once left ``early_transcript`` waiting for ever)."""
+    assert services.stt is not None
+
+    def broken(text: str) -> bool:
+        raise RuntimeError("the check broke")
+
+    session = services.stt.start(FORMAT, "en", endpointing=True, clock=(clock := AudioClock()), is_complete=broken)
+    pcm = speak(0.4, "What time is it?", 1.5)
+    for offset in range(0, len(pcm), CHUNK):
+        clock.advance(CHUNK / 32_000)
+        await session.feed(pcm[offset : offset + CHUNK])
+        assert await asyncio.wait_for(session.early_transcript(200), 10) is None
+    transcript = await session.finish()
+    assert "what time is it" in normalise(transcript.text) and not transcript.first_pass
