@@ -297,6 +297,7 @@ async def run(args: argparse.Namespace) -> BenchReport:
     notes = [
         *cut_off_notes(runs),
         *_speculation_notes(runs),
+        *_transcript_notes(runs),
         "first audio: the clip's last voiced sample -> the first reply sample written by the satellite;",
         "reply end: -> the satellite finished playing the reply (real-time playback).",
         "stages (medians, ms): endpoint = end of speech -> VAD end of turn; stt = -> transcript;",
@@ -311,6 +312,20 @@ async def run(args: argparse.Namespace) -> BenchReport:
         data={"runs": [asdict(run) for run in runs], "cut_off": sum(r.cut_off is not None for r in runs),
               "kinds": {row[0]: {"n": int(row[1]), "cut_off": int(row[2])} for row in rows}, **scenarios},
     )
+
+
+def _transcript_notes(runs: list[ClipRun]) -> list[str]:
+    """Per kind of request: which decode made the transcript (the first pass, two fitted windows
+    that agreed with ``--stt-final-decode verified``, or the full 30 s decode)."""
+    notes = []
+    for kind in sorted({_kind(run) for run in runs}):
+        made = [
+            "first pass" if run.stt.get("first_pass") else "verified" if run.stt.get("verified") else "full"
+            for run in runs if _kind(run) == kind and run.stt
+        ]
+        counts = ", ".join(f"{name} {made.count(name)}" for name in sorted(set(made)))
+        notes.append(f"transcripts, {kind}: {counts or 'none'}")
+    return notes
 
 
 def _speculation_notes(runs: list[ClipRun]) -> list[str]:

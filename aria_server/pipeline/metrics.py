@@ -65,6 +65,7 @@ class TurnSpans:
                 event.data.get("timings_ms", {}),
                 speculative=event.data.get("speculative"),
                 first_pass=event.data.get("first_pass", False),
+                verified=event.data.get("verified", False),
             )
         elif event.type is EventType.LLM_DELTA:
             self.mark("first_token", event.t_ns)
