@@ -29,7 +29,11 @@ BUNDLED_MANIFEST = Path(__file__).parent / "clips" / "manifest.tsv"
 PAUSED_MANIFEST = Path(__file__).parent / "clips" / "paused" / "manifest.tsv"
 """The endpointing set: requests with a thinking pause mid-sentence, and the same without."""
 
-NAMED_SETS = {"bundled": BUNDLED_MANIFEST, "paused": PAUSED_MANIFEST}
+QUESTIONS_MANIFEST = Path(__file__).parent / "clips" / "questions" / "manifest.tsv"
+"""The turn-latency set: 4 local intents and 6 questions for the language model, in the bundled
+Piper voice (the files the language-model turn figures in docs/benchmarks.md were measured on)."""
+
+NAMED_SETS = {"bundled": BUNDLED_MANIFEST, "paused": PAUSED_MANIFEST, "questions": QUESTIONS_MANIFEST}
 
 
 class ClipError(BenchError):
@@ -111,7 +115,7 @@ def load_manifest(manifest: Path, limit: int | None = None) -> list[Clip]:
 
 
 def manifest_path(value: str) -> Path:
-    """``--clips``: a named set (``bundled``, ``paused``) or a manifest's path."""
+    """``--clips``: a named set (``bundled``, ``paused``, ``questions``) or a manifest's path."""
     return NAMED_SETS.get(value, Path(value))
 
 

@@ -64,7 +64,7 @@ STAGES = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``aria-bench turn``."""
     parser.add_argument("--clips", type=manifest_path, default=BUNDLED_MANIFEST,
-                        help="clip manifest, or 'bundled' (default) or 'paused' (the endpointing set: pauses mid-sentence)")
+                        help="clip manifest, or 'bundled' (default), 'paused' (the endpointing set: pauses mid-sentence) or 'questions' (4 local intents, 6 questions for the language model)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N clips")
     parser.add_argument("--start-server", action="store_true", help="start aria-server (port from --uri; 0: any)")
     parser.add_argument("--server-arg", action="append", default=[], metavar="OPTION",

@@ -7,17 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from aria_bench.clips import BUNDLED_MANIFEST, ClipError, duration, load_manifest, read_pcm16k, silence
+from aria_bench.clips import BUNDLED_MANIFEST, ClipError, duration, load_manifest, manifest_path, read_pcm16k, silence
 
 
-def test_bundled_clips_are_16k_mono_speech_with_references() -> None:
-    clips = load_manifest(BUNDLED_MANIFEST)
+@pytest.mark.parametrize("named", ["bundled", "questions"])
+def test_shipped_clips_are_16k_mono_speech_with_references(named: str) -> None:
+    clips = load_manifest(manifest_path(named))
     assert len(clips) >= 8
     for clip in clips:
         with wave.open(str(clip.path), "rb") as wav:
             assert (wav.getframerate(), wav.getsampwidth(), wav.getnchannels()) == (16_000, 2, 1)
         assert 0.8 < duration(read_pcm16k(clip.path)) < 5.0
         assert clip.reference and clip.name == clip.path.stem
+    assert manifest_path("bundled") == BUNDLED_MANIFEST
 
 
 def test_limit_takes_the_first_clips() -> None:
