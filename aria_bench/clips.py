@@ -149,13 +149,17 @@ def duration(pcm: bytes) -> float:
     return len(pcm) / (RATE * WIDTH * CHANNELS)
 
 
-def last_voiced_s(pcm: bytes, rate: int = 16_000) -> float:
-    """End of the last 10 ms window louder than -40 dBFS: where the speech in a clip ends."""
-    samples = np.frombuffer(pcm, np.int16).astype(np.float32) / 32768.0
+def voiced_windows(samples: np.ndarray, rate: int = 16_000) -> np.ndarray:
+    """Indices of the 10 ms windows of float ``samples`` louder than -40 dBFS (window = rate // 100)."""
     window = rate // 100
     count = len(samples) // window
     rms = np.sqrt(np.mean(samples[: count * window].reshape(count, window) ** 2, axis=1))
-    voiced = np.nonzero(rms > 0.01)[0]
+    return np.nonzero(rms > 0.01)[0]
+
+
+def last_voiced_s(pcm: bytes, rate: int = 16_000) -> float:
+    """End of the last 10 ms window louder than -40 dBFS: where the speech in a clip ends."""
+    voiced = voiced_windows(np.frombuffer(pcm, np.int16).astype(np.float32) / 32768.0, rate)
     if not len(voiced):
         raise BenchError("a clip has no speech")
-    return float((voiced[-1] + 1) * window / rate)
+    return float((voiced[-1] + 1) * (rate // 100) / rate)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-from .clips import BUNDLED_MANIFEST, PAUSED_MANIFEST, RATE, Pause, format_pauses
+from .clips import BUNDLED_MANIFEST, PAUSED_MANIFEST, RATE, Pause, format_pauses, voiced_windows
 
 REQUESTS = (
     "What time is it?",
@@ -142,9 +142,7 @@ class Speaker:
 def voiced_span(samples: np.ndarray) -> tuple[int, int]:
     """First and one-past-last sample of the 10 ms windows louder than -40 dBFS."""
     window = RATE // 100
-    count = len(samples) // window
-    rms = np.sqrt(np.mean(samples[: count * window].reshape(count, window) ** 2, axis=1))
-    voiced = np.nonzero(rms > 0.01)[0]
+    voiced = voiced_windows(samples, RATE)
     if not len(voiced):
         raise ValueError("no speech in a synthesized part")
     edge = int(EDGE_S * RATE)
@@ -159,9 +157,7 @@ def _trimmed(samples: np.ndarray) -> np.ndarray:
 def internal_gaps(samples: np.ndarray) -> list[tuple[int, int]]:
     """(start, end) samples of each quiet stretch (10 ms windows under -40 dBFS) between speech."""
     window = RATE // 100
-    count = len(samples) // window
-    rms = np.sqrt(np.mean(samples[: count * window].reshape(count, window) ** 2, axis=1))
-    voiced = np.nonzero(rms > 0.01)[0]
+    voiced = voiced_windows(samples, RATE)
     return [(int(a + 1) * window, int(b) * window) for a, b in zip(voiced[:-1], voiced[1:], strict=True) if b - a > 1]
 
 
