@@ -26,7 +26,7 @@ from ...errors import HomeError, HomeUnauthorized
 from ...home import render
 from ...home.client import HomeAssistantClient
 from ...home.directory import Snapshot
-from ...home.entities import HomeEntity, name_key
+from ...home.entities import HomeEntity, first_phrase, name_key
 from ...home.safety import sensitive_verb
 from ...home.targets import Targets, area_name, resolve
 from ...home.understanding import HomeUnderstanding, IntentMatch
@@ -214,7 +214,7 @@ def mentioned_entities(text: str, snapshot: Snapshot) -> list[HomeEntity]:
     said = f" {name_key(text)} "
     found: list[HomeEntity] = []
     for entity in snapshot.entities:
-        keys = {name_key(n) for name in entity.names for n in (name, _first_phrase(name))}
+        keys = {name_key(n) for name in entity.names for n in (name, first_phrase(name))}
         if any(len(key) > 2 and f" {key} " in said for key in keys):
             found.append(entity)
     return found
@@ -224,12 +224,6 @@ def _about_home(text: str, snapshot: Snapshot) -> bool:
     """Whether ``text`` is about the home: a device command or question by its form, or it names
     an exposed entity."""
     return classify(text) in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE) or bool(mentioned_entities(text, snapshot))
-
-
-def _first_phrase(name: str) -> str:
-    for mark in ".,;:!?(":
-        name = name.split(mark, 1)[0]
-    return name
 
 
 def _slots_for(match: IntentMatch, targets: Targets, snapshot: Snapshot) -> dict[str, Any]:
