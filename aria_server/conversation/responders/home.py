@@ -27,6 +27,7 @@ from ...home import render
 from ...home.client import HomeAssistantClient
 from ...home.directory import Snapshot
 from ...home.entities import HomeEntity, first_phrase, name_key
+from ...home.names import VERBS
 from ...home.safety import sensitive_verb
 from ...home.targets import Targets, area_name, resolve
 from ...home.understanding import HomeUnderstanding, IntentMatch
@@ -47,6 +48,7 @@ QUERIES = frozenset({"HassGetState", "HassClimateGetTemperature"})
 OLDER_NAMES = {"HassLock": "HassTurnOn", "HassUnlock": "HassTurnOff", "HassOpen": "HassTurnOn", "HassClose": "HassTurnOff"}
 """Newer templates' intents under the names every Home Assistant release handles."""
 TARGET_SLOTS = frozenset({"name", "area", "floor"})
+POLITE = frozenset({"please", "can", "could", "would", "will", "you", "hey", "aria", "just", "kindly"})
 HOME_RETRY_S = 30.0
 """After Home Assistant failed, general questions skip its agent this long (device requests still
 ask), so a hung Home Assistant does not add its timeout to every question the model answers."""
@@ -221,9 +223,15 @@ def mentioned_entities(text: str, snapshot: Snapshot) -> list[HomeEntity]:
 
 
 def _about_home(text: str, snapshot: Snapshot) -> bool:
-    """Whether ``text`` is about the home: a device command or question by its form, or it names
-    an exposed entity."""
-    return classify(text) in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE) or bool(mentioned_entities(text, snapshot))
+    """Whether ``text`` is about the home: a device command or question by its form, a name of an
+    exposed entity, or a command ("make the bedroom brighter") that names an area."""
+    if classify(text) in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE) or mentioned_entities(text, snapshot):
+        return True
+    words = [w for w in name_key(text).split() if w not in POLITE]
+    if not words or words[0] not in VERBS:
+        return False
+    said = f" {' '.join(words)} "
+    return any(f" {name_key(n)} " in said for area in snapshot.area_list for n in area.names)
 
 
 def _slots_for(match: IntentMatch, targets: Targets, snapshot: Snapshot) -> dict[str, Any]:
