@@ -13,7 +13,10 @@ from wyoming.info import Satellite as SatelliteInfo
 from aria_wire.zeroconf import WyomingAdvertisement
 
 from . import __version__
+from .controllers import Controller, ControllerLink, Controllers, TurnRouter, WyomingFace
 from .echo import WebRtcEchoCanceller
+from .esphome.entities import MediaPlayer
+from .esphome.service import EsphomeService
 from .hooks import Hooks
 from .mic import create_mic
 from .satellite import Satellite
@@ -21,6 +24,7 @@ from .server import SatelliteServer
 from .settings import MAX_WAKE_WORDS, SatelliteSettings
 from .speaker import create_sink
 from .timing import TimingLog
+from .volume import VolumeSink
 from .wake import WakeWords
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,12 +55,30 @@ async def serve(settings: SatelliteSettings, stop: asyncio.Event, ready: asyncio
     server = SatelliteServer(settings.host, settings.port, build_info(settings))
     hooks = Hooks(settings.hook_command, settings.events_socket)
     echo = WebRtcEchoCanceller(noise_suppression=settings.noise_suppression, auto_gain=settings.noise_suppression)
+    # Both faces reach the satellite through one router: one turn at a time (controllers.py).
+    controllers = Controllers(TurnRouter(tuple(wake.names) if wake is not None else ()))
+    wyoming = WyomingFace(server, controllers)
+    media = MediaPlayer(settings.snd.rate)  # its volume and mute are the speaker's
+    speaker = VolumeSink(create_sink(settings.snd), lambda: media.gain)
     satellite = Satellite(
-        settings, mic=mic, speaker=create_sink(settings.snd), wake=wake, link=server, timing=timing, hooks=hooks, echo=echo
+        settings, mic=mic, speaker=speaker, wake=wake, link=controllers, timing=timing, hooks=hooks, echo=echo
     )
+    links: dict[Controller, ControllerLink] = {Controller.WYOMING: wyoming}
+    esphome = EsphomeService(settings, satellite, controllers, media) if settings.esphome.enabled else None
+    if esphome is not None:
+        links[Controller.ESPHOME] = esphome.bridge
+    controllers.attach(satellite, links)
     advertisement: WyomingAdvertisement | None = None
     try:
-        await server.start(satellite)
+        await server.start(wyoming)
+        if esphome is not None:
+            try:
+                await esphome.start()
+                timing.write("esphome-ready", port=esphome.port)
+            except OSError as err:
+                # The Wyoming satellite still works; the second face is reported missing, loudly.
+                _LOGGER.error("ESPHome API not started (%s): pass --esphome-port or --no-esphome", err)
+                esphome = None
         if settings.zeroconf:
             advertisement = WyomingAdvertisement(
                 settings.name, settings.host, server.port, {"program": "aria-satellite", "satellite": settings.name}
@@ -68,11 +90,16 @@ async def serve(settings: SatelliteSettings, stop: asyncio.Event, ready: asyncio
             ready.set()
         async with asyncio.TaskGroup() as group:
             runner = group.create_task(satellite.run(), name="satellite")
+            bridge = group.create_task(esphome.run(), name="esphome") if esphome is not None else None
             await stop.wait()  # a failing satellite cancels this wait and the group re-raises
             runner.cancel()
+            if bridge is not None:
+                bridge.cancel()
     finally:
         if advertisement is not None:
             await advertisement.stop()
+        if esphome is not None:
+            await esphome.stop()
         await server.stop()
         if wake is not None:
             wake.close()
