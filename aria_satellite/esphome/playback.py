@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.error import Error
 from wyoming.event import Event
 
 from ..audio import awake_chime
@@ -136,6 +137,8 @@ class Playbacks:
             except MediaError as err:
                 _LOGGER.warning("cannot play %s: %s", playback.url, err)
                 self.finish(playback, False)
+                if playback.kind is Kind.REPLY:  # the satellite waits for this reply: it will not come
+                    await self.deliver(Error(text=err.message, code=err.code).event())
             if playback.started:
                 await playback.done.wait()  # the satellite says when the stream ended; the next waits
             self.current = None
