@@ -95,10 +95,12 @@ class ApiSatellite:
 async def start_satellite(directory: Path, name: str, *options: str, mic: Path | None = None) -> ApiSatellite:
     """``python -m aria_satellite`` with the ESPHome API on a free port (no Wyoming server uses it)."""
     played = directory / f"{name}-played.wav"
-    silence = mic or write_wav(directory / f"{name}-silence.wav", 1.0, rate=16_000, hz=0.0)
+    if "--mic-command" not in options:
+        silence = mic or write_wav(directory / f"{name}-silence.wav", 1.0, rate=16_000, hz=0.0)
+        options = ("--mic-file", str(silence), *options)
     process = await SatelliteProcess.start(
         directory, name, "--esphome-port", "0", "--data-dir", str(directory / f"{name}-data"),
-        "--mic-file", str(silence), "--snd-file", str(played), "--no-chimes", *options,
+        "--snd-file", str(played), "--no-chimes", *options,
     )
     ready = await process.wait_event(lambda e: e["event"] == "esphome-ready")
     return ApiSatellite(process, int(ready["port"]), played)

@@ -14,6 +14,8 @@ import pytest
 from aioesphomeapi import VoiceAssistantEventType as Ev
 from aioesphomeapi import VoiceAssistantTimerEventType as Timer
 
+from tests.satellites.harness import Feeder
+
 from .conftest import AUDIO, ApiSatellite, MediaServer, VoiceSession, api_client, start_satellite, wait
 
 pytestmark = pytest.mark.timeout(240)
@@ -145,3 +147,22 @@ async def test_voice_messages_from_a_client_that_did_not_subscribe_are_ignored(q
         subscriber.send_voice_assistant_timer_event(Timer.VOICE_ASSISTANT_TIMER_FINISHED, "t-mine", None, 5, 0, False)
         await quiet.process.wait_event(lambda e: e["event"] == "timer-ring" and e["timer"] == "t-mine")
     assert not any(e["event"] == "timer-ring" and e["timer"] == "t-other" for e in quiet.process.events())
+
+
+async def test_barge_in_reports_the_interrupted_reply_and_starts_a_turn(tmp_path: Path, media: MediaServer) -> None:
+    feeder = Feeder(tmp_path, "den")
+    sat = await start_satellite(tmp_path, "den", "--wake-word", "none", "--mic-command", feeder.command, mic=None)
+    try:
+        async with api_client(sat.port) as client:
+            session = VoiceSession(client)
+            feeder.say(AUDIO / "turn_on_the_lamp.wav")
+            await session.next_start()
+            await wait(lambda: len(session.audio) >= SECOND, "a second of microphone audio")
+            pipeline(session, media.url("long.wav"))  # a 30 s reply
+            await sat.process.wait_event(lambda e: e["event"] == "playback-started")
+            feeder.say(AUDIO / "turn_on_the_lamp.wav")  # the user talks over it
+            assert await session.next_finished() is False
+            assert await session.next_start() == ("", None)
+            await sat.process.wait_event(lambda e: e["event"] == "barge-in")
+    finally:
+        await sat.stop()
