@@ -242,7 +242,10 @@ class EsphomeServer:
 
     def _set_key(self, connection: ApiConnection, message: Message) -> None:
         key = bytes(message.key)
-        if len(key) != 32:
+        # A first key may come over plaintext (that is how Home Assistant provisions); once there is
+        # one, only an encrypted client may change it, and never to nothing (no downgrade by LAN).
+        if len(key) != 32 or (self.key is not None and not connection.encrypted):
+            _LOGGER.warning("ESPHome client %s: encryption key change refused", connection.peer)
             connection.send_nowait(api_pb2.NoiseEncryptionSetKeyResponse(success=False))
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)

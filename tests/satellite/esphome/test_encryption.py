@@ -70,3 +70,19 @@ def test_a_key_file_others_may_read_is_refused(tmp_path: Path) -> None:
 def test_a_key_must_be_32_bytes_of_base64() -> None:
     with pytest.raises(ValueError, match="not 32"):
         settings_from_args(build_parser().parse_args(["--esphome-key", "c2hvcnQ="]))
+
+
+async def test_home_assistant_may_provision_a_key_which_is_then_required(tmp_path: Path) -> None:
+    sat = await start_satellite(tmp_path, "nursery", "--wake-word", "none")
+    try:
+        async with api_client(sat.port) as client:
+            assert await client.noise_encryption_set_key(KEY)
+        stored = tmp_path / "nursery-data" / "esphome-key"
+        assert stored.stat().st_mode & 0o077 == 0
+        with pytest.raises(RequiresEncryptionAPIError):
+            async with api_client(sat.port):
+                pass
+        async with api_client(sat.port, KEY) as client:
+            assert not await client.noise_encryption_set_key(b"")  # never back to plaintext
+    finally:
+        await sat.stop()
