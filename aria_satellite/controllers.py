@@ -152,6 +152,8 @@ class Controllers:
         self.owner: Controller | None = None
         """The controller of the latest turn or playback (it stays until the next one begins)."""
         self._held: Event | None = None
+        self._run_events: dict[Controller, Event] = {}
+        """each controller's latest run-satellite (replayed when the satellite wakes again for it)."""
         self._follow_up: Controller | None = None
         self._lock = asyncio.Lock()
         self.refused = 0
@@ -234,6 +236,7 @@ class Controllers:
         assert satellite is not None
         async with self._lock:
             if RunSatellite.is_type(event.type):
+                self._run_events[controller] = event
                 if satellite.state is State.IDLE or not self.busy_for(controller):
                     await satellite.on_server_event(event)
                 return
@@ -268,7 +271,7 @@ class Controllers:
             if self.owner is controller:
                 self.owner = None
             for other in others:  # the other controller still runs it: awake again, for that one
-                await satellite.on_server_event(RunSatellite().event())
+                await satellite.on_server_event(self._run_events.get(other, RunSatellite().event()))
 
     async def _deliver(self, event: Event) -> None:
         assert self.satellite is not None

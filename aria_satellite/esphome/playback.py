@@ -134,8 +134,12 @@ class Playbacks:
             self.current = playback
             try:
                 await self._play(playback)
-            except MediaError as err:
-                _LOGGER.warning("cannot play %s: %s", playback.url, err)
+            except Exception as err:  # noqa: BLE001 - one bad playback must not take the satellite down
+                if isinstance(err, MediaError):
+                    _LOGGER.warning("cannot play %s: %s", playback.url, err)
+                else:
+                    _LOGGER.exception("playing %s failed", playback.url)
+                    err = MediaError(f"playing failed: {err!r}")
                 self.finish(playback, False)
                 if playback.kind is Kind.REPLY:  # the satellite waits for this reply: it will not come
                     await self.deliver(Error(text=err.message, code=err.code).event())

@@ -73,6 +73,8 @@ class _Turn:
     tts_url: str | None = None
     """RUN_START's URL (the reply, streamed as it is made: early TTS)."""
     reply_started: bool = False
+    reply_played: bool = False
+    """the reply played to its end (with early TTS that may be before INTENT_END says continue)."""
     continue_conversation: bool = False
     response_timer: asyncio.TimerHandle | None = None
 
@@ -197,6 +199,8 @@ class VoiceBridge:
         elif kind == api_pb2.VOICE_ASSISTANT_INTENT_END:
             turn.continue_conversation = data.get("continue_conversation") == "1"
             self.conversation_id = data.get("conversation_id", self.conversation_id)
+            if turn.continue_conversation and turn.reply_played:
+                self._to_satellite(Transcribe().event())  # an early-TTS reply already played
         elif kind == api_pb2.VOICE_ASSISTANT_TTS_END:
             if data.get("url"):
                 self._reply(turn, data["url"])
@@ -211,10 +215,11 @@ class VoiceBridge:
         if turn.reply_started:
             return
         turn.reply_started = True
-        self.playbacks.play(Playback(Kind.REPLY, url, listen_after=turn.continue_conversation))
+        self.playbacks.play(Playback(Kind.REPLY, url))
 
     def announce(self, message: Message) -> None:
         """``VoiceAssistantAnnounceRequest``: play (chime first), maybe listen after."""
+        self._close_turn()  # a conversation it starts is a new one, not the last turn's
         playback = Playback(
             Kind.ANNOUNCE, message.media_id, preannounce_url=message.preannounce_media_id or None,
             listen_after=message.start_conversation,
@@ -250,13 +255,17 @@ class VoiceBridge:
             self.on_media_state(False)
         elif self.subscriber is not None:
             self.subscriber.send_nowait(api_pb2.VoiceAssistantAnnounceFinished(success=completed))
-        if playback.kind is Kind.REPLY:
-            self._close_turn()
-        if completed and playback.listen_after and self.subscriber is not None:
-            # Listen again, without a wake word; the follow-up turn is Home Assistant's.
-            if playback.kind is Kind.REPLY:
-                self._turn = _Turn(continue_conversation=True)  # carries the conversation id
-            self._to_satellite(Transcribe().event())
+        if self.subscriber is None or not completed:
+            return
+        turn = self._turn
+        if playback.kind is Kind.REPLY and turn is not None:
+            # The turn is kept until the next one: INTENT_END may still come (early TTS), and the
+            # next turn reads continue_conversation from it (the follow-up's conversation id).
+            turn.reply_played = True
+            if turn.continue_conversation:
+                self._to_satellite(Transcribe().event())  # listen again, no wake word: HA's follow-up
+        elif playback.listen_after:
+            self._to_satellite(Transcribe().event())  # start_conversation
 
     # -- the task -------------------------------------------------------------------------------
 

@@ -166,3 +166,22 @@ async def test_barge_in_reports_the_interrupted_reply_and_starts_a_turn(tmp_path
             await sat.process.wait_event(lambda e: e["event"] == "barge-in")
     finally:
         await sat.stop()
+
+
+async def test_early_tts_plays_the_streamed_reply_once(talker: ApiSatellite, media: MediaServer) -> None:
+    async with api_client(talker.port) as client:
+        session = VoiceSession(client)
+        await session.next_start()
+        await wait(lambda: len(session.audio) >= SECOND, "a second of microphone audio")
+        send = client.send_voice_assistant_event
+        before = len(media.requests)
+        send(Ev.VOICE_ASSISTANT_RUN_START, {"url": media.url("reply.wav")})
+        send(Ev.VOICE_ASSISTANT_STT_END, {"text": "what time is it"})
+        send(Ev.VOICE_ASSISTANT_INTENT_PROGRESS, {"tts_start_streaming": "1"})
+        assert await session.next_finished() is True  # played before the intent even ended
+        send(Ev.VOICE_ASSISTANT_INTENT_END, {"conversation_id": "c"})
+        send(Ev.VOICE_ASSISTANT_TTS_END, {"url": media.url("reply.wav")})
+        send(Ev.VOICE_ASSISTANT_RUN_END, None)
+        await talker.process.wait_state("waiting", reason="played")
+    assert media.requests[before:] == ["reply.wav"]
+    assert session.finished.empty()
