@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 from wyoming.info import Attribution, Info
 from wyoming.info import Satellite as SatelliteInfo
@@ -15,8 +16,6 @@ from aria_wire.zeroconf import WyomingAdvertisement
 from . import __version__
 from .controllers import Controller, ControllerLink, Controllers, TurnRouter, WyomingFace
 from .echo import WebRtcEchoCanceller
-from .esphome.entities import MediaPlayer
-from .esphome.service import EsphomeService
 from .hooks import Hooks
 from .mic import create_mic
 from .satellite import Satellite
@@ -24,8 +23,11 @@ from .server import SatelliteServer
 from .settings import MAX_WAKE_WORDS, SatelliteSettings
 from .speaker import create_sink
 from .timing import TimingLog
-from .volume import VolumeSink
+from .volume import Volume, VolumeSink
 from .wake import WakeWords
+
+if TYPE_CHECKING:
+    from .esphome.service import EsphomeService
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,14 +60,19 @@ async def serve(settings: SatelliteSettings, stop: asyncio.Event, ready: asyncio
     # Both faces reach the satellite through one router: one turn at a time (controllers.py).
     controllers = Controllers(TurnRouter(tuple(wake.names) if wake is not None else ()))
     wyoming = WyomingFace(server, controllers)
-    media = MediaPlayer(settings.snd.rate)  # its volume and mute are the speaker's
-    speaker = VolumeSink(create_sink(settings.snd), lambda: media.gain)
+    volume = Volume()  # Home Assistant's media player sets it; it scales everything played
+    speaker = VolumeSink(create_sink(settings.snd), volume)
     satellite = Satellite(
         settings, mic=mic, speaker=speaker, wake=wake, link=controllers, timing=timing, hooks=hooks, echo=echo
     )
     links: dict[Controller, ControllerLink] = {Controller.WYOMING: wyoming}
-    esphome = EsphomeService(settings, satellite, controllers, media) if settings.esphome.enabled else None
-    if esphome is not None:
+    esphome: EsphomeService | None = None
+    if settings.esphome.enabled:
+        # Imported only when used: protobuf, aioesphomeapi and cryptography stay out of a
+        # --no-esphome satellite's memory.
+        from .esphome.service import EsphomeService
+
+        esphome = EsphomeService(settings, satellite, controllers, volume)
         links[Controller.ESPHOME] = esphome.bridge
     controllers.attach(satellite, links)
     advertisement: WyomingAdvertisement | None = None

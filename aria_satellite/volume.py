@@ -7,28 +7,42 @@ a linear gain on the echo path (it adapts to that like to a room).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from .speaker import AudioSink
 
 
-class VolumeSink:
-    """An ``AudioSink`` whose writes are scaled by ``gain()`` (0-1)."""
+@dataclass
+class Volume:
+    """The speaker's level and mute (Home Assistant's media player sets them)."""
 
-    def __init__(self, sink: AudioSink, gain: Callable[[], float]) -> None:
+    level: float = 1.0
+    """0-1."""
+    muted: bool = False
+
+    @property
+    def gain(self) -> float:
+        """The factor played samples are scaled by."""
+        return 0.0 if self.muted else min(max(self.level, 0.0), 1.0)
+
+
+class VolumeSink:
+    """An ``AudioSink`` whose writes are scaled by ``volume.gain``."""
+
+    def __init__(self, sink: AudioSink, volume: Volume) -> None:
         self.sink = sink
         self.rate = sink.rate
-        self._gain = gain
+        self.volume = volume
 
     async def open(self) -> None:
         await self.sink.open()
 
     async def write(self, pcm: bytes) -> None:
-        gain = self._gain()
+        gain = self.volume.gain
         if gain < 1.0:
-            samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) * max(gain, 0.0)
+            samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) * gain
             pcm = samples.astype(np.int16).tobytes()
         await self.sink.write(pcm)
 

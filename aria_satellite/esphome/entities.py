@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from aioesphomeapi import api_pb2
 
+from ..volume import Volume
 from .messages import Message
 
 OBJECT_ID = "media_player"
@@ -30,16 +31,27 @@ class MediaPlayer:
 
     rate: int
     """the speaker's sample rate, Hz (the format Home Assistant converts to)."""
+    speaker: Volume = field(default_factory=Volume)
+    """the speaker's volume: applied to everything it plays (``volume.VolumeSink``)."""
     key: int = field(default_factory=lambda: entity_key(OBJECT_ID))
     state: int = api_pb2.MEDIA_PLAYER_STATE_IDLE
-    volume: float = 1.0
-    """0-1, applied to everything the speaker plays."""
-    muted: bool = False
 
     @property
-    def gain(self) -> float:
-        """The factor played samples are scaled by."""
-        return 0.0 if self.muted else self.volume
+    def volume(self) -> float:
+        """0-1."""
+        return self.speaker.level
+
+    @volume.setter
+    def volume(self, level: float) -> None:
+        self.speaker.level = min(max(level, 0.0), 1.0)
+
+    @property
+    def muted(self) -> bool:
+        return self.speaker.muted
+
+    @muted.setter
+    def muted(self, muted: bool) -> None:
+        self.speaker.muted = muted
 
     def describe(self, name: str) -> Message:
         """The ListEntities answer."""

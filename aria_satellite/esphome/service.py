@@ -16,6 +16,7 @@ from ..controllers import Controller, Controllers
 from ..satellite import Satellite
 from ..settings import SatelliteSettings, default_data_dir
 from ..state import State
+from ..volume import Volume
 from .discovery import esphome_advertisement
 from .entities import MediaPlayer
 from .identity import DeviceIdentity
@@ -53,7 +54,7 @@ class EsphomeService:
     """Home Assistant's face of one satellite."""
 
     def __init__(
-        self, settings: SatelliteSettings, satellite: Satellite, controllers: Controllers, media: MediaPlayer,
+        self, settings: SatelliteSettings, satellite: Satellite, controllers: Controllers, volume: Volume,
         opener: Opener | None = None,
     ) -> None:
         self.settings = settings
@@ -65,6 +66,7 @@ class EsphomeService:
         if key is None and provisioned.exists():
             key = read_key_file(provisioned)  # set by Home Assistant before a restart
         speaker = _SatelliteSpeaker(satellite)
+        media = MediaPlayer(settings.snd.rate, volume)
         self.bridge = VoiceBridge(controllers, lambda bridge: Playbacks(
             speaker, lambda event: controllers.from_controller(Controller.ESPHOME, event),
             bridge.playback_finished, opener,
