@@ -128,7 +128,7 @@ async def room(
             "kitchen-aria satellite",
             [
                 *namespace.prefix(), sys.executable, "-m", "aria_satellite", "--name", NAME, "--area", "Kitchen",
-                "--host", "127.0.0.1", "--port", str(SATELLITE_PORT), "--no-zeroconf", "--wake-word", "none",
+                "--host", "127.0.0.1", "--port", str(SATELLITE_PORT), "--no-zeroconf", "--no-esphome", "--wake-word", "none",
                 "--mic-command", feeder.command, "--snd-file", str(work / "played.wav"), "--no-chimes",
                 "--timing-log", str(timing_log),
             ],
