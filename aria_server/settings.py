@@ -180,6 +180,11 @@ class LlmSettings(_Section):
         "you did something a tool did not do.",
         description="instructions sent instead of the system prompt when tools (Home Assistant's) are offered",
     )
+    home_mapping: bool = Field(
+        True,
+        description="map requests about the home that Home Assistant's templates miss onto its intents with the "
+        "model, decoded under a schema of the home's real names (precision first: the request must name the target)",
+    )
     tool_rounds: int = Field(3, ge=1, le=8, description="model rounds in one turn that may call tools")
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="sampling temperature")
     fallback: list[Literal["embedded", "ollama", "openai", "none"]] = Field(

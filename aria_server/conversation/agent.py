@@ -23,6 +23,7 @@ from typing import Any
 
 from ..errors import LlmError
 from ..home.client import HomeAssistantClient
+from ..home.mapping import IntentMapper
 from ..llm.fallback import LlmChain
 from ..settings import LlmSettings
 from ..store.db import Database
@@ -93,6 +94,9 @@ class Agent:
         if self.home_responder is not None:
             has_tools = self.model is not None and self._toolbox is not None
             self.home_responder.act_with_tools = self.model.act_on_home if has_tools and self.model is not None else None
+            backend = self._chain.backends[0] if self._chain is not None and self._chain.backends else None
+            mapping = self.settings.home_mapping and backend is not None and hasattr(backend, "complete_json")
+            self.home_responder.mapper = IntentMapper(backend) if mapping else None  # type: ignore[arg-type]
 
     @property
     def chain(self) -> LlmChain | None:

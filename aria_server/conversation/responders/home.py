@@ -24,11 +24,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ...errors import HomeError, HomeUnauthorized
+from ...errors import HomeError, HomeUnauthorized, LlmError
 from ...home import render
 from ...home.client import HomeAssistantClient
 from ...home.directory import Snapshot
 from ...home.entities import HomeEntity, first_phrase, name_key
+from ...home.mapping import IntentMapper
 from ...home.names import VERBS
 from ...home.safety import sensitive_service, sensitive_verb
 from ...home.targets import Targets, area_name, resolve
@@ -43,6 +44,9 @@ from .model import NOT_UNDERSTOOD
 
 _LOGGER = logging.getLogger(__name__)
 
+RELATIVE = frozenset({"LightBrighter", "LightDimmer"})
+"""The mapper's relative changes: Home Assistant's HassLightSet with a level Aria works out."""
+BRIGHTNESS_STEP = 25
 ACTIONS = frozenset({
     "HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassSetPosition", "HassClimateSetTemperature",
     "HassFanSetSpeed", "HassLock", "HassUnlock", "HassOpen", "HassClose",
@@ -71,6 +75,8 @@ class HomeResponder:
         self.phrases = phrases
         self.understanding = understanding or HomeUnderstanding()
         self.confirmations = confirmations or Confirmations()
+        self.mapper: IntentMapper | None = None
+        """The model, constrained to the home's names, for phrasing the templates miss (None: no model)."""
         self.act_with_tools: Callable[[ConversationRequest, Callable[[ToolCall], str | None]], Awaitable[Answer]] | None = None
         """The model with Home Assistant's tools (``--ha-mcp``), for a trusted requester's home
         command the templates missed (``ModelResponder.act_on_home``); None: not offered."""
@@ -109,9 +115,9 @@ class HomeResponder:
             match = await self.understanding.recognize(request.text, snapshot, here) if snapshot.entities else None
             if match is not None and match.intent in ACTIONS | QUERIES:
                 return await self._matched(request, match, snapshot, here)
+            return await self._not_matched(request, snapshot, here, matched_elsewhere=match is not None)
         except HomeError as err:
             return self._failed(request, err)
-        return await self._not_matched(request, snapshot, matched_elsewhere=match is not None)
 
     async def _matched(self, request: ConversationRequest, match: IntentMatch, snapshot: Snapshot, here: str | None) -> Answer:
         if match.intent == "HassClimateGetTemperature":
@@ -129,6 +135,8 @@ class HomeResponder:
             return Said(render.answer_query(match.response, match.slots, targets, states), "home")
         intent = OLDER_NAMES.get(match.intent, match.intent)
         slots = _slots_for(match, targets, snapshot)
+        if intent in RELATIVE:
+            intent, slots = "HassLightSet", {**slots, "brightness": await self._stepped(intent, targets)}
 
         async def carry_out() -> str:
             return await self._carry_out(intent, slots, targets, snapshot)
@@ -142,6 +150,16 @@ class HomeResponder:
             return Said(f"I can't {what} for this device: it isn't trusted for that. Nothing was changed.", "guard")
         self.confirmations.ask(request.conversation_id, what, carry_out, request.trusted)
         return Said(f"{what[0].upper()}{what[1:]} — are you sure?", "home")
+
+    async def _stepped(self, relative: str, targets: Targets) -> int:
+        """The brightness one step brighter or dimmer than the lights' brightest now (percent)."""
+        states = await self.home.states([e.entity_id for e in targets.entities])
+        levels = [
+            round(int(s.attributes.get("brightness") or 0) * 100 / 255) if s.state == "on" else 0 for s in states.values()
+        ]
+        now = max(levels, default=0)
+        step = BRIGHTNESS_STEP if relative == "LightBrighter" else -BRIGHTNESS_STEP
+        return max(1, min(100, now + step))
 
     async def _carry_out(self, intent: str, slots: dict[str, Any], targets: Targets, snapshot: Snapshot) -> str:
         outcome = await self.home.handle_intent(intent, slots)
@@ -164,7 +182,9 @@ class HomeResponder:
         key = "home_unauthorized" if isinstance(err, HomeUnauthorized) else "home_unreachable"
         return Said(self.phrases.phrase(request.language, key), "apology")
 
-    async def _not_matched(self, request: ConversationRequest, snapshot: Snapshot, *, matched_elsewhere: bool) -> Answer | None:
+    async def _not_matched(
+        self, request: ConversationRequest, snapshot: Snapshot, here: str | None, *, matched_elsewhere: bool
+    ) -> Answer | None:
         kind = classify(request.text)
         mentioned = mentioned_entities(request.text, snapshot)
         about_home = _about_home(request.text, snapshot)
@@ -177,11 +197,17 @@ class HomeResponder:
                 return answer
         if not about_home:
             return None
-        if mentioned and kind is not RequestKind.DEVICE_COMMAND:
+        if self.mapper is not None and snapshot.entities:
             try:
-                states = await self.home.states([e.entity_id for e in mentioned])
-            except HomeError as err:
-                return self._failed(request, err)
+                mapping = await self.mapper.map(request.text, snapshot)
+            except LlmError as err:
+                _LOGGER.warning("the model could not map %r onto an intent: %s", request.text, err)
+            else:
+                _LOGGER.info("mapped %r: %s", request.text, mapping.match or mapping.reason)
+                if mapping.match is not None:
+                    return await self._matched(request, mapping.match, snapshot, here)
+        if mentioned and kind is not RequestKind.DEVICE_COMMAND:
+            states = await self.home.states([e.entity_id for e in mentioned])
             return Said(render.states_said(mentioned, states), "home")
         if self.act_with_tools is not None and request.trusted:
             return await self.act_with_tools(request, functools.partial(refused_call, self.home.directory.snapshot))
