@@ -2,6 +2,7 @@
 
     reply(conversation_id, text)
       ├─ a local intent matches ──> its answer (milliseconds)
+      ├─ the solver (solver/) ────> arithmetic, conversions, the calendar: computed, never generated
       ├─ Home Assistant (home/) ──> its own intent engine's answer when it understood (no model);
       │                             a device request it could not be asked about gets a clear
       │                             "I can't reach Home Assistant" / "refused my token"
@@ -23,6 +24,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from datetime import date
 from typing import Any
 
 from ..errors import HomeError, HomeUnauthorized, LlmError
@@ -34,9 +36,11 @@ from ..store.db import Database
 from ..store.history import HistoryStore, NewTurn, TurnRecord, TurnSource
 from ..tools.base import Tool, ToolCall
 from ..tools.toolbox import Toolbox
+from .consistency import ConsistencyCheck
 from .history import PromptBuilder
 from .intents import IntentHandler
 from .sessions import ConversationSessions
+from .solver import solve
 from .speculation import Delta, Speculation, Speculations
 from .timers import TimerService
 from .tool_turn import ToolTurn, failure_reasons, final_speech
@@ -85,6 +89,8 @@ class Agent:
         """Whether a tool can look up live facts (weather, news, prices); none yet."""
         self.speculations = Speculations()
         """Replies started on a quick transcript before the turn ended (``speculate``)."""
+        self.consistency = ConsistencyCheck(intents.phrase("en", "not_sure")) if settings.consistency_check else None
+        """``--llm-consistency-check``: "I'm not sure" where the model's two answers disagree (issue 24)."""
 
     @property
     def timers(self) -> TimerService:
@@ -215,6 +221,12 @@ class Agent:
             _LOGGER.debug("intent %s answered %r", local.intent, text)
             yield local.text
             await self._store(conversation_id, text, local.text, "intent", started, language)
+            return
+        # -- issue 24 hook: computed answers (solver/), before Home Assistant and the model, so no
+        # model can change the number. (To become a responder: request -> answer | None.)
+        if _is_english(language) and (solved := solve(text, date.today())) is not None:
+            yield solved.text
+            await self._store(conversation_id, text, solved.text, "solver", started, language)
             return
         if self.home is not None and (home := await self._ask_home(text, language, satellite)) is not None:
             answer, source = home
@@ -395,6 +407,8 @@ class Agent:
         device = _is_english(language) and classify(text) in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE)
         if device or self.intents.matches(text, language) or self._refusal(text, language) is not None:
             return None
+        if _is_english(language) and solve(text, date.today()) is not None:
+            return None  # issue 24: the solver answers it, the model is not asked
         history = await self._history_key(conversation_id)
         # The first round exactly as the commit would ask it: the same tools, prompt and area. A
         # tool call it makes is only an item in the stream: it runs at commit, if ever.
@@ -414,6 +428,8 @@ class Agent:
         if speculation is not None:
             return speculation.deltas()
         assert self.chain is not None
+        if self.consistency is not None and not offered:  # issue 24 hook: consistency.py
+            return self.consistency.stream(self.chain, build, text)
         return self.chain.stream(build, offered)
 
     async def _area_of(self, satellite: str | None) -> str | None:
