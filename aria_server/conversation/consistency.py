@@ -70,8 +70,10 @@ class ConsistencyCheck:
     def __init__(self, not_sure: str) -> None:
         self.not_sure = not_sure
         """What is said instead of an answer the check refused."""
+        self.asked = 0
+        """Brief answers asked for (questions worth checking)."""
         self.checked = 0
-        """Answers compared (for logs and tests)."""
+        """Answers compared: their brief answer had a number or name, or said it did not know."""
         self.refused = 0
         """Answers replaced by ``not_sure``."""
 
@@ -98,6 +100,7 @@ class ConsistencyCheck:
             async for item in chain.stream(build):
                 yield item  # type: ignore[misc]
             return
+        self.asked += 1
         facts = key_facts(await self.brief(chain, build), question)
         async with contextlib.aclosing(chain.stream(build)) as deltas:
             if facts.empty and not facts.doubt:

@@ -38,11 +38,11 @@ _TRAIL = re.compile(r"\s*(?:equals?|equal to|make|makes|come to|give me|please)?
 _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bthe square root of\b|\bsquare root of\b|\bsqrt of\b|\bsqrt\b|\u221a", " sqrt "),
     (r"\bthe cube root of\b|\bcube root of\b", " cbrt "),
+    (r"\bto the power of\b|\braised to the power of\b|\braised to\b|\bto the\b|\^|\*\*", " ^ "),  # before "*": "**" is a power
     (r"\bmultiplied by\b|\btimes\b|\bx\b|\u00d7|\*", " * "),
     (r"\bdivided by\b|\bover\b|\u00f7|/", " / "),
     (r"\bplus\b|\+", " + "),
     (r"\bminus\b|\btake away\b|\u2212", " - "),
-    (r"\bto the power of\b|\braised to the power of\b|\braised to\b|\bto the\b|\^|\*\*", " ^ "),
     (r"\bsquared\b", " ^ 2 "),
     (r"\bcubed\b", " ^ 3 "),
     (r"\bpercent of\b|\bper cent of\b|% of\b", " pct "),
@@ -136,17 +136,21 @@ class _Parser:
             return base
         self.take()
         exponent = self.unary()
-        if exponent.denominator != 1 or abs(exponent) > MAX_EXPONENT:
-            if base < 0:
-                raise ArithmeticError_("That power has no real answer.")
+        if exponent.denominator == 1 and abs(exponent) <= MAX_EXPONENT:
+            if base == 0 and exponent < 0:
+                raise ArithmeticError_("Dividing by zero has no answer.")
+            size = max(abs(base.numerator).bit_length(), base.denominator.bit_length())
+            if size * abs(int(exponent)) > 200:
+                raise ArithmeticError_("That number is too big for me to say exactly.")
+            return _check(base ** int(exponent))
+        if base < 0:
+            raise ArithmeticError_("That power has no real answer.")
+        try:
             result = math.pow(float(base), float(exponent))
-            self.exact = False
-            return _check(Fraction(result))
-        if base == 0 and exponent < 0:
-            raise ArithmeticError_("Dividing by zero has no answer.")
-        if abs(base.numerator).bit_length() * abs(int(exponent)) > 200:
-            raise ArithmeticError_("That number is too big for me to say exactly.")
-        return _check(base ** int(exponent))
+        except OverflowError:
+            raise ArithmeticError_("That number is too big for me to say exactly.") from None
+        self.exact = False
+        return _check(Fraction(result))
 
     def atom(self) -> Fraction:
         token = self.peek()
