@@ -106,7 +106,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --start-server: a server with --llm-model NAME (repeatable: side by side)")
     parser.add_argument("--variant", action="append", default=[], metavar="LABEL=OPTIONS",
                         help="with --start-server: a server with these options, e.g. "
-                        "'checked=--llm-model qwen2.5-coder-1.5b-instruct --llm-consistency-check true' (repeatable)")
+                        "'checked=--llm-model qwen2.5-coder-1.5b-instruct --llm-consistency-check' (repeatable)")
     parser.add_argument("--server-arg", action="append", default=[], metavar="OPTION",
                         help="with --start-server: an option for every server started, e.g. --server-arg=--llm-threads=2")
 

@@ -2,8 +2,9 @@
 model states the same key fact when asked for the answer alone; otherwise "I'm not sure".
 
     stream(chain, build, question)
-      1. brief: the same conversation, a system prompt asking for only the answer (a number, a
-         name, a few words); read to its first line or sentence, then the generation is stopped
+      1. brief: the same conversation and question, with ``BRIEF_INSTRUCTION`` after the question
+         (only the answer: a number, a name, a few words); read to its first line or sentence,
+         then the generation is stopped
       2. its key facts (``facts.py``): numbers and names; none -> nothing to check, the answer
          streams as usual; "I don't know" -> "I'm not sure" at once
       3. the answer streams as usual, but its opening is held (up to ``HOLD_SENTENCES`` sentences)
@@ -12,8 +13,9 @@ model states the same key fact when asked for the answer alone; otherwise "I'm n
 
 Why this check: a model that knows a fact states it the same way under two prompts; one that
 guesses drifts (the 0.5B model said the moon is "149 million kilometers" away in one sentence and
-something else alone). It costs one short extra generation before the first word (the brief
-prompt's evaluation and a few tokens) and holds the answer's first sentence; it judges only
+something else alone). It costs one short extra generation before the first word: the system
+prompt and history are the answer's own, so a local model's prompt cache keeps them and only the
+instruction and a few answer tokens are new; and it holds the answer's first sentence; it judges only
 answers with numbers or names in them, so "why" questions and definitions pass unchecked. It is
 off by default: ``aria-bench answers`` measures what it costs (refused right answers, latency).
 
@@ -30,11 +32,12 @@ from ..llm.base import ChatMessage, LanguageModel
 from ..llm.fallback import LlmChain, MessageBuilder
 from .facts import KeyFacts, agree, key_facts
 
-BRIEF_PROMPT = (
-    "Reply with only the answer: a number, a name, a date or a few words. No sentence, no explanation. "
-    "If you do not know, reply: I don't know."
+BRIEF_INSTRUCTION = (
+    "(Reply with only the answer: a number, a name, a date or a few words. No sentence, no explanation. "
+    "If you do not know, reply: I don't know.)"
 )
-"""The rephrased request: the same question, answered bare (its facts are easy to read)."""
+"""Appended to the question: the same question, answered bare (its facts are easy to read). After
+the question rather than in the system prompt, so the prompt's start is the answer's own (cached)."""
 BRIEF_CHARS = 80
 """The brief answer is read this far at most (then the generation is stopped)."""
 HOLD_SENTENCES = 2
@@ -59,9 +62,13 @@ def worth_checking(question: str) -> bool:
 
 
 def brief_messages(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
-    """``messages`` with the system prompt replaced by ``BRIEF_PROMPT`` (history and question kept)."""
-    rest = list(messages[1:]) if messages and messages[0]["role"] == "system" else list(messages)
-    return [{"role": "system", "content": BRIEF_PROMPT}, *rest]
+    """``messages`` with ``BRIEF_INSTRUCTION`` after the last user message (all else kept)."""
+    out = list(messages)
+    for index in range(len(out) - 1, -1, -1):
+        if out[index]["role"] == "user":
+            out[index] = {**out[index], "content": f"{out[index]['content']}\n\n{BRIEF_INSTRUCTION}"}
+            break
+    return out
 
 
 class ConsistencyCheck:

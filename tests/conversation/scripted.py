@@ -1,4 +1,4 @@
-"""A scripted language model: fixed replies, chosen by the system prompt it is sent.
+"""A scripted language model: fixed replies, chosen by a marker in the last message it is sent.
 
 A stand-in only where a real model's behaviour cannot be ordered (a model that gives a wrong
 number, or two answers that disagree): the chain, the agent, the solver, the check and the store
@@ -13,7 +13,8 @@ from aria_server.llm.base import ChatMessage
 
 
 class ScriptedModel:
-    """Streams ``replies[system prompt]`` (or ``replies[""]``) word by word."""
+    """Streams ``replies[marker]`` for the first marker found in the last message (else
+    ``replies[""]``), word by word."""
 
     name = "embedded"
     context_size = 2048
@@ -35,8 +36,9 @@ class ScriptedModel:
 
     async def stream(self, messages: Sequence[ChatMessage]) -> AsyncGenerator[str, None]:
         self.requests.append(list(messages))
-        system = messages[0]["content"] if messages and messages[0]["role"] == "system" else ""
-        reply = self.replies.get(system, self.replies.get("", ""))
+        last = messages[-1]["content"] if messages else ""
+        marker = next((key for key in self.replies if key and key in last), "")
+        reply = self.replies.get(marker, "")
         words = reply.split(" ")
         finished = False
         try:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from aria_server.conversation import Agent, create_agent, facts
-from aria_server.conversation.consistency import BRIEF_PROMPT, brief_messages, worth_checking
+from aria_server.conversation.consistency import BRIEF_INSTRUCTION, brief_messages, worth_checking
 from aria_server.conversation.facts import agree, key_facts, numbers_in
 from aria_server.llm.fallback import LlmChain
 from tests.llm.servers import TEST_MODEL
@@ -23,6 +23,7 @@ from .conftest import agent_settings
 from .scripted import ScriptedModel
 
 SYSTEM = agent_settings(Path("/nonexistent")).llm.system_prompt
+BRIEF = BRIEF_INSTRUCTION
 NOT_SURE = "I'm not sure about that, and I'd rather not guess."
 
 
@@ -57,9 +58,12 @@ def test_only_factual_questions_are_checked() -> None:
     assert not any(worth_checking(q) for q in ["Tell me a joke", "How are you?", "What is your favorite color?", "Hello"])
 
 
-def test_the_brief_question_keeps_the_conversation_and_changes_only_the_instructions() -> None:
-    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Who wrote Hamlet?"}]
-    assert brief_messages(messages) == [{"role": "system", "content": BRIEF_PROMPT}, messages[1]]  # type: ignore[arg-type]
+def test_the_brief_question_keeps_the_prompt_and_asks_for_the_answer_alone() -> None:
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Who wrote Hamlet?"},
+                {"role": "assistant", "content": "Shakespeare."}, {"role": "user", "content": "When?"}]
+    brief = brief_messages(messages)  # type: ignore[arg-type]
+    assert brief[:3] == messages[:3], "the prompt's start is the answer's own: a local model's cache keeps it"
+    assert brief[3] == {"role": "user", "content": f"When?\n\n{BRIEF_INSTRUCTION}"}
 
 
 def test_the_docstring_examples_hold() -> None:
@@ -79,8 +83,8 @@ async def deltas(agent: Agent, conversation_id: str, text: str) -> list[str]:
 
 async def test_answers_that_disagree_get_not_sure_and_the_guess_is_never_spoken(tmp_path: Path) -> None:
     model = ScriptedModel({
-        BRIEF_PROMPT: "384,400 km",
-        SYSTEM: "The moon is about 149 million kilometers away from the Earth. It orbits every 27 days.",
+        BRIEF: "384,400 km",
+        "": "The moon is about 149 million kilometers away from the Earth. It orbits every 27 days.",
     })
     agent = await checked_agent(tmp_path, model)
     try:
@@ -96,19 +100,19 @@ async def test_answers_that_disagree_get_not_sure_and_the_guess_is_never_spoken(
 
 
 async def test_answers_that_agree_stream_as_usual(tmp_path: Path) -> None:
-    model = ScriptedModel({BRIEF_PROMPT: "Leonardo da Vinci", SYSTEM: "The Mona Lisa was painted by Leonardo da Vinci. It hangs in Paris."})
+    model = ScriptedModel({BRIEF: "Leonardo da Vinci", "": "The Mona Lisa was painted by Leonardo da Vinci. It hangs in Paris."})
     agent = await checked_agent(tmp_path, model)
     try:
         said = await deltas(agent, "c-mona", "Who painted the Mona Lisa?")
         assert "".join(said) == "The Mona Lisa was painted by Leonardo da Vinci. It hangs in Paris."
         assert len(said) > 1, "after the first sentence the rest streams delta by delta"
-        assert [r[0]["content"] for r in model.requests] == [BRIEF_PROMPT, SYSTEM], "one brief answer, then the answer"
+        assert [BRIEF in r[-1]["content"] for r in model.requests] == [True, False], "one brief answer, then the answer"
     finally:
         await agent.aclose()
 
 
 async def test_a_model_that_says_it_does_not_know_is_not_asked_to_guess(tmp_path: Path) -> None:
-    model = ScriptedModel({BRIEF_PROMPT: "I don't know.", SYSTEM: "The 50th president was John Smith."})
+    model = ScriptedModel({BRIEF: "I don't know.", "": "The 50th president was John Smith."})
     agent = await checked_agent(tmp_path, model)
     try:
         assert "".join(await deltas(agent, "c-50th", "Who will be the 50th president?")) == NOT_SURE
@@ -117,7 +121,7 @@ async def test_a_model_that_says_it_does_not_know_is_not_asked_to_guess(tmp_path
 
 
 async def test_chat_is_not_checked(tmp_path: Path) -> None:
-    model = ScriptedModel({BRIEF_PROMPT: "No.", SYSTEM: "Why did the chicken cross the road? To get to the other side."})
+    model = ScriptedModel({BRIEF: "No.", "": "Why did the chicken cross the road? To get to the other side."})
     agent = await checked_agent(tmp_path, model)
     try:
         assert "".join(await deltas(agent, "c-joke", "Tell me a joke")).startswith("Why did the chicken")
