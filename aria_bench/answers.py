@@ -219,6 +219,11 @@ def build_report(
             f"p95 {summary['first_ms']['p95']:.0f} ms"
         )
     rows += [_row(variant.label, "ALL", scored) for variant, scored in results]
+    if any(variant["summary"]["failed"] for variant in variants):
+        notes.append(
+            "WARNING: the model failed (no first token in time, then cool-down): on a busy machine the "
+            "accuracy is not the model's; rerun on a quiet one"
+        )
     notes += [
         "wrong = confidently wrong (no doubt said); refused = 'I don't know' / 'I can't check'; "
         "first: transcript sent -> first handled-chunk; total: -> handled (ms, median and p95)",
