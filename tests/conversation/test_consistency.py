@@ -132,8 +132,9 @@ async def test_chat_is_not_checked(tmp_path: Path) -> None:
 
 async def test_off_by_default_and_the_real_model_runs_the_check_end_to_end(tmp_path: Path) -> None:
     assert create_agent(agent_settings(tmp_path / "off")).consistency is None
+    # A generous first-token bound: a liveness check on shared CI cores, not a speed check.
     agent = create_agent(agent_settings(tmp_path / "on", backend="embedded", model=TEST_MODEL, temperature=0.0,
-                                        consistency_check=True))
+                                        consistency_check=True, first_token_timeout_s=120.0))
     await agent.start()
     try:
         answer = "".join(await deltas(agent, "c-real", "Which planet is known as the Red Planet?"))
