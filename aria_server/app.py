@@ -28,6 +28,7 @@ from .services import Services, aclose_services, load_services
 from .settings import ServerSettings
 from .wyoming.handler import AriaEventHandler
 from .wyoming.server import WyomingServer
+from .wyoming.trust import TrustedClients
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,7 +36,8 @@ _LOGGER = logging.getLogger(__name__)
 def create_wyoming_server(settings: ServerSettings, services: Services) -> WyomingServer:
     """The Wyoming server for these services (not yet started)."""
     factory = functools.partial(
-        AriaEventHandler, services=services, limits=services.limits, idle_timeout_s=settings.wyoming.idle_timeout_s
+        AriaEventHandler, services=services, limits=services.limits, idle_timeout_s=settings.wyoming.idle_timeout_s,
+        trusted=TrustedClients(settings.ha.trusted_clients),
     )
     return WyomingServer(
         settings.host, settings.wyoming.port, services.limits, factory,

@@ -309,6 +309,12 @@ class SatellitesSettings(_Section):
         description="the Home Assistant device that stands for a satellite, NAME=DEVICE_ID (repeatable; default: the "
         "device named like the satellite, else one in its area)",
     )
+    trusted: list[str] = Field(
+        default_factory=list,
+        description="satellites found over zeroconf that the user approved for security-sensitive actions "
+        "(unlock, open the garage; by name; satellites given by --satellite are trusted). Anyone on the network "
+        "can advertise a satellite, so a discovered one is refused those actions until approved here",
+    )
     microphone_chunks: int = Field(
         64, ge=4, le=4096, description="audio chunks of a turn buffered for the pipeline (more slows the satellite down)"
     )
@@ -328,16 +334,23 @@ class HomeAssistantSettings(_Section):
         10.0, gt=0.0, le=120.0, description="s one Home Assistant request may take before the home counts as unreachable"
     )
     mcp: Literal["auto", "http", "sse", "off"] = Field(
-        "auto",
+        "off",
         description="Home Assistant's tools for the language model over MCP (its mcp_server integration): "
-        "http (/api/mcp, newer releases), sse (/mcp_server/sse, 2025.4), auto (http, then sse), off",
+        "http (/api/mcp, newer releases), sse (/mcp_server/sse, 2025.4), auto (http, then sse), off. "
+        "Off by default: requests about the home are answered from Home Assistant's intents, never by the model",
     )
     call_service_domains: list[str] = Field(
         default_factory=list,
         description="domains the model may call any service of directly (call_service over REST); empty: off",
     )
+    trusted_clients: list[str] = Field(
+        default_factory=list,
+        description="Wyoming clients (IP addresses or networks, e.g. 192.168.1.10 or 10.0.0.0/24; 'unix' for the "
+        "Unix socket) that may ask for security-sensitive actions (unlock, open the garage), after a spoken "
+        "confirmation; any other Wyoming client is refused them",
+    )
 
-    @field_validator("call_service_domains", mode="before")
+    @field_validator("call_service_domains", "trusted_clients", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         """``light,switch`` as well as a repeated option or a TOML list."""

@@ -19,7 +19,7 @@ instruction and a few answer tokens are new; and it holds the answer's first sen
 answers with numbers or names in them, so "why" questions and definitions pass unchecked. It is
 off by default: ``aria-bench answers`` measures what it costs (refused right answers, latency).
 
-Only turns without tools and without a speculation are checked (``agent.py``'s hook).
+Only turns without tools and without a speculation are checked (``responders/model.py``).
 """
 
 from __future__ import annotations

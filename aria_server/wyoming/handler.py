@@ -43,6 +43,7 @@ from ..services import Services
 from ..stt.service import SpeechService
 from ..stt.session import StreamingSession
 from ..tts.service import SpeechSynthesis
+from .trust import TrustedClients
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,12 +75,15 @@ class AriaEventHandler(AsyncEventHandler):
         services: Services,
         limits: FrameLimits,
         idle_timeout_s: float | None = None,
+        trusted: TrustedClients | None = None,
     ) -> None:
         super().__init__(reader, writer)
         self.services = services
         self.limits = limits
         self.idle_timeout_s = idle_timeout_s
         self.peer = writer.get_extra_info("peername")
+        self.trusted = trusted is not None and trusted.allows(self.peer)
+        """Whether this client may ask for security-sensitive actions (``trust.py``)."""
         self._write_lock = asyncio.Lock()
         self._language: str | None = None
         self._hotwords: str | None = None
@@ -391,7 +395,8 @@ class AriaEventHandler(AsyncEventHandler):
         # timers_ring=False: Aria's timer events reach its own satellites and sessions, not a
         # Wyoming handle client, so a timer asked for here is refused rather than set silently.
         request = TurnRequest(
-            conversation_id, text=transcript.text, language=transcript.language, speak=False, timers_ring=False
+            conversation_id, text=transcript.text, language=transcript.language, speak=False, timers_ring=False,
+            trusted=self.trusted,
         )
         turn = await runner.start(
             functools.partial(self._handle_turn, request, context), info={"conversation_id": conversation_id}

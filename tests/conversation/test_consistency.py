@@ -17,6 +17,7 @@ from aria_server.conversation import Agent, create_agent, facts
 from aria_server.conversation.consistency import BRIEF_INSTRUCTION, brief_messages, worth_checking
 from aria_server.conversation.facts import agree, key_facts, numbers_in
 from aria_server.llm.fallback import LlmChain
+from aria_server.settings import LlmSettings
 from tests.llm.servers import TEST_MODEL
 
 from .conftest import agent_settings
@@ -88,13 +89,13 @@ async def test_answers_that_disagree_get_not_sure_and_the_guess_is_never_spoken(
     })
     agent = await checked_agent(tmp_path, model)
     try:
-        assert agent.consistency is not None
+        assert agent.model is not None and agent.model.consistency is not None
         said = await deltas(agent, "c-moon", "How far away is the moon?")
         assert "".join(said) == NOT_SURE and not any("149" in part for part in said)
         assert model.closed_early >= 1, "the disagreeing generation was stopped"
         [turn] = await agent.store.recent_turns("c-moon")
         assert turn.reply_text == NOT_SURE
-        assert (agent.consistency.checked, agent.consistency.refused) == (1, 1)
+        assert (agent.model.consistency.checked, agent.model.consistency.refused) == (1, 1)
     finally:
         await agent.aclose()
 
@@ -131,7 +132,7 @@ async def test_chat_is_not_checked(tmp_path: Path) -> None:
 
 
 async def test_off_by_default_and_the_real_model_runs_the_check_end_to_end(tmp_path: Path) -> None:
-    assert create_agent(agent_settings(tmp_path / "off")).consistency is None
+    assert LlmSettings().consistency_check is False
     # A generous first-token bound: a liveness check on shared CI cores, not a speed check.
     agent = create_agent(agent_settings(tmp_path / "on", backend="embedded", model=TEST_MODEL, temperature=0.0,
                                         consistency_check=True, first_token_timeout_s=120.0))
@@ -139,8 +140,8 @@ async def test_off_by_default_and_the_real_model_runs_the_check_end_to_end(tmp_p
     try:
         answer = "".join(await deltas(agent, "c-real", "Which planet is known as the Red Planet?"))
         assert answer.strip()
-        assert agent.consistency is not None and agent.consistency.asked == 1, "the brief answer was asked for"
-        if agent.consistency.refused:
+        assert agent.model.consistency is not None and agent.model.consistency.asked == 1, "the brief answer was asked for"
+        if agent.model.consistency.refused:
             assert answer == NOT_SURE
         [turn] = await agent.store.recent_turns("c-real")
         assert turn.reply_text == answer.strip() and turn.backend == "embedded"

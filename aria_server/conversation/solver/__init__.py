@@ -1,6 +1,6 @@
 """Answers computed, never generated: arithmetic, unit and temperature conversions, the calendar.
 
-``solve(text, today)`` is tried before the language model (``agent.py``'s issue-24 hook); when
+``solve(text, today)`` is tried before the language model (``responders/computed.py``); when
 it recognises the question it answers, and the model is never asked, so no model can change a
 number. When it does not (None), nothing was decided and the next responder goes on. English.
 """
