@@ -50,6 +50,7 @@ async def test_the_embedded_backend_lists_its_gguf_files(tmp_path: Path) -> None
     async with running_server(tmp_path, "--llm-backend", "embedded", "--llm-model", "qwen2.5-coder-0.5b-instruct") as aria:
         llm = await models_of(aria.url)
     assembled = tmp_path / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"  # the bundled model named
-    assert llm["backend"] == "embedded" and llm["active"] == str(assembled)
+    assert llm["backend"] == "embedded" and llm["running"] == str(assembled)
+    assert llm["active"] == "qwen2.5-coder-0.5b-instruct", "the setting as given: the bundled model's name"
     [entry] = llm["models"]
     assert entry["name"] == str(assembled) and entry["size"] > 100_000_000 and "(running)" in entry["description"]
