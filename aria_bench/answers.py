@@ -200,7 +200,7 @@ def build_report(
 ) -> BenchReport:
     """Per server and category: counts of each verdict and times; then one line per server in total."""
     rows = []
-    variants = []
+    variants: list[dict[str, Any]] = []
     notes = []
     for variant, scored in results:
         by_category: dict[str, list[Scored]] = defaultdict(list)

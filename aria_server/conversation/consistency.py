@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from typing import cast
 
-from ..llm.base import ChatMessage, LanguageModel
+from ..llm.base import ChatMessage, LanguageModel, StreamItem
 from ..llm.fallback import LlmChain, MessageBuilder
 from .facts import KeyFacts, agree, key_facts
 
@@ -53,6 +54,7 @@ _NOT_FACTUAL = re.compile(
 )
 
 Delta = tuple[LanguageModel, str]
+_Stream = AsyncGenerator[tuple[LanguageModel, StreamItem], None]
 
 
 def worth_checking(question: str) -> bool:
@@ -91,7 +93,7 @@ class ConsistencyCheck:
             return brief_messages(await build(backend))
 
         text = ""
-        async with contextlib.aclosing(chain.stream(bare)) as deltas:
+        async with contextlib.aclosing(cast(_Stream, chain.stream(bare))) as deltas:
             async for _, delta in deltas:
                 text += str(delta)
                 if len(text) >= BRIEF_CHARS or "\n" in text.lstrip() or _SENTENCE_END.search(text.strip()[:-1] or "x"):
@@ -109,7 +111,7 @@ class ConsistencyCheck:
             return
         self.asked += 1
         facts = key_facts(await self.brief(chain, build), question)
-        async with contextlib.aclosing(chain.stream(build)) as deltas:
+        async with contextlib.aclosing(cast(_Stream, chain.stream(build))) as deltas:
             if facts.empty and not facts.doubt:
                 async for item in deltas:
                     yield item  # type: ignore[misc]

@@ -227,8 +227,8 @@ def _expression(text: str) -> tuple[str, str] | None:
             body = template.format(**match.groupdict())
             said = spoken.format(**match.groupdict()) if spoken else said
             break
-    for pattern, token in _PHRASES:
-        body = re.sub(pattern, token, body)
+    for phrase, token in _PHRASES:
+        body = re.sub(phrase, token, body)
     body = re.sub(r"(\d)\s*%", r"\1 pct 1 ", body)  # "15%" alone: 15/100 of 1
     body = re.sub(r"\^\s*(\d+)(?:st|nd|rd|th)(?: power)?\b", r"^ \1", body)  # "2 to the 10th (power)"
     return said, body

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from .numerals import to_digits
@@ -51,27 +52,24 @@ def _thanksgiving(year: int) -> date:
     return first + timedelta(days=(3 - first.weekday()) % 7 + 21)
 
 
-_HOLIDAYS: dict[str, tuple[str, object]] = {
-    r"christmas eve": ("Christmas Eve", (12, 24)),
-    r"christmas(?: day)?|xmas": ("Christmas", (12, 25)),
-    r"boxing day": ("Boxing Day", (12, 26)),
-    r"new year'?s eve": ("New Year's Eve", (12, 31)),
-    r"new year'?s(?: day)?|the new year|new year": ("New Year's Day", (1, 1)),
-    r"halloween": ("Halloween", (10, 31)),
-    r"valentine'?s(?: day)?": ("Valentine's Day", (2, 14)),
-    r"(?:st\.? |saint )?patrick'?s day": ("St. Patrick's Day", (3, 17)),
-    r"independence day|the 4th of july|4th of july|july 4th": ("Independence Day", (7, 4)),
+def _on(month: int, day: int) -> Callable[[int], date]:
+    return lambda year: date(year, month, day)
+
+
+_HOLIDAYS: dict[str, tuple[str, Callable[[int], date]]] = {
+    r"christmas eve": ("Christmas Eve", _on(12, 24)),
+    r"christmas(?: day)?|xmas": ("Christmas", _on(12, 25)),
+    r"boxing day": ("Boxing Day", _on(12, 26)),
+    r"new year'?s eve": ("New Year's Eve", _on(12, 31)),
+    r"new year'?s(?: day)?|the new year|new year": ("New Year's Day", _on(1, 1)),
+    r"halloween": ("Halloween", _on(10, 31)),
+    r"valentine'?s(?: day)?": ("Valentine's Day", _on(2, 14)),
+    r"(?:st\.? |saint )?patrick'?s day": ("St. Patrick's Day", _on(3, 17)),
+    r"independence day|the 4th of july|4th of july|july 4th": ("Independence Day", _on(7, 4)),
     r"easter(?: sunday)?": ("Easter", _easter),
     r"thanksgiving(?: day)?": ("Thanksgiving", _thanksgiving),
 }
-
-
-def _occurrence(year: int, spec: object) -> date:
-    if callable(spec):
-        result: date = spec(year)
-        return result
-    month, day = spec  # type: ignore[misc]
-    return date(year, month, day)
+"""Named days: (how they are said back, the date in a given year)."""
 
 
 def parse_date(text: str, today: date) -> tuple[date, str] | None:
@@ -89,9 +87,9 @@ def parse_date(text: str, today: date) -> tuple[date, str] | None:
         return today, "today"
     if text == "tomorrow":
         return today + timedelta(days=1), "tomorrow"
-    for pattern, (name, spec) in _HOLIDAYS.items():
+    for pattern, (name, on) in _HOLIDAYS.items():
         if re.fullmatch(pattern, text):
-            return _dated(year, today, lambda y, s=spec: _occurrence(y, s), name)
+            return _dated(year, today, on, name)
     match = (
         re.fullmatch(rf"(?P<month>{_MONTH}) (?:the )?(?P<day>{_DAY})", text)
         or re.fullmatch(rf"(?:the )?(?P<day>{_DAY}) (?:of )?(?P<month>{_MONTH})", text)
@@ -108,16 +106,14 @@ def parse_date(text: str, today: date) -> tuple[date, str] | None:
         return None
 
 
-def _dated(year: int | None, today: date, on: object, name: str | None) -> tuple[date, str] | None:
-    make = on  # (year) -> date
+def _dated(year: int | None, today: date, on: Callable[[int], date], name: str | None) -> tuple[date, str] | None:
+    """The date ``on`` gives for ``year`` (None: this year's, or next year's once it has passed)."""
     if year is not None:
         if not 1 <= year <= 9999:
             return None
-        found: date = make(year)  # type: ignore[operator]
-    else:
-        found = make(today.year)  # type: ignore[operator]
-        if found < today:
-            found = make(today.year + 1)  # type: ignore[operator]
+        found = on(year)
+    elif (found := on(today.year)) < today:
+        found = on(today.year + 1)
     said = _long(found)
     return found, f"{name}, {said}" if name else said
 
