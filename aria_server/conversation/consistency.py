@@ -48,6 +48,10 @@ _WORTH = re.compile(
     r"^(?:who|whom|whose|what|which|when|where|how (?:many|much|far|long|old|big|tall|high|deep|fast|heavy|large|small)|"
     r"in what|in which|on what|name|is|are|was|were|does|did|do|can|has|have)\b"
 )
+_DEFINITION = re.compile(
+    r"^(?:what (?:is|are) (?:a |an )?\w+(?: \w+)?|what does (?:a |an |the )?[\w ]+ (?:mean|measure|do))$"
+)
+"""A definition ("what is gravity", "what is a prime number"): words, not one fact to compare."""
 _NOT_FACTUAL = re.compile(
     r"\b(?:joke|story|poem|song|riddle|you|your|yourself|opinion|think|feel|favorite|favourite|recommend|should i|"
     r"me a|my)\b"
@@ -60,7 +64,7 @@ _Stream = AsyncGenerator[tuple[LanguageModel, StreamItem], None]
 def worth_checking(question: str) -> bool:
     """Whether ``question`` asks for a fact (who/what/when/how many ...), not for chat or a story."""
     words = " ".join(re.sub(r"[^\w' ]+", " ", question.lower()).split())
-    return bool(_WORTH.match(words)) and not _NOT_FACTUAL.search(words)
+    return bool(_WORTH.match(words)) and not _NOT_FACTUAL.search(words) and not _DEFINITION.match(words)
 
 
 def brief_messages(messages: Sequence[ChatMessage]) -> list[ChatMessage]:

@@ -12,7 +12,9 @@ states the same ones: the comparison behind the consistency check (``consistency
 Numbers are compared as values ("eight" is 8, "384,400" is 384400, "149 million" is 149000000),
 within ``TOLERANCE`` (an answer may round: "about 384,000 km"). Names are the capitalised
 words of the short answer that the question did not contain, compared case-insensitively as
-words. A short answer with neither has nothing to compare (``agree`` says None): the check
+words (a possessive "'s" dropped). The short answer's first word counts only when the whole
+answer is a capitalised name ("Mars", "Neil Armstrong"): "Light energy to chemical energy" is
+capitalised only because it starts a sentence. A short answer with neither has nothing to compare (``agree`` says None): the check
 then lets the answer through, since it can only judge facts it can read.
 """
 
@@ -69,16 +71,21 @@ def numbers_in(text: str) -> frozenset[Fraction]:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z][A-Za-z'\-]*", text.replace("\u2019", "'"))
+    words = re.findall(r"[A-Za-z][A-Za-z'\-]*", text.replace("\u2019", "'"))
+    return [re.sub(r"'s?$", "", word) for word in words]
 
 
 def key_facts(brief: str, question: str = "") -> KeyFacts:
     """The numbers and names of ``brief`` (a short answer to ``question``) that the question lacks."""
     asked_numbers = numbers_in(question)
     asked_words = {word.lower() for word in _words(question)}
+    words = _words(brief)
+    # The first word is capitalised anyway; it is a name only when the whole answer is one.
+    whole_name = bool(words) and all(word[0].isupper() or word.lower() in _NOT_NAMES for word in words)
     names = {
-        word.lower() for word in _words(brief)
-        if word[0].isupper() and word.lower() not in _NOT_NAMES and word.lower() not in asked_words and len(word) > 1
+        word.lower() for index, word in enumerate(words)
+        if (index > 0 or whole_name) and word[0].isupper() and word.lower() not in _NOT_NAMES
+        and word.lower() not in asked_words and len(word) > 1
     }
     return KeyFacts(
         numbers=frozenset(n for n in numbers_in(brief) if n not in asked_numbers),

@@ -41,6 +41,10 @@ NOT_SURE = "I'm not sure about that, and I'd rather not guess."
         ("Which planet is known as the Red Planet?", "Mars.", "Mars is called the Red Planet.", True),
         ("Why is the sky blue?", "because of scattering", "Sunlight scatters off air molecules.", None),
         ("What year did World War 2 end?", "1945", "The war ended in 1945.", True),
+        ("Who was the first person on the moon?", "Neil Armstrong", "Neil Armstrong, in 1969.", True),
+        ("Which language is spoken in Brazil?", "Portuguese.", "Brazilians speak Portuguese.", True),
+        ("What do plants make from light?", "Chemical energy from light.", "Plants make sugar from light.", None),
+        ("Why do we have seasons?", "Earth's tilt", "Because the Earth is tilted.", None),
     ],
 )
 def test_two_answers_agree_on_their_numbers_and_names(question: str, brief: str, answer: str, verdict: bool | None) -> None:
@@ -56,7 +60,10 @@ def test_numbers_are_read_as_values() -> None:
 
 def test_only_factual_questions_are_checked() -> None:
     assert all(worth_checking(q) for q in ["Who wrote Hamlet?", "How many legs does a spider have?", "What is the capital of Peru?"])
-    assert not any(worth_checking(q) for q in ["Tell me a joke", "How are you?", "What is your favorite color?", "Hello"])
+    assert not any(worth_checking(q) for q in [
+        "Tell me a joke", "How are you?", "What is your favorite color?", "Hello", "Why is the sky blue?",
+        "What is a noun?", "What is photosynthesis?", "What does a barometer measure?",
+    ])
 
 
 def test_the_brief_question_keeps_the_prompt_and_asks_for_the_answer_alone() -> None:
