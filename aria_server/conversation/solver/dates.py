@@ -1,5 +1,5 @@
 """Calendar questions computed from the calendar: weekdays of dates, days until and between
-dates, the date some days from now, leap years.
+dates, the date some days from now, the days in a month, leap years.
 
     >>> from datetime import date
     >>> answer("What day of the week is Christmas?", date(2026, 12, 6))
@@ -142,6 +142,7 @@ _FROM_NOW = re.compile(
     r"(?: from (?:now|today)| after today| time)?$"
 )
 _WHEN = re.compile(rf"{_LEAD}(?:when is|what date is|on what date is|what is the date of) (?P<date>.+?)(?: this year| next year)?$")
+_MONTH_DAYS = re.compile(rf"{_LEAD}how many days (?:are there |are |does |is )?in (?P<month>{_MONTH})(?: (?P<year>{_YEAR}))?(?: have)?$")
 _LEAP = re.compile(rf"{_LEAD}is (?P<year>\d{{4}}) a leap year$")
 
 
@@ -154,6 +155,16 @@ def answer(text: str, today: date) -> str | None:
         leap = calendar.isleap(year)
         verb = "is" if year >= today.year else "was"
         return f"{year} {verb} {'a' if leap else 'not a'} leap year."
+    in_month = re.sub(r"\bhow many days does (.+) have$", r"how many days in \1", words)  # "... does April have"
+    if (match := _MONTH_DAYS.match(in_month)) is not None:
+        month = _MONTHS[match.group("month").rstrip(".")]
+        if match.group("year"):
+            year = int(match.group("year"))
+            days = calendar.monthrange(year, month)[1]
+            return f"{calendar.month_name[month]} {year} {'has' if year >= today.year else 'had'} {days} days."
+        if month == 2:
+            return "February has 28 days, and 29 in a leap year."
+        return f"{calendar.month_name[month]} has {calendar.monthrange(2001, month)[1]} days."
     if (match := _BETWEEN.match(words)) is not None:
         first, second = parse_date(match.group("a"), today), parse_date(match.group("b"), today)
         if first is None or second is None:

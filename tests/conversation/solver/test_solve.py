@@ -60,6 +60,9 @@ ANSWERS = [
     ("What is the date 30 days from now?", "date", "In 30 days it will be Tuesday, January 5, 2027."),
     ("When is Easter 2027?", "date", "Easter is on Sunday, March 28, 2027."),
     ("Is 2028 a leap year?", "date", "2028 is a leap year."),
+    ("How many days are in February 2028?", "date", "February 2028 has 29 days."),
+    ("How many days does April have?", "date", "April has 30 days."),
+    ("How many days are there in February?", "date", "February has 28 days, and 29 in a leap year."),
     ("Is 1900 a leap year?", "date", "1900 was not a leap year."),
     ("How many weeks until Christmas?", "date", "There are 2 weeks and 5 days until Christmas, December 25, 2026."),
 ]
@@ -67,7 +70,7 @@ ANSWERS = [
 NOT_MINE = [
     "Who wrote Romeo and Juliet?", "How many legs does a spider have?", "How far away is the moon?",
     "At what temperature does water boil in Celsius?", "What is a noun?", "What is 5G?", "What is 911?",
-    "How many days are in February 2028?", "What will the weather be tomorrow?", "Set a timer for 5 minutes",
+    "What will the weather be tomorrow?", "Set a timer for 5 minutes",
     "How many planets are in our solar system?", "When is my birthday?", "What day is it?", "Tell me a joke",
     "What is the capital of France?", "How many kilometers is a marathon?", "",
 ]
