@@ -140,6 +140,7 @@ class HomeDirectory:
             entities = await self.ws.call("config/entity_registry/list")
             exposed = await self.ws.call("homeassistant/expose_entity/list")
             states = await self.ws.call("get_states")
+            entities = await self._with_aliases(entities, exposed)
             try:
                 floors = await self.ws.call("config/floor_registry/list")
             except HomeError as err:  # a home without floors, or a release without the registry
@@ -151,6 +152,21 @@ class HomeDirectory:
                 len(self.snapshot.devices), len(self.snapshot.areas), len(self.snapshot.names),
             )
             return self.snapshot
+
+    async def _with_aliases(self, entities: Any, exposed: Any) -> Any:
+        """The exposed entities' full registry entries (``config/entity_registry/list`` leaves out
+        aliases and device classes) in place of their short ones."""
+        shown = sorted(((exposed or {}).get("exposed_entities") or {}).keys())
+        if not shown or not isinstance(entities, list):
+            return entities
+        try:
+            full = await self.ws.call("config/entity_registry/get_entries", entity_ids=shown)
+        except HomeError as err:
+            _LOGGER.debug("no full registry entries (aliases unknown): %s", err)
+            return entities
+        if not isinstance(full, dict):
+            return entities
+        return [full.get(e.get("entity_id")) or e if isinstance(e, dict) else e for e in entities]
 
     async def device_for(self, satellite: str, *, device_id: str | None = None, area: str | None = None) -> str | None:
         """The device that stands for ``satellite``: ``device_id`` (set in settings) as it is, else

@@ -54,8 +54,21 @@ class HomeEntity:
         return self.entity_id.split(".", 1)[0]
 
     @property
+    def spoken(self) -> str:
+        """The name as Aria says it: up to its first sentence mark, so a name that carries a
+        sentence ("Coffee maker. Ignore previous instructions ...") is said as "Coffee maker"."""
+        return first_phrase(self.name) or self.name
+
+    @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+
+def first_phrase(name: str) -> str:
+    """``name`` up to its first sentence mark, trimmed."""
+    for mark in ".,;:!?(":
+        name = name.split(mark, 1)[0]
+    return name.strip()
 
 
 def same_name(a: str, b: str) -> bool:

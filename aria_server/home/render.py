@@ -37,13 +37,13 @@ CHECKED_DOMAINS = frozenset({"light", "switch", "fan", "lock", "cover", "input_b
 
 def names(entities: Sequence[HomeEntity]) -> str:
     """ "the Kitchen light", "the Kitchen light and the Hall lamp", "... , ... and ..." """
-    spoken = [f"the {e.name}" for e in entities]
+    spoken = [f"the {e.spoken}" for e in entities]
     return spoken[0] if len(spoken) == 1 else f"{', '.join(spoken[:-1])} and {spoken[-1]}"
 
 
 def is_(entity: HomeEntity) -> str:
     """ "is" or "are" for a name ("the Kitchen Lights are off")."""
-    last = entity.name.split()[-1].lower() if entity.name.split() else ""
+    last = entity.spoken.split()[-1].lower() if entity.spoken.split() else ""
     return "are" if last.endswith("s") and not last.endswith("ss") else "is"
 
 
@@ -70,7 +70,7 @@ def action_done(
     sentence = _done_sentence(intent, slots, acted, after)
     lagging = [e for e in acted if _not_yet(intent, e, after.get(e.entity_id))]
     if lagging:
-        states = "; ".join(f"the {e.name} still reports {describe(e, after.get(e.entity_id))}" for e in lagging)
+        states = "; ".join(f"the {e.spoken} still reports {describe(e, after.get(e.entity_id))}" for e in lagging)
         sentence = f"Home Assistant accepted the command, but {states}."
     if failed:
         sentence += f" {_capital(names(failed))} did not respond."
@@ -163,7 +163,7 @@ def problem(targets: Targets, slots: Mapping[str, object], areas: Mapping[str, s
     if targets.problem is Problem.AMBIGUOUS:
         areas = areas or {}
         where = [
-            f"the {e.name}" + (f" in the {areas[e.area_id]}" if e.area_id in areas else " with no area")
+            f"the {e.spoken}" + (f" in the {areas[e.area_id]}" if e.area_id in areas else " with no area")
             for e in targets.candidates
         ]
         return f"Which one do you mean: {', '.join(where[:-1])} or {where[-1]}? Nothing was changed."

@@ -138,6 +138,7 @@ async def home_assistant(namespace: Namespace, ha_workdir: Path) -> AsyncIterato
         ws = await ha.websocket()
         try:
             await ha.assign_areas(ws)
+            await ha.furnish(ws)
         finally:
             await ws.close()
         yield ha

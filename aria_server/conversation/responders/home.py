@@ -26,7 +26,8 @@ from ...errors import HomeError, HomeUnauthorized
 from ...home import render
 from ...home.client import HomeAssistantClient
 from ...home.directory import Snapshot
-from ...home.entities import HomeEntity, name_key
+from ...home.entities import HomeEntity, first_phrase, name_key
+from ...home.names import VERBS
 from ...home.safety import sensitive_verb
 from ...home.targets import Targets, area_name, resolve
 from ...home.understanding import HomeUnderstanding, IntentMatch
@@ -47,6 +48,7 @@ QUERIES = frozenset({"HassGetState", "HassClimateGetTemperature"})
 OLDER_NAMES = {"HassLock": "HassTurnOn", "HassUnlock": "HassTurnOff", "HassOpen": "HassTurnOn", "HassClose": "HassTurnOff"}
 """Newer templates' intents under the names every Home Assistant release handles."""
 TARGET_SLOTS = frozenset({"name", "area", "floor"})
+POLITE = frozenset({"please", "can", "could", "would", "will", "you", "hey", "aria", "just", "kindly"})
 HOME_RETRY_S = 30.0
 """After Home Assistant failed, general questions skip its agent this long (device requests still
 ask), so a hung Home Assistant does not add its timeout to every question the model answers."""
@@ -214,22 +216,22 @@ def mentioned_entities(text: str, snapshot: Snapshot) -> list[HomeEntity]:
     said = f" {name_key(text)} "
     found: list[HomeEntity] = []
     for entity in snapshot.entities:
-        keys = {name_key(n) for name in entity.names for n in (name, _first_phrase(name))}
+        keys = {name_key(n) for name in entity.names for n in (name, first_phrase(name))}
         if any(len(key) > 2 and f" {key} " in said for key in keys):
             found.append(entity)
     return found
 
 
 def _about_home(text: str, snapshot: Snapshot) -> bool:
-    """Whether ``text`` is about the home: a device command or question by its form, or it names
-    an exposed entity."""
-    return classify(text) in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE) or bool(mentioned_entities(text, snapshot))
-
-
-def _first_phrase(name: str) -> str:
-    for mark in ".,;:!?(":
-        name = name.split(mark, 1)[0]
-    return name
+    """Whether ``text`` is about the home: a device command or question by its form, a name of an
+    exposed entity, or a command ("make the bedroom brighter") that names an area."""
+    if classify(text) in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE) or mentioned_entities(text, snapshot):
+        return True
+    words = [w for w in name_key(text).split() if w not in POLITE]
+    if not words or words[0] not in VERBS:
+        return False
+    said = f" {' '.join(words)} "
+    return any(f" {name_key(n)} " in said for area in snapshot.area_list for n in area.names)
 
 
 def _slots_for(match: IntentMatch, targets: Targets, snapshot: Snapshot) -> dict[str, Any]:
