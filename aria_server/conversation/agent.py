@@ -80,6 +80,7 @@ class Agent:
         self.model = (
             ModelResponder(settings, chain, self.store, intents, toolbox, self.speculations) if chain is not None else None
         )
+        self._offer_tools_to_home()
         questions = OpenQuestions(self.home_responder) if self.home_responder is not None else None
         self.responders: list[Responder] = [
             r for r in (questions, self.local, self.solver, self.home_responder, self.guard) if r is not None
@@ -89,6 +90,13 @@ class Agent:
         home, so "what time is it" and timers stay Aria's even though Home Assistant's templates
         know them too. The solver before the home: a sum never waits on Home Assistant."""
         self._warming: asyncio.Task[None] | None = None
+
+    def _offer_tools_to_home(self) -> None:
+        """The home may hand a trusted requester's command the templates missed to the model,
+        when the model has Home Assistant's tools."""
+        if self.home_responder is not None:
+            has_tools = self.model is not None and self._toolbox is not None
+            self.home_responder.act_with_tools = self.model.act_on_home if has_tools and self.model is not None else None
 
     @property
     def chain(self) -> LlmChain | None:
@@ -103,6 +111,7 @@ class Agent:
             self.model.chain = chain
         else:
             self.model = ModelResponder(self.settings, chain, self.store, self.intents, self._toolbox, self.speculations)
+        self._offer_tools_to_home()
 
     @property
     def toolbox(self) -> Toolbox | None:
@@ -114,6 +123,7 @@ class Agent:
         self._toolbox = toolbox
         if self.model is not None:
             self.model.toolbox = toolbox
+        self._offer_tools_to_home()
 
     @property
     def tool_prompts(self) -> Any:

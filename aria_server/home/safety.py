@@ -38,6 +38,16 @@ def sensitive_verb(intent: str, slots: dict[str, object], targets: Sequence[Home
     return None
 
 
+SENSITIVE_SERVICES = {"lock": ("unlock", "open"), "alarm_control_panel": ("",), "cover": ("open", "set_cover_position")}
+"""Domains whose services may open the house (the empty prefix: every service of the domain)."""
+
+
+def sensitive_service(domain: str, service: str) -> bool:
+    """Whether a direct service call (the call_service tool) may open the house; a cover service
+    counts whatever the cover is (the call names no device class)."""
+    return any(service.startswith(prefix) for prefix in SENSITIVE_SERVICES.get(domain, ()))
+
+
 def _opens(intent: str, slots: dict[str, object]) -> bool:
     if intent in OPENING:
         return True

@@ -58,6 +58,8 @@ async def tool_aria(namespace: Namespace, ha_workdir: Path, home_assistant: Home
             # CI shares two cores: a liveness bound, not a speed check.
             "--llm-first-token-timeout-s", "120",
             "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(token_file), "--ha-mcp", "sse",
+            # The tests ask as a trusted client: only then may the model try a command with the tools.
+            "--ha-trusted-clients", "127.0.0.1",
         ],
         cwd=str(ROOT), env=_environ(),
     )

@@ -18,8 +18,10 @@ Home Assistant returned.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ...errors import HomeError, HomeUnauthorized
@@ -28,14 +30,16 @@ from ...home.client import HomeAssistantClient
 from ...home.directory import Snapshot
 from ...home.entities import HomeEntity, first_phrase, name_key
 from ...home.names import VERBS
-from ...home.safety import sensitive_verb
+from ...home.safety import sensitive_service, sensitive_verb
 from ...home.targets import Targets, area_name, resolve
 from ...home.understanding import HomeUnderstanding, IntentMatch
 from ..confirmations import Confirmations, Reply, classify_reply
+from ...tools.base import ToolCall
 from ..intents import IntentHandler
 from ..request import ConversationRequest
 from ..truth import RequestKind, classify
 from .base import Answer, Said
+from .model import NOT_UNDERSTOOD
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -67,6 +71,9 @@ class HomeResponder:
         self.phrases = phrases
         self.understanding = understanding or HomeUnderstanding()
         self.confirmations = confirmations or Confirmations()
+        self.act_with_tools: Callable[[ConversationRequest, Callable[[ToolCall], str | None]], Awaitable[Answer]] | None = None
+        """The model with Home Assistant's tools (``--ha-mcp``), for a trusted requester's home
+        command the templates missed (``ModelResponder.act_on_home``); None: not offered."""
 
     async def answer_pending(self, request: ConversationRequest) -> Answer | None:
         """The answer to an open "are you sure?" of this conversation: "yes" carries the action
@@ -176,7 +183,9 @@ class HomeResponder:
             except HomeError as err:
                 return self._failed(request, err)
             return Said(render.states_said(mentioned, states), "home")
-        return Said("I didn't understand what to do in the home, so nothing was changed.", "guard")
+        if self.act_with_tools is not None and request.trusted:
+            return await self.act_with_tools(request, functools.partial(refused_call, self.home.directory.snapshot))
+        return Said(NOT_UNDERSTOOD, "guard")
 
     async def _home_agent(self, request: ConversationRequest, *, device: bool = True) -> Answer | None:
         """Home Assistant's own agent's answer when it understood; for a device request it could
@@ -195,6 +204,23 @@ class HomeResponder:
             ended = answer if answer.endswith((".", "!", "?")) else f"{answer}."
             answer = f"{ended} {self.phrases.phrase(request.language, 'home_partly_failed', names=_and(reply.failed))}"
         return Said(answer, "home", backend="home-assistant")
+
+
+def refused_call(snapshot: Snapshot, call: ToolCall) -> str | None:
+    """Why a tool call must not run without a spoken confirmation (it would open the house)."""
+    args = call.arguments if isinstance(call.arguments, dict) else {}
+    if call.name == "call_service":
+        sensitive = sensitive_service(str(args.get("domain", "")), str(args.get("service", "")))
+    else:
+        targets = resolve(IntentMatch(call.name, {k: v for k, v in args.items() if v not in (None, "")}), snapshot)
+        # A call whose targets cannot be known is treated as sensitive when it could reach a lock
+        # or a door (HassTurnOff unlocks, HassTurnOn opens).
+        sensitive = sensitive_verb(call.name, args, targets.entities or _doors(snapshot)) is not None
+    return "that needs a spoken confirmation: ask me in so many words" if sensitive else None
+
+
+def _doors(snapshot: Snapshot) -> tuple[HomeEntity, ...]:
+    return tuple(e for e in snapshot.entities if e.domain in ("lock", "cover", "alarm_control_panel"))
 
 
 class OpenQuestions:

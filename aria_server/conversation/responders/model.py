@@ -4,15 +4,18 @@
     with tools (tool_turn.py) the model may call tools first: a confirmed action is said in the
     tool result's words, a failed call honestly; on failure a short spoken apology.
 
-Requests about the home never get here (``home.py`` answers them from Home Assistant), so the
-model's words are only ever about what it knows, never about the state of the house.
+Requests about the home get here only when the user gave the model Home Assistant's tools
+(``--ha-mcp``) and the templates did not understand a trusted requester's command
+(``home.py``); such a turn (``home=True``) speaks only what a tool result confirmed, or an
+honest "nothing was changed": the model's own words about the house are never said, and a call
+that would open the house is refused (``home/safety.py``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from ...errors import LlmError
 from ...llm.base import ChatMessage, LanguageModel
@@ -32,6 +35,7 @@ from .base import Answer
 
 _LOGGER = logging.getLogger(__name__)
 
+NOT_UNDERSTOOD = "I didn't understand what to do in the home, so nothing was changed."
 HISTORY_TURNS = 64
 """Most past turns read from the store for a prompt (the token budget usually keeps fewer)."""
 
@@ -60,6 +64,11 @@ class ModelResponder:
 
     async def respond(self, request: ConversationRequest) -> Answer:
         return _ModelAnswer(self, request)
+
+    async def act_on_home(self, request: ConversationRequest, veto: Callable[[ToolCall], str | None]) -> Answer:
+        """A home command the templates missed, tried with the tools: only the tools' confirmed
+        results (or an honest failure) are spoken; ``veto`` refuses calls that open the house."""
+        return _ModelAnswer(self, request, home=True, veto=veto)
 
     async def speculate(self, request: ConversationRequest) -> Speculation | None:
         """The first round exactly as the commit would ask it (the same tools, prompt and area),
@@ -124,9 +133,15 @@ class ModelResponder:
 class _ModelAnswer:
     """One model turn: rounds of generation and tool calls, every claim through the gate."""
 
-    def __init__(self, responder: ModelResponder, request: ConversationRequest) -> None:
+    def __init__(
+        self, responder: ModelResponder, request: ConversationRequest, *, home: bool = False,
+        veto: Callable[[ToolCall], str | None] | None = None,
+    ) -> None:
         self.responder = responder
         self.request = request
+        self.home = home
+        """A request about the home: the model's own words are never spoken."""
+        self.veto = veto
         self.source: TurnSource = "llm"
         self.backend: str | None = None
         self.model: str | None = None
@@ -142,9 +157,11 @@ class _ModelAnswer:
         # Nothing is confirmed until a tool result in this turn says an action happened: until
         # then no reply may claim one.
         gate = ClaimGate(confirmed=False)
-        turn = ToolTurn(responder.toolbox, max_rounds=responder.settings.tool_rounds)
+        turn = ToolTurn(responder.toolbox, max_rounds=responder.settings.tool_rounds, veto=self.veto)
         failures: list[str] = []
         """Reasons of failed calls not yet made good by a later call: said at the end, honestly."""
+        unsaid: list[str] = []
+        """With ``home``: the model's own words, never spoken."""
         try:
             build = turn.messages(responder.messages_for(request, await turn.start()))
             first_round = True
@@ -173,7 +190,9 @@ class _ModelAnswer:
                         held.append(released)
                         await stream.aclose()
                         break
-                    if released:
+                    if released and self.home:
+                        unsaid.append(released)
+                    elif released:
                         parts.append(released)
                         yield released
                 else:
@@ -182,6 +201,8 @@ class _ModelAnswer:
                         released = released.lstrip()
                     if released and failures:
                         held.append(released)
+                    elif released and self.home:
+                        unsaid.append(released)
                     elif released:
                         parts.append(released)
                         yield released
@@ -230,7 +251,13 @@ class _ModelAnswer:
             self.source = "apology"
             yield parts[-1]
         else:
-            if not parts:
+            if not parts and self.home:
+                _LOGGER.info("conversation %s: no tool confirmed the home command; the model's words are not said: %r",
+                             request.conversation_id, "".join(unsaid)[:200])
+                self.source = "guard"
+                parts.append(NOT_UNDERSTOOD)
+                yield parts[-1]
+            elif not parts:
                 parts.append(self._phrase("llm_empty"))
                 yield parts[-1]
             elif self.source == "llm" and backend is not None and chain.backends[0] is not backend:
