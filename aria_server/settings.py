@@ -166,7 +166,8 @@ class LlmSettings(_Section):
     model: str | None = Field(
         None,
         description="model name (ollama/openai); embedded: a GGUF path or a bundled model "
-        "(qwen2.5-coder-0.5b-instruct, the default, or smollm2-135m-instruct)",
+        "(qwen2.5-coder-1.5b-instruct, the default; qwen2.5-coder-0.5b-instruct for low memory; "
+        "smollm2-135m-instruct, the test model)",
     )
     system_prompt: str = Field(
         "You are Aria, a helpful voice assistant in a home. Answer in one or two short spoken sentences, "
@@ -186,7 +187,17 @@ class LlmSettings(_Section):
         "model, decoded under a schema of the home's real names (precision first: the request must name the target)",
     )
     tool_rounds: int = Field(3, ge=1, le=8, description="model rounds in one turn that may call tools")
-    temperature: float = Field(0.7, ge=0.0, le=2.0, description="sampling temperature")
+    temperature: float = Field(
+        0.0, ge=0.0, le=2.0,
+        description="sampling temperature; 0 (greedy, the default): a factual answer is the model's most likely "
+        "one, and the same every time (the figures in docs/models.md were measured so)",
+    )
+    consistency_check: bool = Field(
+        False,
+        description="say \"I'm not sure\" when the model's answer and its bare answer to the same question "
+        "disagree on a number or name (conversation/consistency.py); costs a short extra generation before "
+        "the first word. Off until measured on the bench's question set (docs/models.md)",
+    )
     fallback: list[Literal["embedded", "ollama", "openai", "none"]] = Field(
         default_factory=list,
         description="backends tried in order when the first fails (none: the apology only); url/model apply to the first",

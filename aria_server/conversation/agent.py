@@ -2,6 +2,8 @@
 
     reply(request)
       ├─ local intents (responders/local.py) ──> time, date, timers, small talk (milliseconds)
+      ├─ the solver (responders/computed.py) ─> arithmetic, conversions, the calendar: computed,
+      │                                          never generated (no model can change the number)
       ├─ the home (responders/home.py) ───────> Home Assistant's templates inside Aria, carried out
       │                                          and answered by Home Assistant; an open "are you
       │                                          sure?"; never the model's words about the home
@@ -32,6 +34,7 @@ from ..tools.toolbox import Toolbox
 from .intents import IntentHandler
 from .request import ConversationRequest
 from .responders.base import Responder
+from .responders.computed import Solver
 from .responders.home import HomeResponder, OpenQuestions
 from .responders.local import LocalIntents, NoModel, TruthGuard
 from .responders.model import ModelResponder
@@ -72,6 +75,7 @@ class Agent:
         self.speculations = Speculations()
         """Replies started on a quick transcript before the turn ended (``speculate``)."""
         self.local = LocalIntents(intents)
+        self.solver = Solver()
         self.home_responder = HomeResponder(home, intents) if home is not None else None
         self.guard = TruthGuard(intents, home_control=self.home_control)
         self.model = (
@@ -80,12 +84,12 @@ class Agent:
         self._offer_tools_to_home()
         questions = OpenQuestions(self.home_responder) if self.home_responder is not None else None
         self.responders: list[Responder] = [
-            r for r in (questions, self.local, self.home_responder, self.guard) if r is not None
+            r for r in (questions, self.local, self.solver, self.home_responder, self.guard) if r is not None
         ]
         """In order; the model (or the no-model reply) answers what none of them does. An open
         "are you sure?" comes first (its "yes" is no request of its own); local intents before the
         home, so "what time is it" and timers stay Aria's even though Home Assistant's templates
-        know them too."""
+        know them too. The solver before the home: a sum never waits on Home Assistant."""
         self._warming: asyncio.Task[None] | None = None
 
     def _offer_tools_to_home(self) -> None:
@@ -313,6 +317,8 @@ class Agent:
         device = request.english and classify(text) in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE)
         if device or self.intents.matches(text, language) or await self.guard.respond(request) is not None:
             return None
+        if await self.solver.respond(request) is not None:
+            return None  # computed, never generated: the model is not asked
         if self.home is not None:
             if satellite is not None:
                 request = self.request(

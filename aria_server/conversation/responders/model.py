@@ -24,6 +24,7 @@ from ...settings import LlmSettings
 from ...store.history import HistoryStore, TurnRecord, TurnSource
 from ...tools.base import Tool, ToolCall
 from ...tools.toolbox import Toolbox
+from ..consistency import ConsistencyCheck
 from ..history import PromptBuilder
 from ..intents import IntentHandler
 from ..request import ConversationRequest
@@ -57,6 +58,9 @@ class ModelResponder:
         self.prompts = PromptBuilder(settings.system_prompt)
         self.tool_prompts = PromptBuilder(settings.tools_system_prompt)
         """Prompts of turns that offer tools (their own system prompt: one that may act)."""
+        self.consistency = ConsistencyCheck(phrases.phrase("en", "not_sure")) if settings.consistency_check else None
+        """``--llm-consistency-check``: "I'm not sure" where the model's answer and its bare answer
+        disagree (``consistency.py``); turns with tools and speculated turns are not checked."""
 
     async def respond(self, request: ConversationRequest) -> Answer:
         return _ModelAnswer(self, request)
@@ -84,6 +88,8 @@ class ModelResponder:
         )
         if speculation is not None:
             return speculation.deltas()
+        if self.consistency is not None and not offered:
+            return self.consistency.stream(self.chain, build, request.text)
         return self.chain.stream(build, offered)
 
     async def history_key(self, conversation_id: str) -> tuple[int, ...]:
