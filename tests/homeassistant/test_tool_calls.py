@@ -60,6 +60,8 @@ async def tool_aria(namespace: Namespace, ha_workdir: Path, home_assistant: Home
             "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(token_file), "--ha-mcp", "sse",
             # The tests ask as a trusted client: only then may the model try a command with the tools.
             "--ha-trusted-clients", "127.0.0.1",
+            # The tools, not the constrained mapping (tests/home/test_mapping.py), are what is tested here.
+            "--no-llm-home-mapping",
         ],
         cwd=str(ROOT), env=_environ(),
     )
