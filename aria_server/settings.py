@@ -220,7 +220,7 @@ class LlmSettings(_Section):
     gpu_layers: int = Field(
         0, ge=-1, le=10_000,
         description="embedded: layers offloaded to the GPU (-1: all) when llama-cpp-python was built with CUDA "
-        "(README, On a GPU); 0: CPU only",
+        "(docs/models.md, On a GPU); 0: CPU only",
     )
     languages: list[str] = Field(
         default_factory=lambda: ["en"],
