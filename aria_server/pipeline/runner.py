@@ -276,6 +276,10 @@ class TurnRunner:
             return
         if isinstance(err, AriaError):
             _LOGGER.warning("%s failed: %s", task.get_name(), err)
+        elif isinstance(err, ConnectionError):
+            # The client left (Home Assistant closes after handled-stop, a browser tab closes):
+            # nothing failed on this side, and what was answered was answered.
+            _LOGGER.info("%s: the client left before the turn's last write (%s)", task.get_name(), err)
         else:
             _LOGGER.error("%s failed", task.get_name(), exc_info=err)
 

@@ -145,8 +145,10 @@ class AriaEventHandler(AsyncEventHandler):
                 if event is None:
                     return
                 await self.handle_event(event)
-        except (asyncio.IncompleteReadError, ConnectionError) as err:
+        except asyncio.IncompleteReadError as err:
             _LOGGER.info("connection from %s ended mid-frame: %r", self.peer, err)
+        except ConnectionError as err:
+            _LOGGER.info("%s left: %r", self.peer, err)
         finally:
             await self.disconnect()
             self.writer.close()
