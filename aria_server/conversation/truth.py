@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
+from ..text import normalise
+
 
 class RequestKind(Enum):
     """What a request needs besides the language model."""
@@ -39,7 +41,7 @@ class RequestKind(Enum):
 
 
 _DEVICE = (
-    r"(?:lights?|lamps?|bulbs?|fans?|heat(?:er|ing)?|thermostat|air ?con(?:ditioning|ditioner)?|a/?c|"
+    r"(?:lights?|lamps?|bulbs?|fans?|heat(?:er|ing)?|thermostat|air ?con(?:ditioning|ditioner)?|a ?c|"
     r"doors?|garage|gate|blinds?|curtains?|shades?|shutters?|locks?|tv|television|radio|music|speakers?|"
     r"vacuum|robot|switch(?:es)?|plugs?|sockets?|outlets?|oven|kettle|coffee (?:machine|maker)|"
     r"dishwasher|washing machine|dryer|alarm system|sprinklers?|scene|boiler|humidifier|heater)"
@@ -79,10 +81,6 @@ _LIVE_INFO = [
 ]
 
 
-def _normalise(text: str) -> str:
-    return " ".join(re.sub(r"[^\w' /]+", " ", text.lower()).split())
-
-
 def classify(text: str) -> RequestKind:
     """The kind of request ``text`` is (English patterns).
 
@@ -95,7 +93,7 @@ def classify(text: str) -> RequestKind:
         >>> classify("How far away is the moon?").value
         'general'
     """
-    words = _normalise(text)
+    words = normalise(text)
     words = re.sub(r"^(?:hey |ok |okay )?aria ", "", words)
     if any(pattern.search(words) for pattern in _DEVICE_COMMAND):
         return RequestKind.DEVICE_COMMAND
@@ -141,7 +139,7 @@ def claims_action(clause: str) -> bool:
         >>> claims_action("I can't control your lights.")
         False
     """
-    words = _normalise(clause)
+    words = normalise(clause)
     return any(pattern.search(words) for pattern in _CLAIMS)
 
 

@@ -12,6 +12,8 @@ from ..settings import FinalDecode, VadSettings
 from ..vad.base import VoiceActivityDetector
 from ..vad.end_of_turn import TurnCompletion
 from .base import Decoder
+from .hotwords import MAX_HOTWORDS_CHARS as MAX_HOTWORDS_CHARS  # re-exported for callers of start()
+from .hotwords import merge_hotwords
 from .session import StreamingSession
 
 
@@ -92,25 +94,3 @@ class SpeechService:
         self._decode_executor.shutdown(wait=False, cancel_futures=True)
         self._vad_executor.shutdown(wait=False, cancel_futures=True)
         self._turn_executor.shutdown(wait=False, cancel_futures=True)
-
-
-MAX_HOTWORDS_CHARS = 600
-"""Whisper's prompt holds about 224 tokens: a longer hint string is cut (the client's names first)."""
-
-
-def merge_hotwords(hotwords: str | None, names: Sequence[str]) -> str | None:
-    """The client's hint string (Wyoming ``transcript_names``/``terms``), then ``names`` not in it,
-    as one ", "-joined string within ``MAX_HOTWORDS_CHARS``; None when there is nothing."""
-    words = [w.strip() for w in (hotwords or "").split(", ") if w.strip()]
-    seen = {w.lower() for w in words}
-    for name in names:
-        if name.strip() and name.strip().lower() not in seen:
-            seen.add(name.strip().lower())
-            words.append(name.strip())
-    text = ""
-    for word in words:
-        joined = f"{text}, {word}" if text else word
-        if len(joined) > MAX_HOTWORDS_CHARS:
-            break
-        text = joined
-    return text or None

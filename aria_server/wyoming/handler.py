@@ -40,6 +40,7 @@ from ..pipeline.reply_audio import WYOMING_CHUNK_SAMPLES, chunk_bytes, reply_chu
 from ..pipeline.runner import RunningTurn, TurnRunner
 from ..pipeline.turn import TurnRequest
 from ..services import Services
+from ..stt.hotwords import merge_hotwords
 from ..stt.service import SpeechService
 from ..stt.session import StreamingSession
 from ..tts.service import SpeechSynthesis
@@ -234,7 +235,7 @@ class AriaEventHandler(AsyncEventHandler):
         self._language = transcribe.language
         # Wyoming 1.9+: names (first) and terms bias Whisper. vad_sensitivity does not apply:
         # on this path the client ends the audio (info says requires_external_vad).
-        self._hotwords = _hotwords(transcribe.transcript_names, transcript_terms=transcribe.transcript_terms)
+        self._hotwords = merge_hotwords(transcribe.transcript_names, transcribe.transcript_terms)
 
     async def _on_audio_start(self, event: Event) -> None:
         stt = self._require_stt()
@@ -438,17 +439,6 @@ def _text_field(value: object, event_type: str) -> str:
 
 async def _single(text: str) -> AsyncIterator[str]:
     yield text
-
-
-MAX_HOTWORDS_CHARS = 600
-"""Whisper's prompt holds about 224 tokens: longer hint lists are cut (names first)."""
-
-
-def _hotwords(names: list[str] | None, *, transcript_terms: list[str] | None) -> str | None:
-    """``transcript_names`` then ``transcript_terms`` as one hint string, or None when there are none."""
-    words = [w.strip() for w in [*(names or []), *(transcript_terms or [])] if isinstance(w, str) and w.strip()]
-    text = ", ".join(dict.fromkeys(words))
-    return text[:MAX_HOTWORDS_CHARS] or None
 
 
 def _check_voice(tts: SpeechSynthesis, voice: SynthesizeVoice | None) -> None:
