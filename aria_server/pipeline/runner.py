@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Protocol, TypeVar
 
 from ..conversation.sessions import new_conversation_id
-from ..errors import AriaError
+from ..errors import AriaError, ConfigError
 from ..events import EventType, PipelineEvent
 from .metrics import TurnSpans
 from .microphone import Microphone
@@ -119,7 +119,7 @@ class RunningTurn:
         """
         pipeline = self._runner.pipeline
         if pipeline is None:
-            raise AriaError("this server has no conversation agent", code="no-agent")
+            raise ConfigError("this server has no conversation agent", code="no-agent")
         heard = asyncio.Event()
         watchdog = None
         if no_speech_s is not None and self.microphone is not None:

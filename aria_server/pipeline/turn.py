@@ -24,7 +24,7 @@ from aria_wire.audio import PcmFormat
 
 from ..conversation.base import ConversationAgent
 from ..conversation.speculation import Outcome, Speculation, same_request
-from ..errors import AriaError
+from ..errors import AriaError, RequestError
 from ..events import EventType, PipelineEvent
 from ..stt.service import SpeechService
 from ..tts.service import SpeechSynthesis
@@ -135,7 +135,7 @@ class _Turn:
     async def _listen(self) -> str:
         stt = self.pipeline.stt
         if stt is None or self.request.audio is None or self.request.audio_format is None:
-            raise AriaError("this turn has neither text nor audio with a format", code="bad-turn")
+            raise RequestError("this turn has neither text nor audio with a format", code="bad-turn")
         early_end_ms = stt.vad_settings.complete_request_end_ms if self.request.end_on_silence else 0
         language = self.request.language
         session = stt.start(

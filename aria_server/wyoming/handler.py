@@ -34,7 +34,8 @@ from aria_wire.audio import PcmFormat
 from aria_wire.errors import IdleTimeout
 from aria_wire.framing import FrameLimits, read_frame
 
-from ..errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError, TtsError
+from ..error_codes import error_for
+from ..errors import AriaError, AudioFormatError, ConfigError, FrameTooLarge, InternalError, ProtocolError, SttError, TtsError
 from ..events import EventType, PipelineEvent
 from ..pipeline.reply_audio import WYOMING_CHUNK_SAMPLES, chunk_bytes, reply_chunks
 from ..pipeline.runner import RunningTurn, TurnRunner
@@ -172,7 +173,7 @@ class AriaEventHandler(AsyncEventHandler):
             raise
         except Exception:
             _LOGGER.exception("unexpected failure handling %s from %s", event.type, self.peer)
-            await self._fail(event, AriaError("internal error", code="internal-error"))
+            await self._fail(event, InternalError("internal error"))
         return True
 
     async def _fail(self, event: Event, err: AriaError) -> None:
@@ -226,7 +227,7 @@ class AriaEventHandler(AsyncEventHandler):
 
     def _require_stt(self) -> SpeechService:
         if self.services.stt is None:
-            raise AriaError("speech-to-text is not enabled on this server", code="stt-unavailable")
+            raise SttError("speech-to-text is not enabled on this server", code="stt-unavailable")
         return self.services.stt
 
     async def _on_transcribe(self, event: Event) -> None:
@@ -276,7 +277,7 @@ class AriaEventHandler(AsyncEventHandler):
 
     def _require_tts(self) -> SpeechSynthesis:
         if self.services.tts is None:
-            raise AriaError("text-to-speech is not enabled on this server", code="tts-unavailable")
+            raise TtsError("text-to-speech is not enabled on this server", code="tts-unavailable")
         return self.services.tts
 
     async def _on_synthesize(self, event: Event) -> None:
@@ -372,7 +373,7 @@ class AriaEventHandler(AsyncEventHandler):
         """
         agent = self.services.agent
         if agent is None or self.services.pipeline is None:
-            raise AriaError("this server has no conversation agent", code="no-agent")
+            raise ConfigError("this server has no conversation agent", code="no-agent")
         transcript = Transcript.from_event(event)
         _text_field(transcript.text, "transcript")
         if transcript.language is not None and not isinstance(transcript.language, str):
@@ -412,7 +413,7 @@ class AriaEventHandler(AsyncEventHandler):
                 parts.append(str(event.data.get("text", "")))
                 await self.write_event(HandledChunk(text=parts[-1]).event())
             elif event.type is EventType.ERROR:
-                failed.append(AriaError(str(event.data.get("message", "")), code=str(event.data.get("code"))))
+                failed.append(error_for(str(event.data.get("code")), str(event.data.get("message", ""))))
 
         await turn.run_pipeline(request, translate)
         if failed:
