@@ -28,6 +28,8 @@ class SpeechService:
         max_seconds: float,
         end_of_turn: TurnCompletion | None = None,
         final_decode: FinalDecode = "full",
+        *,
+        home_names: Callable[[], Sequence[str]] | None = None,
     ) -> None:
         self.decoder = decoder
         self.final_decode = final_decode
@@ -35,7 +37,7 @@ class SpeechService:
         self.vad = vad
         self.end_of_turn = end_of_turn
         """The semantic end-of-turn model, when one is loaded."""
-        self.home_names: Callable[[], Sequence[str]] | None = None
+        self.home_names = home_names
         """Names every decode should favour besides the client's own (Home Assistant's exposed
         entities and areas, when it is configured; read at each session's start, so kept fresh)."""
         self._vad_settings = vad_settings

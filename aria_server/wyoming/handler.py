@@ -25,7 +25,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
 from wyoming.event import Event, async_write_event
 from wyoming.handle import Handled, HandledChunk, HandledStart, HandledStop, NotHandled
-from wyoming.info import SelectProgram
+from wyoming.info import Info, SelectProgram
 from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStopped, SynthesizeVoice
@@ -74,11 +74,14 @@ class AriaEventHandler(AsyncEventHandler):
         writer: asyncio.StreamWriter,
         *,
         services: Services,
+        info: Info,
         limits: FrameLimits,
         idle_timeout_s: float | None = None,
     ) -> None:
         super().__init__(reader, writer)
         self.services = services
+        self.info = info
+        """What ``describe`` answers (built once by the server's owner, ``app.create_wyoming_server``)."""
         self.limits = limits
         self.idle_timeout_s = idle_timeout_s
         self.peer = writer.get_extra_info("peername")
@@ -209,7 +212,7 @@ class AriaEventHandler(AsyncEventHandler):
     # -- describe / ping ---------------------------------------------------------------------
 
     async def _on_describe(self, event: Event) -> None:
-        await self.write_event(self.services.info.event())
+        await self.write_event(self.info.event())
 
     async def _on_ping(self, event: Event) -> None:
         await self.write_event(Pong(text=Ping.from_event(event).text).event())
@@ -218,7 +221,7 @@ class AriaEventHandler(AsyncEventHandler):
         """Wyoming 1.10: a client picks a program by name. Aria serves one program per domain, so
         one of its names is accepted as is and any other is refused (never silently replaced)."""
         name = SelectProgram.from_event(event).name
-        info = self.services.info
+        info = self.info
         names = [p.name for p in (*info.asr, *info.tts, *info.handle)]
         if name not in names:
             raise ProtocolError(f"no program {name!r} here (programs: {', '.join(names)})", code="unknown-program")

@@ -23,6 +23,7 @@ from wyoming.handle import HandledStop
 
 from aria_server.services import Services
 from aria_server.wyoming.handler import AriaEventHandler
+from aria_server.wyoming.info import build_info
 from aria_server.wyoming.server import WyomingServer
 
 TIMEOUT = 60
@@ -58,7 +59,8 @@ class _Records(logging.Handler):
 async def held_server(services: Services) -> AsyncIterator[tuple[WyomingServer, asyncio.Event]]:
     gone = asyncio.Event()
     handler = type("Held", (_HoldsTheLastEvent,), {"client_gone": gone})
-    factory = functools.partial(handler, services=services, limits=services.limits, idle_timeout_s=30.0)
+    info = build_info(services.stt, services.tts, services.agent)
+    factory = functools.partial(handler, services=services, info=info, limits=services.limits, idle_timeout_s=30.0)
     server = WyomingServer("127.0.0.1", 0, services.limits, factory)
     await server.start()
     yield server, gone
