@@ -45,6 +45,7 @@ from ..stt.hotwords import merge_hotwords
 from ..stt.service import SpeechService
 from ..stt.session import StreamingSession
 from ..tts.service import SpeechSynthesis
+from .request_spans import ASR_FACE, TTS_FACE, RequestSpans
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class AriaEventHandler(AsyncEventHandler):
         self._language: str | None = None
         self._hotwords: str | None = None
         self._stt_session: StreamingSession | None = None
+        self._asr: RequestSpans | None = None
+        """The spans of the asr request in flight (counted in /metrics like a turn)."""
         self._text_stream: _TextStream | None = None
         self._synthesis_task: asyncio.Task[None] | None = None
         self._turns: TurnRunner | None = None
@@ -181,6 +184,12 @@ class AriaEventHandler(AsyncEventHandler):
 
     async def _fail(self, event: Event, err: AriaError) -> None:
         """``error``, then the event that ends the failed request for clients that ignore errors."""
+        # Counted first, like a success, so a client holding its answer finds it in /metrics.
+        if event.type.startswith("audio-") and self._asr is not None:
+            self._asr, spans = None, self._asr
+            await spans.finish(err)
+        elif event.type == "synthesize":  # refused before any synthesis (voice, length)
+            await RequestSpans(self.services.recorder, TTS_FACE).finish(err)
         await self.send_error(err)
         if event.type == "audio-stop":
             await self.write_event(Transcript(text="").event())
@@ -250,6 +259,7 @@ class AriaEventHandler(AsyncEventHandler):
         self._stt_session = stt.start(
             PcmFormat(start.rate, start.width, start.channels), self._language, hotwords=self._hotwords
         )
+        self._asr = RequestSpans(self.services.recorder, ASR_FACE)
 
     async def _on_audio_chunk(self, event: Event) -> None:
         if self._stt_session is None:
@@ -266,8 +276,14 @@ class AriaEventHandler(AsyncEventHandler):
         if self._stt_session is None:
             raise AudioFormatError("audio-stop without audio-start", code="audio-not-started")
         session, self._stt_session = self._stt_session, None
+        if self._asr is not None:
+            self._asr.mark("audio_end")
         result = await session.finish()
         _LOGGER.debug("transcript %r (%s)", result.text, result.timings_ms)
+        if self._asr is not None:
+            self._asr, spans = None, self._asr
+            spans.mark("stt_done")
+            await spans.finish(transcript=result.text, stt=dict(result.timings_ms))
         await self.write_event(TranscriptStart(language=result.language).event())
         for segment in result.segments:
             await self.write_event(TranscriptChunk(text=segment + " ").event())
@@ -333,24 +349,29 @@ class AriaEventHandler(AsyncEventHandler):
         """Send audio-start, each piece's audio as soon as it exists, audio-stop (+ stopped)."""
         fmt = {"rate": tts.sample_rate, "width": 2, "channels": 1}
         started = False
+        spans = RequestSpans(self.services.recorder, TTS_FACE)
         try:
             _check_voice(tts, voice)
             # A voice asked for by name or language picks that language's voice (--tts-language-voices).
             language = (voice.language or tts.language_of_voice(voice.name)) if voice is not None else None
             async for audio in tts.synthesize(text, language):
+                spans.mark("first_clause", audio.ready_t_ns)
                 if not started:
                     await self.write_event(AudioStart(**fmt).event())
                     started = True
                 for chunk in reply_chunks(audio.pcm, chunk_bytes(WYOMING_CHUNK_SAMPLES)):
                     await self.write_event(AudioChunk(audio=chunk, **fmt).event())
+                    spans.mark("first_audio_out")
         except AriaError as err:
             # Mid-synthesis: the client still gets the end of the audio (see the module docstring).
             _LOGGER.warning("synthesis for %s failed: %s", self.peer, err)
+            await spans.finish(err)
             await self.send_error(err)
             if streaming:
                 # The request ends at the client's synthesize-stop: its remaining text is dropped.
                 async for _ in text:
                     pass
+        await spans.finish()  # before the last event (a no-op after a failure)
         await self._end_audio(started=started, streaming=streaming)
 
     # -- handle (conversation) ------------------------------------------------------------------
