@@ -29,6 +29,7 @@ from .settings import ServerSettings
 from .wyoming.handler import AriaEventHandler
 from .wyoming.info import build_info
 from .wyoming.server import WyomingServer
+from .wyoming.trust import TrustedClients
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def create_wyoming_server(settings: ServerSettings, services: Services) -> Wyomi
     info = build_info(services.stt, services.tts, services.agent)
     factory = functools.partial(
         AriaEventHandler, services=services, info=info, limits=services.limits,
-        idle_timeout_s=settings.wyoming.idle_timeout_s,
+        idle_timeout_s=settings.wyoming.idle_timeout_s, trusted=TrustedClients(settings.ha.trusted_clients),
     )
     return WyomingServer(
         settings.host, settings.wyoming.port, services.limits, factory,

@@ -133,6 +133,7 @@ CATALOGUE: Mapping[str, ErrorCode] = _index(
     ErrorCode("llm-failed", LlmError, 500, "the language model failed or refused"),
     ErrorCode("llm-bad-answer", LlmError, 500, "the language model server answered something unusable"),
     ErrorCode("llm-model-missing", LlmError, 500, "the language model server does not have the model"),
+    ErrorCode("llm-no-schema", LlmError, 500, "constrained (schema) answers need a chat-style model"),
     ErrorCode("llm-unavailable", LlmUnavailable, 503, "no language model backend can be reached"),
     ErrorCode("llm-busy", LlmUnavailable, 503, "the embedded model stayed busy with other turns too long"),
     ErrorCode("llm-timeout", LlmUnavailable, 503, "no first token (or next token) in time"),
@@ -153,6 +154,7 @@ CATALOGUE: Mapping[str, ErrorCode] = _index(
     ErrorCode("tool-timeout", ToolError, 500, "a tool call took too long"),
     ErrorCode("tool-unavailable", ToolError, 500, "the tool's provider cannot be reached"),
     ErrorCode("tool-unknown", ToolError, 500, "the model called a tool that does not exist"),
+    ErrorCode("tool-refused", ToolError, 500, "a call Aria vetoed (it would open the house) or the requester may not make"),
     # -- satellites ---------------------------------------------------------------------------------
     ErrorCode("satellite-failed", SatelliteError, 500, "a satellite could not do what was asked"),
     ErrorCode("unknown-satellite", SatelliteError, 404, "no satellite has that name"),

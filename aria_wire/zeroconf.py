@@ -1,5 +1,6 @@
 """Zeroconf advertisement of a Wyoming service (``_wyoming._tcp.local.``), for the server and the
-satellite alike: registered on start, withdrawn on stop.
+satellite alike (and of the satellite's ESPHome API, another service type): registered on start,
+withdrawn on stop.
 
 zeroconf's ``async_register_service`` / ``async_unregister_service`` return a task that ends when
 the probe/announce (or the goodbye) has been sent; both are awaited, so a stop right after a start
@@ -103,8 +104,11 @@ def service_label(name: str) -> str:
 class WyomingAdvertisement:
     """Publishes one Wyoming service under ``name`` with TXT ``properties``."""
 
-    def __init__(self, name: str, host: str, port: int, properties: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, name: str, host: str, port: int, properties: Mapping[str, str] | None = None, service_type: str = SERVICE_TYPE
+    ) -> None:
         self.name = name
+        self.service_type = service_type
         self.scope = advertisement_scope(host)
         self.address = self.scope.address or advertised_address(host)
         self.port = port
@@ -124,8 +128,8 @@ class WyomingAdvertisement:
             _LOGGER.info("zeroconf: %s is %s", self.name, self.scope.reason)
             return
         self._info = AsyncServiceInfo(
-            SERVICE_TYPE,
-            f"{service_label(self.name)}.{SERVICE_TYPE}",
+            self.service_type,
+            f"{service_label(self.name)}.{self.service_type}",
             addresses=[socket.inet_aton(self.address)],
             port=self.port,
             properties=self.properties,

@@ -87,7 +87,7 @@ class WsSession:
         if msg.type == "text":
             if not msg.data.strip():
                 raise RequestError("the text is empty", code="empty-text")
-            await self._start_turn(TurnRequest(self.conversation_id, text=msg.data, speak=msg.speak), None)
+            await self._start_turn(TurnRequest(self.conversation_id, text=msg.data, speak=msg.speak, trusted=True), None)
         elif msg.type == "audio":
             await self.on_audio(decode_audio(msg.data))
         else:
@@ -103,7 +103,9 @@ class WsSession:
     async def _on_command(self, command: Command) -> None:
         if command is Command.START:
             microphone = Microphone(fmt=INPUT_FORMAT)  # the default bound: about 2 s of 32 ms frames
-            request = TurnRequest(self.conversation_id, audio=microphone, audio_format=INPUT_FORMAT, end_on_silence=True)
+            request = TurnRequest(
+                self.conversation_id, audio=microphone, audio_format=INPUT_FORMAT, end_on_silence=True, trusted=True
+            )
             await self._start_turn(request, microphone)
         elif command is Command.STOP:
             turn, listening = self.runner.current, self.runner.listening()

@@ -52,6 +52,8 @@ class TurnRequest:
     """Answer the transcript (False: only listen, for a question the house asked)."""
     satellite: str | None = None
     """The satellite the turn is heard on (its room narrows home requests)."""
+    trusted: bool = False
+    """Whether the requester may ask for security-sensitive actions (``ConversationRequest.trusted``)."""
 
 
 class VoicePipeline:
@@ -232,6 +234,7 @@ class _Turn:
                 async for delta in self.pipeline.agent.reply(
                     self.request.conversation_id, text, language=self.request.language or self.heard_language,
                     timers_ring=self.request.timers_ring, satellite=self.request.satellite,
+                    trusted=self.request.trusted,
                 ):
                     reply.append(delta)
                     self.emit(EventType.LLM_DELTA, text=delta)

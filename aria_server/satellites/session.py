@@ -125,6 +125,11 @@ class SatelliteSession:
         return self.connection.link if self.connection is not None else None
 
     @property
+    def trusted(self) -> bool:
+        """Given by address (the user configured it), or found over zeroconf and approved by name."""
+        return self.status.source == "static" or self.status.name in self.deps.settings.trusted
+
+    @property
     def wake_on_server(self) -> bool:
         """True when it streams all the time and the server hears the wake word."""
         return self.status.wake == "server"

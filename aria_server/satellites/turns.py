@@ -76,6 +76,12 @@ class SatelliteChannel(Protocol):
         """True when the satellite streams all the time and the server hears the wake word."""
         ...
 
+    @property
+    def trusted(self) -> bool:
+        """Whether requests heard here may ask for security-sensitive actions (a satellite the
+        user gave by address, or one found over zeroconf and approved in ``satellites.trusted``)."""
+        ...
+
     async def send(self, event: Event) -> None:
         """Send to the satellite (SatelliteGone when it is not connected)."""
         ...
@@ -132,7 +138,7 @@ async def voice_turn(turn: RunningTurn, channel: SatelliteChannel, plan: VoiceTu
         language = satellite_language(plan.settings, channel.name)
         request = TurnRequest(
             conversation_id=conversation_id, audio=microphone, audio_format=fmt, answer=plan.heard is None,
-            language=language, satellite=channel.name,
+            language=language, satellite=channel.name, trusted=channel.trusted,
         )
         await turn.run_pipeline(request, _Relay(channel, turn, reply, plan.heard).on_event, no_speech_s=no_speech_s)
         await reply.stop()

@@ -46,6 +46,7 @@ from ..stt.service import SpeechService
 from ..stt.session import StreamingSession
 from ..tts.service import SpeechSynthesis
 from .request_spans import ASR_FACE, TTS_FACE, RequestSpans
+from .trust import TrustedClients
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class AriaEventHandler(AsyncEventHandler):
         info: Info,
         limits: FrameLimits,
         idle_timeout_s: float | None = None,
+        trusted: TrustedClients | None = None,
     ) -> None:
         super().__init__(reader, writer)
         self.services = services
@@ -86,6 +88,8 @@ class AriaEventHandler(AsyncEventHandler):
         self.limits = limits
         self.idle_timeout_s = idle_timeout_s
         self.peer = writer.get_extra_info("peername")
+        self.trusted = trusted is not None and trusted.allows(self.peer)
+        """Whether this client may ask for security-sensitive actions (``trust.py``)."""
         self._write_lock = asyncio.Lock()
         self._language: str | None = None
         self._hotwords: str | None = None
@@ -419,7 +423,8 @@ class AriaEventHandler(AsyncEventHandler):
         # timers_ring=False: Aria's timer events reach its own satellites and sessions, not a
         # Wyoming handle client, so a timer asked for here is refused rather than set silently.
         request = TurnRequest(
-            conversation_id, text=transcript.text, language=transcript.language, speak=False, timers_ring=False
+            conversation_id, text=transcript.text, language=transcript.language, speak=False, timers_ring=False,
+            trusted=self.trusted,
         )
         turn = await runner.start(
             functools.partial(self._handle_turn, request, context), info={"conversation_id": conversation_id}

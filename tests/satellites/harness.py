@@ -160,8 +160,10 @@ class SatelliteProcess(Process):
     ) -> SatelliteProcess:
         """Start on 127.0.0.1 (``port`` 0: any free port) and wait until it listens."""
         log = directory / f"{name}-{time.monotonic_ns()}.jsonl"
+        # The ESPHome API (port 6053 by default) only where a test asks for it (--esphome-port).
+        esphome = [] if any(option.startswith("--esphome") for option in options) else ["--no-esphome"]
         args = [sys.executable, "-m", "aria_satellite", "--name", name, "--host", "127.0.0.1", "--port", str(port),
-                *([] if zeroconf else ["--no-zeroconf"]), "--timing-log", str(log), *options]
+                *([] if zeroconf else ["--no-zeroconf"]), *esphome, "--timing-log", str(log), *options]
         satellite = await spawn(args, f"satellite {name}", cls)
         satellite.log = log
         ready = await satellite.wait_event(lambda e: e["event"] == "ready")
