@@ -236,7 +236,7 @@ class LlmSettings(_Section):
     gpu_layers: int = Field(
         0, ge=-1, le=10_000,
         description="embedded: layers offloaded to the GPU (-1: all) when llama-cpp-python was built with CUDA "
-        "(README, On a GPU); 0: CPU only",
+        "(docs/speech-models.md, On a GPU); 0: CPU only",
     )
     languages: list[str] = Field(
         default_factory=lambda: ["en"],
@@ -402,7 +402,9 @@ class ServerSettings(_Section):
 
     host: str = Field("127.0.0.1", description="address to bind; 0.0.0.0 exposes Aria to the network")
     data_dir: Path = Field(default_factory=default_data_dir, description="where config and history are kept")
-    zeroconf: bool = Field(True, description="advertise the Wyoming server over zeroconf (mDNS)")
+    zeroconf: bool = Field(
+        True, description="advertise the Wyoming server over zeroconf (mDNS) where it can be reached (bound to loopback: not at all)"
+    )
     satellite: list[str] = Field(default_factory=list, description="satellite address tcp://HOST:PORT (repeatable)")
     log_level: Annotated[LogLevel, Field(description="log verbosity")] = "INFO"
     stt: SttSettings = Field(default_factory=SttSettings)

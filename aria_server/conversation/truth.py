@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
+from ..text import normalise
+
 
 class RequestKind(Enum):
     """What a request needs besides the language model."""
@@ -40,7 +42,7 @@ class RequestKind(Enum):
 
 
 _DEVICE = (
-    r"(?:lights?|lamps?|bulbs?|fans?|heat(?:er|ing)?|thermostat|air ?con(?:ditioning|ditioner)?|a/?c|"
+    r"(?:lights?|lamps?|bulbs?|fans?|heat(?:er|ing)?|thermostat|air ?con(?:ditioning|ditioner)?|a ?c|"
     r"doors?|garage|gate|blinds?|curtains?|shades?|shutters?|locks?|tv|television|radio|music|speakers?|"
     r"vacuum|robot|switch(?:es)?|plugs?|sockets?|outlets?|oven|kettle|coffee (?:machine|maker)|"
     r"dishwasher|washing machine|dryer|alarm system|sprinklers?|scene|boiler|humidifier|heater)"
@@ -103,10 +105,6 @@ _PAST_YEAR = re.compile(r"\b(1\d{3}|20\d{2})\b")
 """A year in a question: "who won the world cup in 1998" asks history, not live data."""
 
 
-def _normalise(text: str) -> str:
-    return " ".join(re.sub(r"[^\w' /]+", " ", text.lower()).split())
-
-
 def classify(text: str) -> RequestKind:
     """The kind of request ``text`` is (English patterns).
 
@@ -119,7 +117,7 @@ def classify(text: str) -> RequestKind:
         >>> classify("How far away is the moon?").value
         'general'
     """
-    words = _normalise(text)
+    words = normalise(text)
     words = re.sub(r"^(?:hey |ok |okay )?aria ", "", words)
     if any(pattern.search(words) for pattern in _DEVICE_COMMAND):
         return RequestKind.DEVICE_COMMAND
@@ -170,7 +168,7 @@ def claims_action(clause: str) -> bool:
         >>> claims_action("I can't control your lights.")
         False
     """
-    words = _normalise(clause)
+    words = normalise(clause)
     return any(pattern.search(words) for pattern in _CLAIMS)
 
 

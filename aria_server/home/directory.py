@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import HomeError
+from ..text import normalise
 from .entities import HomeArea, HomeEntity, HomeFloor
 from .websocket import HomeWebsocket
 
@@ -68,10 +69,6 @@ class Snapshot:
     """The entities exposed to Assist (what a request about the home may name and act on)."""
     area_list: tuple[HomeArea, ...] = ()
     floors: tuple[HomeFloor, ...] = ()
-
-
-def _norm(name: str) -> str:
-    return " ".join(name.replace("_", " ").replace("-", " ").lower().split())
 
 
 class HomeDirectory:
@@ -213,13 +210,13 @@ def pick_pipeline(listed: Any, language: str) -> str | None:
 def pick_device(snapshot: Snapshot, satellite: str, area: str | None) -> str | None:
     """A device named like ``satellite`` ("kitchen-satellite" ~ "Kitchen satellite"), else the
     first device in ``area`` (by the area's name or id)."""
-    wanted = _norm(satellite)
+    wanted = normalise(satellite)
     for device in snapshot.devices:
-        if _norm(device.name) == wanted:
+        if normalise(device.name) == wanted:
             return device.id
     if not area:
         return None
-    area_ids = {aid for aid, name in snapshot.areas.items() if _norm(name) == _norm(area) or aid == area}
+    area_ids = {aid for aid, name in snapshot.areas.items() if normalise(name) == normalise(area) or aid == area}
     for device in snapshot.devices:
         if device.area_id in area_ids:
             return device.id

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..errors import AriaError, AudioFormatError
+from ..errors import AriaError, AudioFormatError, InternalError, RequestError
 from ..events import EventType, PipelineEvent
 from ..pipeline.microphone import Microphone
 from ..pipeline.runner import RunningTurn, TurnRunner
@@ -86,7 +86,7 @@ class WsSession:
         """Act on one validated client message."""
         if msg.type == "text":
             if not msg.data.strip():
-                raise AriaError("the text is empty", code="empty-text")
+                raise RequestError("the text is empty", code="empty-text")
             await self._start_turn(TurnRequest(self.conversation_id, text=msg.data, speak=msg.speak, trusted=True), None)
         elif msg.type == "audio":
             await self.on_audio(decode_audio(msg.data))
@@ -150,7 +150,7 @@ class WsSession:
         except Exception:
             # The boundary of the turn's task: log with the stack once, tell the client in words.
             _LOGGER.exception("/ws turn failed")
-            await self.send_error(AriaError("internal error; see the server log", code="internal-error"))
+            await self.send_error(InternalError("internal error; see the server log"))
 
     async def cancel_turn(self, *, report: bool) -> None:
         """Cancel the turn in flight (barge-in) and wait until it is gone."""

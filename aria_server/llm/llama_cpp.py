@@ -137,7 +137,7 @@ class LlamaCppBackend:
             return "not loaded yet"
         if self._gpu_offload:
             return f"{'all' if self.gpu_layers < 0 else self.gpu_layers} layers offloaded to the GPU"
-        return "llama-cpp-python was built without GPU support (see the README, On a GPU): CPU"
+        return "llama-cpp-python was built without GPU support (see docs/speech-models.md, On a GPU): CPU"
 
     @property
     def loaded(self) -> bool:

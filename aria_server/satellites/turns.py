@@ -29,7 +29,7 @@ from wyoming.error import Error
 from wyoming.event import Event
 from wyoming.vad import VoiceStarted, VoiceStopped
 
-from ..errors import AriaError, SatelliteGone
+from ..errors import SatelliteGone, TtsError
 from ..events import EventType, PipelineEvent
 from ..pipeline.runner import RunningTurn
 from ..pipeline.turn import TurnRequest
@@ -227,7 +227,7 @@ async def offer_follow_up(channel: SatelliteChannel, seconds: float) -> None:
 async def announcement(turn: RunningTurn, channel: SatelliteChannel, tts: SpeechSynthesis | None, text: str) -> dict[str, Any]:
     """Speak ``text`` on the satellite; the result says how long it was and whether it was played."""
     if tts is None:
-        raise AriaError("text-to-speech is not enabled on this server", code="tts-unavailable")
+        raise TtsError("text-to-speech is not enabled on this server", code="tts-unavailable")
     tts.check_text(text)
     reply = ReplySender(channel.send)
     channel.to(SatelliteState.SPEAKING, "announcement")

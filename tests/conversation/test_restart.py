@@ -22,7 +22,7 @@ from wyoming.handle import Handled
 
 from aria_server.store import Database, HistoryStore
 
-from ..llm.servers import wait_until
+from ..waiting import wait_until
 
 READY = re.compile(r"Aria is ready: Wyoming tcp://127\.0\.0\.1:(\d+)")
 WORKER = re.compile(r"worker pid (\d+)")
