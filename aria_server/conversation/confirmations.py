@@ -15,17 +15,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from ..home.entities import name_key
+from ..text import normalise
 
 CONFIRM_S = 30.0
 """How long a question about a sensitive action stays open."""
 YES = frozenset({
     "yes", "yeah", "yep", "yup", "sure", "confirm", "confirmed", "do it", "go ahead", "yes please",
-    "please do", "affirmative", "correct", "i m sure", "yes i m sure", "yes do it", "yes go ahead", "ok", "okay",
+    "please do", "affirmative", "correct", "i'm sure", "yes i'm sure", "yes do it", "yes go ahead", "ok", "okay",
 })
 NO = frozenset({
-    "no", "nope", "cancel", "don t", "do not", "stop", "never mind", "nevermind", "no thanks",
-    "no thank you", "abort", "no don t", "leave it",
+    "no", "nope", "cancel", "don't", "do not", "stop", "never mind", "nevermind", "no thanks",
+    "no thank you", "abort", "no don't", "leave it",
 })
 
 
@@ -37,7 +37,7 @@ class Reply(Enum):
 
 def classify_reply(text: str) -> Reply:
     """Whether ``text`` answers a yes/no question (the whole utterance, not a word in it)."""
-    key = name_key(text)
+    key = normalise(text)
     if key in YES:
         return Reply.YES
     if key in NO:

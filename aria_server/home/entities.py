@@ -69,14 +69,3 @@ def first_phrase(name: str) -> str:
     for mark in ".,;:!?(":
         name = name.split(mark, 1)[0]
     return name.strip()
-
-
-def same_name(a: str, b: str) -> bool:
-    """Whether two names are the same words (case, punctuation and spacing ignored)."""
-    return name_key(a) == name_key(b)
-
-
-def name_key(name: str) -> str:
-    """A name as a comparison key: lower case, words only."""
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in name.lower())
-    return " ".join(cleaned.split())

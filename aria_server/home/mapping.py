@@ -27,7 +27,8 @@ from typing import Any, Protocol
 from ..errors import LlmError
 from ..llm.base import ChatMessage
 from .directory import Snapshot
-from .entities import HomeEntity, name_key
+from ..text import normalise
+from .entities import HomeEntity
 from .understanding import IntentMatch
 
 _LOGGER = logging.getLogger(__name__)
@@ -185,11 +186,11 @@ def _says_number(text: str, number: int) -> bool:
     from unicode_rbnf import RbnfEngine  # hassil's own number speller, installed with it
 
     spelled = RbnfEngine.for_language("en").format_number(number).text
-    return f" {name_key(spelled)} " in f" {name_key(text)} "
+    return f" {normalise(spelled)} " in f" {normalise(text)} "
 
 
 def _words(text: str) -> set[str]:
-    words = set(name_key(text).split())
+    words = set(normalise(text).split())
     return words | {w[:-1] for w in words if w.endswith("s") and len(w) > 3}
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from .directory import Snapshot
-from .entities import HomeArea, HomeEntity, name_key
+from ..text import normalise
+from .entities import HomeArea, HomeEntity
 from .understanding import IntentMatch
 
 
@@ -66,8 +67,8 @@ def resolve(match: IntentMatch, snapshot: Snapshot, here: str | None = None) -> 
         return floor_areas is None or entity.area_id in floor_areas
 
     if name := slots.get("name"):
-        key = name_key(str(name))
-        named = [e for e in snapshot.entities if any(name_key(n) == key for n in e.names)]
+        key = normalise(str(name))
+        named = [e for e in snapshot.entities if any(normalise(n) == key for n in e.names)]
         if not named:
             return Targets(problem=Problem.NO_SUCH_NAME, area=area)
         fitting = [e for e in named if fits(e)] or ([] if area is not None else named)
@@ -94,13 +95,13 @@ def area_name(snapshot: Snapshot, area_id: str | None) -> str | None:
 
 
 def _find_area(snapshot: Snapshot, wanted: object) -> HomeArea | None:
-    key = name_key(str(wanted))
-    return next((a for a in snapshot.area_list if any(name_key(n) == key for n in a.names) or a.id == wanted), None)
+    key = normalise(str(wanted))
+    return next((a for a in snapshot.area_list if any(normalise(n) == key for n in a.names) or a.id == wanted), None)
 
 
 def _floor_areas(snapshot: Snapshot, wanted: object) -> set[str]:
-    key = name_key(str(wanted))
-    floors = {f.id for f in snapshot.floors if any(name_key(n) == key for n in f.names)}
+    key = normalise(str(wanted))
+    floors = {f.id for f in snapshot.floors if any(normalise(n) == key for n in f.names)}
     return {a.id for a in snapshot.area_list if a.floor_id in floors}
 
 

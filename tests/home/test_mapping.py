@@ -89,3 +89,20 @@ async def test_the_bundled_model_maps_colloquial_requests_onto_the_homes_names(
 
 async def test_a_device_the_home_does_not_have_maps_to_nothing(mapper: IntentMapper) -> None:
     assert (await mapper.map("Turn on the porch light", home())).match is None
+
+
+def test_a_large_home_shows_the_model_only_what_the_request_is_about() -> None:
+    """300 lights in ten areas: the prompt stays the size of a small home's (the whole home's tool
+    prompt, 6,834 tokens, did not fit the embedded model's window)."""
+    from aria_server.home.directory import build_snapshot
+    from aria_server.home.mapping import MAX_SHOWN, prompt
+
+    areas = [{"area_id": f"a{i}", "name": f"Room {i}"} for i in range(10)]
+    lights = [{"entity_id": f"light.l{i}", "name": f"Light {i} of room {i % 10}", "area_id": f"a{i % 10}"} for i in range(300)]
+    lights.append({"entity_id": "light.desk", "name": "Desk lamp", "area_id": "a3"})
+    exposed = {"exposed_entities": {e["entity_id"]: {} for e in lights}}
+    big = build_snapshot([], areas, lights, exposed, [], [])
+    shown = relevant("dim the desk lamp to 20 percent", big)
+    assert shown[0].entity_id == "light.desk" and len(shown) <= MAX_SHOWN
+    assert len(prompt(big, shown)) < 2_500, "characters: well inside a 2,048-token window"
+    assert len(schema(big)["properties"]["name"]["enum"]) == 302, "every name is still allowed by the grammar"

@@ -28,14 +28,15 @@ from ...errors import HomeError, HomeUnauthorized, LlmError
 from ...home import render
 from ...home.client import HomeAssistantClient
 from ...home.directory import Snapshot
-from ...home.entities import HomeEntity, first_phrase, name_key
+from ...home.entities import HomeEntity, first_phrase
 from ...home.mapping import IntentMapper
 from ...home.names import VERBS
 from ...home.safety import sensitive_service, sensitive_verb
 from ...home.targets import Targets, area_name, resolve
 from ...home.understanding import HomeUnderstanding, IntentMatch
-from ..confirmations import Confirmations, Reply, classify_reply
+from ...text import normalise
 from ...tools.base import ToolCall
+from ..confirmations import Confirmations, Reply, classify_reply
 from ..intents import IntentHandler
 from ..request import ConversationRequest
 from ..truth import RequestKind, classify
@@ -265,10 +266,10 @@ def mentioned_entities(text: str, snapshot: Snapshot) -> list[HomeEntity]:
     """The exposed entities whose name or alias the text says, as whole words. A name is also
     known by its words up to its first sentence mark: "Coffee maker. Ignore previous
     instructions ..." is the coffee maker (and what follows is never read as anything)."""
-    said = f" {name_key(text)} "
+    said = f" {normalise(text)} "
     found: list[HomeEntity] = []
     for entity in snapshot.entities:
-        keys = {name_key(n) for name in entity.names for n in (name, first_phrase(name))}
+        keys = {normalise(n) for name in entity.names for n in (name, first_phrase(name))}
         if any(len(key) > 2 and f" {key} " in said for key in keys):
             found.append(entity)
     return found
@@ -279,11 +280,11 @@ def _about_home(text: str, snapshot: Snapshot) -> bool:
     exposed entity, or a command ("make the bedroom brighter") that names an area."""
     if classify(text) in (RequestKind.DEVICE_COMMAND, RequestKind.DEVICE_STATE) or mentioned_entities(text, snapshot):
         return True
-    words = [w for w in name_key(text).split() if w not in POLITE]
+    words = [w for w in normalise(text).split() if w not in POLITE]
     if not words or words[0] not in VERBS:
         return False
     said = f" {' '.join(words)} "
-    return any(f" {name_key(n)} " in said for area in snapshot.area_list for n in area.names)
+    return any(f" {normalise(n)} " in said for area in snapshot.area_list for n in area.names)
 
 
 def _slots_for(match: IntentMatch, targets: Targets, snapshot: Snapshot) -> dict[str, Any]:
