@@ -238,7 +238,15 @@ class HomeAssistantClient:
         # No "language" key: Home Assistant 2025.4's view rejects keys it does not know, and its
         # handlers act the same in any language (Aria renders the words).
         payload: dict[str, Any] = {"name": intent, "data": slots}
-        body = await self._request("POST", "/api/intent/handle", payload)
+        try:
+            body = await self._request("POST", "/api/intent/handle", payload)
+        except (HomeUnreachable, HomeUnauthorized):
+            raise
+        except HomeError as err:
+            # 2025.4 answers a target it could not match with a 500 (2026.2: 200 and no success):
+            # Home Assistant is there and said no.
+            self.state = HomeStatus("ok")
+            return IntentOutcome("error", error=f"it refused ({err.message})")
         try:
             return parse_intent_outcome(body)
         except HomeError as err:
