@@ -2,8 +2,9 @@
 Home Assistant's own tools over MCP (issue 11 §3.2), against the tier's real Home Assistant.
 
 Aria runs here on the bundled default model (Qwen2.5-Coder-0.5B-Instruct: the tiny test model
-writes no tool calls), at temperature 0, with ``--ha-mcp sse`` (Home Assistant 2025.4 serves MCP
-over SSE at ``/mcp_server/sse``). The light's state is read back over Home Assistant's REST API,
+writes no tool calls), at temperature 0, with ``--ha-mcp auto`` (the default): Home Assistant
+2025.4 serves MCP over SSE only (``/mcp_server/sse``), 2026.2 over streamable HTTP at ``/api/mcp``
+too, which Aria tries first. The light's state is read back over Home Assistant's REST API,
 never taken from the answer; the answer must be the tool result's own words.
 """
 
@@ -55,7 +56,7 @@ async def tool_aria(namespace: Namespace, ha_workdir: Path, home_assistant: Home
             "--no-zeroconf", "--llm-backend", "embedded", "--llm-temperature", "0", "--llm-threads", "2",
             # CI shares two cores: a liveness bound, not a speed check.
             "--llm-first-token-timeout-s", "120",
-            "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(token_file), "--ha-mcp", "sse",
+            "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(token_file), "--ha-mcp", "auto",
         ],
         cwd=str(ROOT), env=_environ(),
     )
@@ -102,7 +103,7 @@ async def test_a_request_the_intent_engine_cannot_parse_is_done_by_a_tool_call(
 ) -> None:
     request = "Please make the kitchen light glow."
     understood = await home_assistant.post("/api/conversation/process", {"text": request, "language": "en"})
-    assert understood["response"]["response_type"] == "error", "Home Assistant parsed it: the fast path would answer"
+    assert understood["response"]["response_type"] == "error", f"Home Assistant parsed it: the fast path would answer: {understood}"
     await set_light(home_assistant, KITCHEN, False)
     await set_light(home_assistant, LIVING_ROOM, False)
     answer, first_ms = await ask(tool_aria, request)
@@ -110,6 +111,9 @@ async def test_a_request_the_intent_engine_cannot_parse_is_done_by_a_tool_call(
     assert await state(home_assistant, KITCHEN) == "on"
     assert await state(home_assistant, LIVING_ROOM) == "off"
     assert answer == "Turned on Kitchen light.", tool_aria.process.log[-3000:]
+    # The transport --ha-mcp auto settled on (streamable HTTP checked on 2026.2.3, the tier's newer release).
+    transport = "http" if home_assistant.at_least("2026.2") else "sse"
+    assert tool_aria.process.count(rf"Home Assistant's MCP server \({transport}\): \d+ tools") >= 1, tool_aria.process.log[-3000:]
 
 
 async def test_a_call_home_assistant_refuses_is_said_honestly(tool_aria: Aria, home_assistant: HomeAssistant) -> None:
