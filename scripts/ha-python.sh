@@ -87,7 +87,7 @@ ln -sf "$orig" "$src/Python-$build_version.tar.xz"
 
 prefix="$root/python-$build_version"
 log="$root/python-$build_version.build.log"
-echo "ha-python: building Python $build_version into $prefix (once; about 4 minutes on 2 cores)" >&2
+echo "ha-python: building Python $build_version into $prefix (once; 3.5 minutes of CPU, 5 to 8 on 2 busy cores)" >&2
 # nice: the build shares the machine with everything else CI runs.
 if ! PYTHON_BUILD_CACHE_PATH="$src" nice -n 10 "$python_build" "$build_version" "$prefix" >"$log" 2>&1; then
   rm -rf "$prefix"

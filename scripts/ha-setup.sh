@@ -46,7 +46,9 @@ fi
 
 ha_version="$1"
 min_python=""
-for release in $releases; do [ "${release%%:*}" = "$ha_version" ] && min_python="${release#*:}"; done
+for release in $releases; do
+  if [ "${release%%:*}" = "$ha_version" ]; then min_python="${release#*:}"; fi
+done
 if [ -z "$min_python" ]; then echo "ha-setup: $ha_version is not one of the tier's releases ($releases)" >&2; exit 1; fi
 cache="$root/ha-$ha_version"
 # A change to this script (integration list, releases) invalidates the stamp.
@@ -61,8 +63,8 @@ fi
 
 mkdir -p "$cache"
 if ! python="$(bash scripts/ha-python.sh "$min_python")"; then
-  echo "Home Assistant $ha_version needs Python >= $min_python: ${python:-scripts/ha-python.sh failed}" > "$unavailable"
-  echo "ha-setup: left out, its tests will be skipped: $(cat "$unavailable")" >&2
+  echo "it needs Python >= $min_python (${python:-scripts/ha-python.sh failed})" > "$unavailable"
+  echo "ha-setup: Home Assistant $ha_version left out, its tests will be skipped: $(cat "$unavailable")" >&2
   exit 2
 fi
 rm -f "$unavailable"
