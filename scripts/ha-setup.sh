@@ -1,46 +1,73 @@
 #!/usr/bin/env bash
-# Installs Home Assistant core (for the tests/homeassistant tier) into its own venv, cached under
-# ~/.cache/aria/ha-<version>; prints nothing but a "ha-setup:" line when the cache is already good.
+# Installs the Home Assistant cores the tests/homeassistant tier runs against, each into its own
+# venv cached under ~/.cache/aria/ha-<version>; prints nothing but one "ha-setup:" line per release
+# when the cache is already good.
+#
+#   scripts/ha-setup.sh            every release below
+#   scripts/ha-setup.sh 2026.2.3   one of them
+#
 # The tier runs Home Assistant inside a network namespace with no registry, so everything Home
 # Assistant would pip-install at run time is installed here, pinned by its own package_constraints.txt:
 # the requirements of every integration it loads (configured ones, bootstrap's defaults, their
 # dependencies and after-dependencies, discovery integrations their manifests name), read from the
 # manifests of the installed release.
-# Needs Python >= 3.13 (pyenv's 3.13.0 here; override with ARIA_HA_PYTHON) and Debian's ffmpeg.
+# Each release needs its own Python (scripts/ha-python.sh finds one, or builds it once from Debian's
+# source package); where none can be had, that release is left out with the reason (the tier skips
+# it and says why) and the others go on. Needs Debian's ffmpeg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ha_version="${ARIA_HA_VERSION:-2025.4.4}"
-cache="${ARIA_HA_CACHE:-$HOME/.cache/aria/ha-$ha_version}"
-# Integrations the tier's configuration.yaml names (see tests/homeassistant/harness.py) plus the one
-# the config flow adds, and mcp_server (its tools, for the Aria-uses-Home-Assistant tests); bootstrap's
-# always-loaded ones are added by the resolver below.
-integrations="http api config assist_pipeline conversation intent stt tts media_source ffmpeg template input_boolean wyoming assist_satellite onboarding mcp_server"
-# A change to this script (integration list, version) invalidates the stamp.
-stamp="$cache/.installed-$(sha256sum "$0" | cut -c1-16)"
+# The releases the tier tests, each with the oldest Python it runs on: 2025.4.4, the baseline the
+# README's claims were first checked against (the newest on Python 3.13.0), and 2026.2.3, the newest
+# on Python 3.13 (2026.3 and later need 3.14.2). Keep in step with RELEASES in
+# tests/homeassistant/harness.py.
+releases="2025.4.4:3.13.0 2026.2.3:3.13.2"
+root="${ARIA_HA_CACHE_ROOT:-$HOME/.cache/aria}"
+# Integrations the tier's configuration.yaml names (see tests/homeassistant/harness.py) plus the ones
+# config flows add (wyoming; esphome, whose bluetooth dependency comes with it, for Aria's satellite
+# as an ESPHome device), and mcp_server (its tools, for the Aria-uses-Home-Assistant tests);
+# bootstrap's always-loaded ones are added by the resolver below.
+integrations="http api config assist_pipeline conversation intent stt tts media_source ffmpeg template input_boolean wyoming assist_satellite onboarding mcp_server esphome"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
-if ! command -v ffmpeg >/dev/null; then
-  echo "ha-setup: installing Debian's ffmpeg"
-  as_root apt-get update -qq
-  as_root apt-get install -y -qq ffmpeg >/dev/null
+if [ $# = 0 ]; then
+  if ! command -v ffmpeg >/dev/null; then
+    echo "ha-setup: installing Debian's ffmpeg"
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq ffmpeg >/dev/null
+  fi
+  for release in $releases; do
+    # Exit status 2: this release cannot be made here (its reason is recorded); others fail the run.
+    bash "$0" "${release%%:*}" || [ $? = 2 ]
+  done
+  exit 0
 fi
+
+ha_version="$1"
+min_python=""
+for release in $releases; do
+  if [ "${release%%:*}" = "$ha_version" ]; then min_python="${release#*:}"; fi
+done
+if [ -z "$min_python" ]; then echo "ha-setup: $ha_version is not one of the tier's releases ($releases)" >&2; exit 1; fi
+cache="$root/ha-$ha_version"
+# A change to this script (integration list, releases) invalidates the stamp.
+stamp="$cache/.installed-$(sha256sum "$0" | cut -c1-16)"
+# Why this release is not installed, for the tier's skip message (tests/homeassistant/harness.py).
+unavailable="$cache/.unavailable"
 
 if [ -e "$stamp" ] && [ -x "$cache/venv/bin/hass" ]; then
   echo "ha-setup: Home Assistant $ha_version ready in $cache (cached)"
   exit 0
 fi
 
-python="${ARIA_HA_PYTHON:-}"
-if [ -z "$python" ] && command -v pyenv >/dev/null && prefix="$(pyenv prefix 3.13.0 2>/dev/null)"; then
-  python="$prefix/bin/python3"
+mkdir -p "$cache"
+if ! python="$(bash scripts/ha-python.sh "$min_python")"; then
+  echo "it needs Python >= $min_python (${python:-scripts/ha-python.sh failed})" > "$unavailable"
+  echo "ha-setup: Home Assistant $ha_version left out, its tests will be skipped: $(cat "$unavailable")" >&2
+  exit 2
 fi
-if [ -z "$python" ]; then python="$(command -v python3.13 || true)"; fi
-if [ -z "$python" ] || ! "$python" -c 'import sys; assert sys.version_info >= (3, 13)' 2>/dev/null; then
-  echo "ha-setup: no Python >= 3.13 found (pyenv 3.13.0, python3.13 or ARIA_HA_PYTHON); the Home Assistant tier will be skipped" >&2
-  exit 0
-fi
+rm -f "$unavailable"
 
 mkdir -p "$cache/dl"
 [ -x "$cache/venv/bin/python" ] || "$python" -m venv "$cache/venv"

@@ -93,7 +93,7 @@ class HomeAssistantMcp:
     async def call(self, call: ToolCall) -> ToolResult:
         """``call`` on Home Assistant; a connection failure drops the connection (and the cached list)."""
         session = await self._connected()
-        call = _spoken_names(call)
+        call = _as_listed(_spoken_names(call), next((t for t in self._tools or () if t.name == call.name), None))
         try:
             result = await session.call_tool(
                 call.name, call.arguments, read_timeout_seconds=timedelta(seconds=self.timeout_s)
@@ -106,7 +106,8 @@ class HomeAssistantMcp:
         if result.isError:
             retry = _without_wrong_place(call, text)
             if retry is not None:
-                _LOGGER.info("Home Assistant: no such area or floor in %s; again by the device's name alone", call.arguments)
+                _LOGGER.info("Home Assistant: no such area, floor or device class in %s; again by the device's name alone",
+                             call.arguments)
                 return await self.call(retry)
             return ToolResult.failed(call, ToolError(_error_text(text, call) or "Home Assistant refused the call", code="tool-failed"))
         return interpret(call, text)
@@ -293,17 +294,53 @@ def _spoken_names(call: ToolCall) -> ToolCall:
     return call if fixed == call.arguments else ToolCall(call.id, call.name, fixed)
 
 
+_NARROWING = ("area", "floor", "device_class")
+"""Arguments that only narrow a call that names a device."""
+
+
+def _as_listed(call: ToolCall, tool: Tool | None) -> ToolCall:
+    """The call fitted to the tool's schema where a small model strays from it: one value as a list
+    where the schema wants an array (``"domain": "light"``), and a list's values that its ``enum``
+    does not allow left out (``"device_class": ["light"]``; the argument goes when none is left,
+    unless required). Home Assistant 2025.4 took such calls (its own schema made a list); 2026.2's
+    MCP server checks the arguments against the schema first and refuses the whole call."""
+    parameters = tool.parameters if tool is not None else {}
+    properties = parameters.get("properties") or {}
+    required = set(parameters.get("required") or ())
+
+    def array_schema(schema: Any) -> dict[str, Any] | None:  # {"type": "array"}, or one of its "anyOf" choices
+        if not isinstance(schema, dict):
+            return None
+        if schema.get("type") == "array":
+            return schema
+        return next((found for choice in schema.get("anyOf") or () if (found := array_schema(choice)) is not None), None)
+
+    fixed: dict[str, Any] = {}
+    for key, value in call.arguments.items():
+        schema = array_schema(properties.get(key))
+        if schema is not None:
+            value = value if isinstance(value, list) else [value]
+            allowed = (schema.get("items") or {}).get("enum")
+            if allowed is not None:
+                value = [item for item in value if item in allowed]
+                if not value and key not in required:
+                    continue
+        fixed[key] = value
+    return call if fixed == call.arguments else ToolCall(call.id, call.name, fixed)
+
+
 def _without_wrong_place(call: ToolCall, error: str) -> ToolCall | None:
-    """``call`` without its area and floor when Home Assistant found no such area or floor but the
-    call names a device: a small model adds a place it saw in the device list ("floor": "Living
-    Room" for the kitchen light), and the name alone still means exactly that device (Home
-    Assistant matches names and aliases exactly). None when that does not apply."""
+    """``call`` without its area, floor and device class when Home Assistant found no such area or
+    floor, or no device of that class, but the call names a device: a small model adds a place it
+    saw in the device list ("floor": "Living Room" for the kitchen light) or, from Home Assistant
+    2026.2's tool schema, every device class it lists, and the name alone still means exactly that
+    device (Home Assistant matches names and aliases exactly). None when that does not apply."""
     reason = _MATCH_REASON.search(error)
-    if reason is None or reason.group(1) not in ("INVALID_AREA", "INVALID_FLOOR") or not call.arguments.get("name"):
+    if reason is None or reason.group(1) not in ("INVALID_AREA", "INVALID_FLOOR", "DEVICE_CLASS"):
         return None
-    if "area" not in call.arguments and "floor" not in call.arguments:
+    if not call.arguments.get("name") or not any(key in call.arguments for key in _NARROWING):
         return None
-    kept = {key: value for key, value in call.arguments.items() if key not in ("area", "floor")}
+    kept = {key: value for key, value in call.arguments.items() if key not in _NARROWING}
     return ToolCall(call.id, call.name, kept)
 
 

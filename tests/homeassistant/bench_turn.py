@@ -6,7 +6,9 @@ tier's network namespace, against the tier's real Home Assistant, on a fresh Ari
 - "Please make the kitchen light glow." (Piper): the intent engine cannot parse it, the bundled
   model calls Home Assistant's ``HassTurnOn`` over MCP (``--ha-mcp sse``).
 
-    pytest -p no:cacheprovider tests/homeassistant/bench_turn.py -s    (tables in /tmp/fb/tier-*.txt)
+    pytest -p no:cacheprovider tests/homeassistant/bench_turn.py -s    (tables in /tmp/fb/tier-*-RELEASE.txt)
+
+(once per Home Assistant release of the tier; ``-k 2025.4.4`` for one.)
 """
 
 import asyncio
@@ -38,7 +40,7 @@ async def test_bench(namespace, ha_workdir, home_assistant, ha_mcp) -> None:
         command = [
             *namespace.prefix(), sys.executable, "-m", "aria_bench", "turn", "--uri", "tcp://127.0.0.1:0",
             "--start-server", "--clips", str(work / "manifest.tsv"), "--repeats", "5", "--warmup", "1",
-            "--timeout", "300", "--json", str(OUT / f"tier-{name}.json"),
+            "--timeout", "300", "--json", str(OUT / f"tier-{name}-{home_assistant.release}.json"),
             f"--server-arg=--ha-url=http://127.0.0.1:{HA_PORT}", f"--server-arg=--ha-token-file={token}",
             "--server-arg=--llm-temperature=0", "--server-arg=--llm-first-token-timeout-s=120",
             f"--server-arg=--ha-mcp={mcp}",
@@ -47,6 +49,6 @@ async def test_bench(namespace, ha_workdir, home_assistant, ha_mcp) -> None:
             *command, cwd=str(ROOT), env=_environ(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
         )
         output = (await process.communicate())[0].decode()
-        (OUT / f"tier-{name}.txt").write_text(output)
+        (OUT / f"tier-{name}-{home_assistant.release}.txt").write_text(output)
         print(name, output[-3000:])
         assert process.returncode == 0, output[-2000:]  # the benchmark ran; its figures are not judged

@@ -1,10 +1,12 @@
-"""The Home Assistant tier's fixtures: one namespace, one Aria, one Home Assistant for the tier.
+"""The Home Assistant tier's fixtures: one namespace, one Aria, one Home Assistant per release.
 
-Package-scoped: started once for tests/homeassistant and stopped when its last test is done,
-so the rest of the suite does not share the machine with an idle Home Assistant.
+Package-scoped and parametrized by ``ha_release`` (ids ``2025.4.4``, ``2026.2.3``): pytest runs
+every test of the tier against one release, stops it, then runs them against the next, so only
+one Home Assistant runs at a time, and none once the tier is done (the rest of the suite does not
+share the machine with an idle Home Assistant). ``-k 2026.2.3`` picks one release.
 
-Skipped, with the reason, when Home Assistant is not installed (scripts/ha-setup.sh needs
-Python >= 3.13) or no network namespace can be created.
+A release is skipped, with the reason, when it is not installed (scripts/ha-setup.sh says why:
+each release needs its own Python); the tier is skipped when no network namespace can be created.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pytest
 
 from .harness import (
     HA_PORT,
+    RELEASES,
     HomeAssistant,
     HomeAssistantWs,
     missing_requirements,
@@ -67,14 +70,18 @@ class AriaEntry:
     conversation: str
 
 
-@pytest.fixture(scope="package")
-def ha_available() -> None:
-    if (reason := missing_requirements()) is not None:
+@pytest.fixture(scope="package", params=RELEASES)
+def ha_release(request: pytest.FixtureRequest) -> str:
+    """The Home Assistant release of this run of the tier (skipped, with why, when not installed)."""
+    release: str = request.param
+    if (reason := missing_requirements(release)) is not None:
         pytest.skip(reason)
+    return release
 
 
 @pytest.fixture(scope="package")
-async def namespace(ha_available: None) -> AsyncIterator[Namespace]:
+async def namespace(ha_release: str) -> AsyncIterator[Namespace]:
+    """A fresh namespace per release: nothing of one release's run is left listening for the next."""
     try:
         ns = await Namespace.create()
     except NamespaceUnavailable as err:
@@ -84,8 +91,8 @@ async def namespace(ha_available: None) -> AsyncIterator[Namespace]:
 
 
 @pytest.fixture(scope="package")
-def ha_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("ha")
+def ha_workdir(tmp_path_factory: pytest.TempPathFactory, ha_release: str) -> Path:
+    return tmp_path_factory.mktemp(f"ha-{ha_release}-")
 
 
 @pytest.fixture(scope="package")
@@ -130,9 +137,9 @@ async def aria(namespace: Namespace, ha_workdir: Path, gguf: Path, home_assistan
 
 
 @pytest.fixture(scope="package")
-async def home_assistant(namespace: Namespace, ha_workdir: Path) -> AsyncIterator[HomeAssistant]:
+async def home_assistant(namespace: Namespace, ha_workdir: Path, ha_release: str) -> AsyncIterator[HomeAssistant]:
     """Home Assistant started, onboarded (long-lived token) and its lights put in their areas."""
-    ha = await HomeAssistant.start(namespace, ha_workdir)
+    ha = await HomeAssistant.start(namespace, ha_workdir, ha_release)
     try:
         await ha.onboard()
         ws = await ha.websocket()
@@ -239,14 +246,14 @@ async def satellite(
 
 
 @pytest.fixture(scope="package")
-def timings(ha_workdir: Path) -> Any:
+def timings(ha_workdir: Path, ha_release: str) -> Any:
     """Figures the tier measures (never asserted on): written to ha-timings.json and logged at the end."""
     records: dict[str, list[float]] = {}
     yield records
     if records:
         (ha_workdir / "ha-timings.json").write_text(json.dumps(records, indent=2))
         for name, values in records.items():
-            line = f"HA tier timing {name}: median {statistics.median(values):.0f} ms ({', '.join(f'{v:.0f}' for v in values)})"
+            line = f"HA tier timing ({ha_release}) {name}: median {statistics.median(values):.0f} ms ({', '.join(f'{v:.0f}' for v in values)})"
             _LOGGER.info("%s", line)
             print(line)
 

@@ -24,7 +24,11 @@ import aiohttp
 from .namespace import Namespace
 from .processes import LoggedProcess
 
-HA_VERSION = "2025.4.4"
+RELEASES = ("2025.4.4", "2026.2.3")
+"""The Home Assistant releases the tier runs against, each installed by scripts/ha-setup.sh (keep
+in step with its ``releases``): 2025.4.4, the baseline the README's claims were first checked on
+(the newest on Python 3.13.0), and 2026.2.3, the newest on Python 3.13 (streaming Wyoming TTS,
+the conversation id through Wyoming, ask_question, two wake words)."""
 HA_PORT = 8123
 """Home Assistant's port inside the namespace (a fresh namespace has every port free)."""
 START_TIMEOUT_S = 240.0
@@ -146,17 +150,26 @@ SHARED_ALIAS = "Reading lamp"
 """An alias both lights carry: a request for it is ambiguous without a room."""
 
 
-def ha_cache() -> Path:
-    """Where scripts/ha-setup.sh installs Home Assistant."""
-    default = Path.home() / ".cache" / "aria" / f"ha-{HA_VERSION}"
-    return Path(os.environ.get("ARIA_HA_CACHE", default))
+def release_tuple(release: str) -> tuple[int, ...]:
+    """``"2025.7"`` -> ``(2025, 7)``: releases compare as tuples."""
+    return tuple(int(part) for part in release.split("."))
 
 
-def missing_requirements() -> str | None:
-    """Why the tier cannot run here, or None when it can."""
-    hass = ha_cache() / "venv" / "bin" / "hass"
+def ha_cache(release: str) -> Path:
+    """Where scripts/ha-setup.sh installs this Home Assistant release."""
+    root = Path(os.environ.get("ARIA_HA_CACHE_ROOT", Path.home() / ".cache" / "aria"))
+    return root / f"ha-{release}"
+
+
+def missing_requirements(release: str) -> str | None:
+    """Why the tier cannot run this release here, or None when it can."""
+    hass = ha_cache(release) / "venv" / "bin" / "hass"
     if not hass.exists():
-        return f"Home Assistant {HA_VERSION} is not installed in {ha_cache()} (run scripts/ha-setup.sh; it needs Python >= 3.13)"
+        # scripts/ha-setup.sh writes why it left a release out (no interpreter could be had).
+        reason = ha_cache(release) / ".unavailable"
+        if reason.exists():
+            return f"Home Assistant {release} is not installed: {reason.read_text().strip()}"
+        return f"Home Assistant {release} is not installed in {ha_cache(release)} (run scripts/ha-setup.sh)"
     if shutil.which("ffmpeg") is None:
         return "ffmpeg is not installed (apt-get install ffmpeg)"
     return None
@@ -253,7 +266,10 @@ class HomeAssistantWs:
 class HomeAssistant:
     """A running Home Assistant: its process, its bridge, an HTTP session and the owner's token."""
 
-    def __init__(self, process: LoggedProcess, bridge: LoggedProcess, socket_path: Path, config_dir: Path) -> None:
+    def __init__(
+        self, process: LoggedProcess, bridge: LoggedProcess, socket_path: Path, config_dir: Path, release: str
+    ) -> None:
+        self.release = release
         self.process = process
         self.bridge = bridge
         self.config_dir = config_dir
@@ -264,8 +280,12 @@ class HomeAssistant:
         self.token = ""
         self.started_s = 0.0
 
+    def at_least(self, release: str) -> bool:
+        """Whether this Home Assistant is ``release`` (e.g. "2025.7") or newer."""
+        return release_tuple(self.release) >= release_tuple(release)
+
     @classmethod
-    async def start(cls, namespace: Namespace, workdir: Path) -> HomeAssistant:
+    async def start(cls, namespace: Namespace, workdir: Path, release: str) -> HomeAssistant:
         """Write the configuration, start Home Assistant and wait for ``Home Assistant initialized``."""
         config_dir = workdir / "config"
         config_dir.mkdir(parents=True, exist_ok=True)
@@ -274,7 +294,7 @@ class HomeAssistant:
         # --skip-pip: everything was installed by scripts/ha-setup.sh, and the namespace has no registry.
         process = await LoggedProcess.start(
             "home-assistant",
-            [*namespace.prefix(), str(ha_cache() / "venv" / "bin" / "hass"), "--config", str(config_dir), "--skip-pip"],
+            [*namespace.prefix(), str(ha_cache(release) / "venv" / "bin" / "hass"), "--config", str(config_dir), "--skip-pip"],
         )
         socket_path = workdir / "ha.sock"
         bridge = await start_bridge(namespace, socket_path, HA_PORT, "home-assistant bridge")
@@ -284,7 +304,7 @@ class HomeAssistant:
             await bridge.stop()
             await process.stop()
             raise
-        ha = cls(process, bridge, socket_path, config_dir)
+        ha = cls(process, bridge, socket_path, config_dir, release)
         ha.started_s = time.monotonic() - began
         return ha
 
@@ -346,7 +366,11 @@ class HomeAssistant:
         """The MCP Server config flow, as a user runs it: the Assist API for its tools; the entry."""
         flow = await self.post("/api/config/config_entries/flow", {"handler": "mcp_server", "show_advanced_options": False})
         assert flow["type"] == "form" and flow["step_id"] == "user", flow
-        done = await self.post(f"/api/config/config_entries/flow/{flow['flow_id']}", {"llm_hass_api": "assist"})
+        # 2025.4 takes one API; later releases a list of them (their selector says "multiple").
+        (field,) = [f for f in flow["data_schema"] if f["name"] == "llm_hass_api"]
+        multiple = field.get("selector", {}).get("select", {}).get("multiple", False)
+        api = ["assist"] if multiple else "assist"
+        done = await self.post(f"/api/config/config_entries/flow/{flow['flow_id']}", {"llm_hass_api": api})
         assert done["type"] == "create_entry", done
         return done["result"]
 

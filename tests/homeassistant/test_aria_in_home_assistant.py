@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import struct
 from typing import Any
 
 from tests.conftest import normalise
@@ -21,13 +22,19 @@ async def test_the_config_flow_creates_stt_tts_and_conversation_entities(
 
 
 async def test_a_text_pipeline_is_answered_by_aria(
-    ha_ws: HomeAssistantWs, aria_pipeline: str, timings: dict[str, Any]
+    home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria_pipeline: str, timings: dict[str, Any]
 ) -> None:
     run = await ha_ws.run_pipeline(start_stage="intent", end_stage="tts", input={"text": "What time is it?"}, pipeline=aria_pipeline)
     assert "error" not in run.types(), run.events
     assert run.types()[-1] == "run-end"
     assert ":" in run.speech or "o'clock" in run.speech.lower(), run.speech
     assert run.first("tts-end")["tts_output"]["url"]
+    if home_assistant.at_least("2025.7"):
+        # Aria's TTS takes streamed text, but Home Assistant's Wyoming agent hands on only the
+        # final reply (it never streams into Home Assistant's chat log): speech starts after the
+        # whole reply is written, as on 2025.4, and then plays as it is synthesized.
+        assert run.first("run-start")["tts_output"]["stream_response"] is False, run.events[0]
+        assert not any((e.get("data") or {}).get("tts_start_streaming") for e in run.events), run.events
 
 
 async def _audio_run(ws: HomeAssistantWs, pipeline: str, clip: str) -> Any:
@@ -70,7 +77,9 @@ async def test_a_tts_text_over_the_limit_is_answered_within_ten_seconds(
     home_assistant: HomeAssistant, aria_entry: AriaEntry
 ) -> None:
     """Aria refuses 10,001 characters; Home Assistant must hear that, not wait forever.
-    (A liveness bound, not a speed figure: today's failure is a hang.)"""
+    (A liveness bound, not a speed figure: today's failure is a hang.) 2025.4's TTS URL answers
+    500; from 2025.7 the audio is streamed, the answer has begun before Aria refuses, and the URL
+    answers 200 with no audio (an empty MP3)."""
     message = ("The quick brown fox jumps over the lazy dog. " * 250)[:10_001]
     async with asyncio.timeout(10):
         try:
@@ -80,16 +89,50 @@ async def test_a_tts_text_over_the_limit_is_answered_within_ten_seconds(
             return
         async with home_assistant.http.get(got["path"]) as response:
             body = await response.read()
-    # Home Assistant got an answer; whatever it made of it, it is not a full reading of the text.
-    assert response.status >= 400 or len(body) < 100_000, (response.status, len(body))
+    if home_assistant.at_least("2025.7"):
+        assert response.status == 200 and len(body) < 1_000, (response.status, len(body))
+    else:
+        assert response.status == 500, (response.status, len(body))
+
+
+def _wav_data_size(wav: bytes) -> tuple[int, int]:
+    """(frames the header's data chunk declares, frames there are) of a 16-bit mono WAV."""
+    assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE", wav[:64]
+    at = wav.index(b"data", 12)
+    declared = struct.unpack("<I", wav[at + 4 : at + 8])[0]
+    return declared // 2, len(wav[at + 8 :]) // 2
+
+
+async def test_home_assistant_streams_arias_speech_from_2025_7(home_assistant: HomeAssistant, aria_entry: AriaEntry) -> None:
+    """2025.4 sends one ``synthesize`` and collects every chunk into a WAV before handing it on
+    (its header counts the frames); from 2025.7, since Aria's ``info`` says it streams synthesis,
+    it sends ``synthesize-start/chunk/stop`` (with the whole text in ``synthesize`` too) and hands
+    the audio on as it arrives, behind a WAV header that counts no frames (length unknown)."""
+    got = await home_assistant.post(
+        "/api/tts_get_url",
+        # WAV as Aria sends it: any other format is converted by ffmpeg, which hides the header.
+        {"engine_id": aria_entry.tts, "message": "The first clause. The second clause.", "cache": False,
+         "options": {"preferred_format": "wav"}},
+    )
+    async with home_assistant.http.get(got["path"]) as response:
+        assert response.status == 200, await response.text()
+        body = await response.read()
+    declared, frames = _wav_data_size(body)
+    assert frames > 8_000, frames  # both clauses spoken (over a third of a second at 22 kHz)
+    if home_assistant.at_least("2025.7"):
+        assert declared == 0, (declared, frames)
+    else:
+        assert declared == frames, (declared, frames)
 
 
 async def test_a_follow_up_through_home_assistant_stays_in_one_aria_conversation(
-    ha_ws: HomeAssistantWs, aria_pipeline: str, aria: Aria
+    home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria_pipeline: str, aria: Aria
 ) -> None:
-    """Home Assistant's Wyoming client (1.5.4) drops the conversation id, and opens a new port per
-    request: Aria must still see one conversation. (The bundled model may not answer "Bob"; the
-    stored history is the proof.)"""
+    """Home Assistant opens a new port per request. Its Wyoming client before 1.7 (2025.4.4 has
+    1.5.4) drops the conversation id: Aria must still see one conversation (its per-host session).
+    From 2025.7 (wyoming 1.7, which streaming TTS brought) the transcript's context carries Home
+    Assistant's conversation id, and Aria's conversation is that one. (The bundled model may not
+    answer "Bob"; the stored history is the proof.)"""
     first = await ha_ws.run_pipeline(start_stage="intent", end_stage="intent", input={"text": "My name is Bob."}, pipeline=aria_pipeline)
     second = await ha_ws.run_pipeline(
         start_stage="intent", end_stage="intent", input={"text": "What is my name?"}, pipeline=aria_pipeline,
@@ -103,6 +146,10 @@ async def test_a_follow_up_through_home_assistant_stays_in_one_aria_conversation
         turns = (await response.json())["turns"]
     said = [turn["user_text"] for turn in turns]
     assert said[-2:] == ["My name is Bob.", "What is my name?"], turns
+    if home_assistant.at_least("2025.7"):
+        assert latest["id"] == first.conversation_id == second.conversation_id, (latest, first.conversation_id)
+    else:
+        assert latest["id"] != first.conversation_id, "2025.4.4's Wyoming client sent its conversation id"
 
 
 async def test_a_timer_through_home_assistant_is_refused_honestly(ha_ws: HomeAssistantWs, aria_pipeline: str) -> None:

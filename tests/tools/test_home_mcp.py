@@ -13,7 +13,7 @@ import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import uvicorn
@@ -41,10 +41,17 @@ def home_server(lights: dict[str, bool]) -> FastMCP:
                            "data": {"targets": [], "success": [{"name": name, "type": "entity"}], "failed": []}})
 
     @server.tool(name="HassTurnOff", description="Turns off/closes a device or entity")
-    def turn_off(name: str, floor: str | None = None) -> str:
-        # Home Assistant's own words for a failed match: the repr of its MatchFailedError.
-        if floor is not None or name not in lights:
-            reason, missing = ("INVALID_FLOOR: 10", floor) if floor is not None else ("NAME: 1", None)
+    def turn_off(
+        name: str, floor: str | None = None, device_class: list[Literal["tv", "switch"]] | None = None,
+        domain: list[str] | None = None,
+    ) -> str:
+        # Home Assistant's own words for a failed match: the repr of its MatchFailedError (2026.2
+        # checks the device class before the floor).
+        if device_class is not None or floor is not None or name not in lights:
+            reason, missing = (
+                ("DEVICE_CLASS: 5", None) if device_class is not None
+                else ("INVALID_FLOOR: 10", floor) if floor is not None else ("NAME: 1", None)
+            )
             raise ValueError(f"<MatchFailedError result=MatchTargetsResult(is_match=False, no_match_reason="
                              f"<MatchFailedReason.{reason}>, states=[], no_match_name={missing!r}, areas=[])>")
         lights[name] = False
@@ -144,7 +151,7 @@ async def test_after_home_assistant_restarts_the_next_turn_connects_again() -> N
             await provider.aclose()
 
 
-async def test_a_made_up_floor_is_dropped_for_a_named_device_and_a_failed_match_is_said_in_words() -> None:
+async def test_a_made_up_floor_or_device_class_is_dropped_for_a_named_device_and_a_failed_match_is_said_in_words() -> None:
     lights = {"Kitchen Light": True}
     async with serving(home_server(lights).sse_app()) as url:
         provider = HomeAssistantMcp(url, TokenSource(None, TOKEN), transport="sse", timeout_s=5.0)
@@ -153,6 +160,16 @@ async def test_a_made_up_floor_is_dropped_for_a_named_device_and_a_failed_match_
             await toolbox.tools()
             done = await toolbox.call(ToolCall("1", "HassTurnOff", {"name": "Kitchen Light", "floor": "Living Room"}))
             assert done.confirms_action and done.speech == "Turned off Kitchen Light." and not lights["Kitchen Light"]
+            # Home Assistant 2026.2's HassTurnOff lists device classes (the bundled model sends them
+            # all) and checks the arguments' types first (one domain must come as a list).
+            lights["Kitchen Light"] = True
+            done = await toolbox.call(ToolCall("3", "HassTurnOff", {
+                "name": "Kitchen Light", "floor": "Living Room", "device_class": ["tv", "switch"], "domain": "light"}))
+            assert done.confirms_action and not lights["Kitchen Light"], done
+            # A class the schema does not list (lights have none) is left out, not the call refused.
+            lights["Kitchen Light"] = True
+            done = await toolbox.call(ToolCall("4", "HassTurnOff", {"name": "Kitchen Light", "device_class": ["light"]}))
+            assert done.confirms_action and not lights["Kitchen Light"], done
             missing = await toolbox.call(ToolCall("2", "HassTurnOff", {"name": "garage_heater"}))
             assert not missing.ok and missing.text.endswith("there is no device called garage heater")
         finally:
