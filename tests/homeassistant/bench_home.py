@@ -3,7 +3,7 @@ tier's network namespace against the tier's real Home Assistant: Aria (a fresh s
 defaults: the bundled default model, ``--ha-url``; an anonymous Wyoming client) and Home
 Assistant's own agent on the same sentences, states set and read back over REST.
 
-    pytest -p no:cacheprovider tests/homeassistant/bench_home.py -s    (tables in /tmp/fb/home-*.txt)
+    pytest -p no:cacheprovider tests/homeassistant/bench_home.py -s    (tables in /tmp/fb/home-<release>.txt; ``-k 2025.4.4`` for one)
 """
 
 import asyncio
@@ -21,7 +21,7 @@ PORT = 10411
 
 
 @pytest.mark.timeout(3600)
-async def test_bench_home(namespace, ha_workdir, home_assistant) -> None:
+async def test_bench_home(namespace, ha_workdir, home_assistant, ha_release) -> None:
     OUT.mkdir(exist_ok=True)
     token = ha_workdir / "bench-home-token"
     token.write_text(home_assistant.token)
@@ -40,14 +40,14 @@ async def test_bench_home(namespace, ha_workdir, home_assistant) -> None:
         command = [
             *namespace.prefix(), sys.executable, "-m", "aria_bench", "home", "--uri", f"tcp://127.0.0.1:{PORT}",
             "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(token), "--repeats", "1",
-            "--warmup", "1", "--timeout", "300", "--json", str(OUT / "home.json"),
+            "--warmup", "1", "--timeout", "300", "--json", str(OUT / f"home-{ha_release}.json"),
         ]
         process = await asyncio.create_subprocess_exec(
             *command, cwd=str(ROOT), env=_environ(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
         )
         output = (await process.communicate())[0].decode()
-        (OUT / "home.txt").write_text(output)
-        (OUT / "home-aria.log").write_text(aria.log)
+        (OUT / f"home-{ha_release}.txt").write_text(output)
+        (OUT / f"home-aria-{ha_release}.log").write_text(aria.log)
         print(output[-6000:])
         assert process.returncode == 0, output[-2000:]  # the benchmark ran; its figures are not judged
     finally:
