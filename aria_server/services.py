@@ -21,11 +21,13 @@ from aria_wire.framing import FrameLimits
 from .concurrency import run_blocking
 from .conversation.agent import Agent
 from .conversation.factory import create_agent
+from .conversation.sessions import ConversationSessions
 from .errors import ConfigError, RemoteUnavailable
 from .pipeline.runner import TurnRecorder
 from .pipeline.turn import VoicePipeline
 from .remote import RemoteCaller, RemoteEndpoint
 from .settings import ServerSettings, WyomingSettings
+from .store.history import HistoryStore
 from .stt.base import Decoder
 from .stt.chain import DecoderChain
 from .stt.faster_whisper import WhisperDecoder
@@ -68,10 +70,16 @@ class Services:
     """Counters and histograms over every finished turn, every face (``GET /metrics``)."""
     pipeline: VoicePipeline | None = field(init=False)
     recorder: TurnRecorder = field(init=False)
+    history: HistoryStore | None = field(init=False)
+    """Conversations and turns (the HTTP API lists and reads them), None without an agent."""
+    sessions: ConversationSessions | None = field(init=False)
+    """Which conversation a satellite, browser or client host is in."""
 
     def __post_init__(self) -> None:
         self.pipeline = VoicePipeline(self.stt, self.agent, self.tts) if self.agent is not None else None
-        self.recorder = TurnRecorder(self.metrics, self.agent.store if self.agent is not None else None)
+        self.history = self.agent.store if self.agent is not None else None
+        self.sessions = self.agent.sessions if self.agent is not None else None
+        self.recorder = TurnRecorder(self.metrics, self.history)
 
 
 def voice_dirs(settings: ServerSettings) -> list[Path]:

@@ -46,7 +46,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     services = request.app[SERVICES]
     client = f"ws-{uuid.uuid4().hex[:12]}"
     runner = TurnRunner(
-        services.pipeline, services.recorder, face="ws", name=f"ws-turn {client}", conversations=agent.sessions
+        services.pipeline, services.recorder, face="ws", name=f"ws-turn {client}", conversations=services.sessions
     )
     session = WsSession(ws, runner, client=client, model=agent.health().get("model") or settings.llm.backend)
     sockets = request.app[SOCKETS]

@@ -55,7 +55,7 @@ class SatelliteManager:
         self.deps = SessionDeps(
             pipeline=services.pipeline,
             tts=services.tts,
-            conversations=services.agent.sessions if services.agent is not None else None,
+            conversations=services.sessions,
             recorder=services.recorder,
             arbitrator=self,
             wake_executor=self.wake_executor,

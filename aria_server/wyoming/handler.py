@@ -382,13 +382,12 @@ class AriaEventHandler(AsyncEventHandler):
 
     def _turn_runner(self) -> TurnRunner:
         if self._turns is None:
-            agent = self.services.agent
             self._turns = TurnRunner(
                 self.services.pipeline,
                 self.services.recorder,
                 face="wyoming",
                 name=f"wyoming-handle {self.peer}",
-                conversations=agent.sessions if agent is not None else None,
+                conversations=self.services.sessions,
             )
         return self._turns
 
