@@ -29,7 +29,7 @@ SUBCOMMANDS: tuple[str, ...] = ("stt", "tts", "handle", "turn")
 """Subcommands listed first, in this order; ``handle`` and ``turn`` are reserved until their
 modules exist. Any other module of this package that provides the three names is added after."""
 
-_NOT_SUBCOMMANDS = frozenset({"children", "clips", "cpu", "cutoff", "errors", "make_clips", "numbers", "report", "rss", "stats", "wer", "wire"})
+_NOT_SUBCOMMANDS = frozenset({"children", "clips", "cpu", "cutoff", "errors", "make_clips", "numbers", "question_set", "report", "rss", "stats", "wer", "wire"})
 """Helper modules: never imported as subcommands."""
 
 

@@ -137,7 +137,7 @@ class TurnBench:
         log, out = self.work / f"{name}.jsonl", self.work / f"{name}.wav"
         child = await Child.start(
             sys.executable, "-m", "aria_satellite", "--name", name, "--host", "127.0.0.1",
-            "--port", str(self.port if port is None else port), "--no-zeroconf", "--wake-word", wake,
+            "--port", str(self.port if port is None else port), "--no-zeroconf", "--no-esphome", "--wake-word", wake,
             "--mic-file", str(clip_wav), "--snd-file", str(out), "--timing-log", str(log),
         )
         ready = await wait_record(log, child, "ready", 60)

@@ -14,8 +14,10 @@ from aria_wire.wake import MICRO_MODELS, OPENWAKEWORD_MODELS
 
 from .app import run
 from .devices import describe, list_devices
+from .esphome.keys import decode_key, read_key_file
 from .settings import (
     MAX_WAKE_WORDS,
+    EsphomeSettings,
     MicSettings,
     SatelliteSettings,
     SndSettings,
@@ -69,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reply-gap", type=float, default=10.0,
                         help="seconds without reply audio while speaking before the watchdog resets")
     parser.add_argument("--timing-log", type=Path, help="JSON-lines file of event timestamps (for aria-bench turn)")
+    esphome = parser.add_argument_group("ESPHome API (Home Assistant's voice-device protocol)")
+    esphome.add_argument("--esphome-port", type=int, default=6053, help="ESPHome API port (default 6053, 0: any)")
+    esphome.add_argument("--no-esphome", action="store_true", help="no ESPHome API (Wyoming only)")
+    key = esphome.add_mutually_exclusive_group()
+    key.add_argument("--esphome-key", help="encryption key, base64 of 32 bytes (plaintext is then refused)")
+    key.add_argument("--esphome-key-file", type=Path, help="file holding the key (readable by its owner only)")
+    esphome.add_argument("--data-dir", type=Path, help="where the device id is kept (default ~/.local/share/aria-satellite/NAME)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser
 
@@ -100,6 +109,13 @@ def settings_from_args(args: argparse.Namespace) -> SatelliteSettings:
             words=words, engine=args.wake_engine, threshold=args.wake_threshold, refractory_s=args.wake_refractory
         ),
         vad=VadSettings(threshold=args.vad_threshold),
+        esphome=EsphomeSettings(
+            enabled=not args.no_esphome,
+            port=args.esphome_port,
+            key=decode_key(args.esphome_key) if args.esphome_key else read_key_file(args.esphome_key_file)
+            if args.esphome_key_file else None,
+            data_dir=args.data_dir,
+        ),
         chimes=not args.no_chimes,
         barge_in=not args.no_barge_in,
         timing_log=args.timing_log,
@@ -125,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         settings = settings_from_args(args)
-    except ValueError as err:
+    except (ValueError, OSError) as err:
         parser.error(str(err))
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 from wyoming.info import Attribution, Info
 from wyoming.info import Satellite as SatelliteInfo
@@ -13,6 +14,7 @@ from wyoming.info import Satellite as SatelliteInfo
 from aria_wire.zeroconf import WyomingAdvertisement
 
 from . import __version__
+from .controllers import Controller, ControllerLink, Controllers, TurnRouter, WyomingFace
 from .echo import WebRtcEchoCanceller
 from .hooks import Hooks
 from .mic import create_mic
@@ -21,7 +23,11 @@ from .server import SatelliteServer
 from .settings import MAX_WAKE_WORDS, SatelliteSettings
 from .speaker import create_sink
 from .timing import TimingLog
+from .volume import Volume, VolumeSink
 from .wake import WakeWords
+
+if TYPE_CHECKING:
+    from .esphome.service import EsphomeService
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,12 +57,35 @@ async def serve(settings: SatelliteSettings, stop: asyncio.Event, ready: asyncio
     server = SatelliteServer(settings.host, settings.port, build_info(settings))
     hooks = Hooks(settings.hook_command, settings.events_socket)
     echo = WebRtcEchoCanceller(noise_suppression=settings.noise_suppression, auto_gain=settings.noise_suppression)
+    # Both faces reach the satellite through one router: one turn at a time (controllers.py).
+    controllers = Controllers(TurnRouter(tuple(wake.names) if wake is not None else ()))
+    wyoming = WyomingFace(server, controllers)
+    volume = Volume()  # Home Assistant's media player sets it; it scales everything played
+    speaker = VolumeSink(create_sink(settings.snd), volume)
     satellite = Satellite(
-        settings, mic=mic, speaker=create_sink(settings.snd), wake=wake, link=server, timing=timing, hooks=hooks, echo=echo
+        settings, mic=mic, speaker=speaker, wake=wake, link=controllers, timing=timing, hooks=hooks, echo=echo
     )
+    links: dict[Controller, ControllerLink] = {Controller.WYOMING: wyoming}
+    esphome: EsphomeService | None = None
+    if settings.esphome.enabled:
+        # Imported only when used: protobuf, aioesphomeapi and cryptography stay out of a
+        # --no-esphome satellite's memory.
+        from .esphome.service import EsphomeService
+
+        esphome = EsphomeService(settings, satellite, controllers, volume)
+        links[Controller.ESPHOME] = esphome.bridge
+    controllers.attach(satellite, links)
     advertisement: WyomingAdvertisement | None = None
     try:
-        await server.start(satellite)
+        await server.start(wyoming)
+        if esphome is not None:
+            try:
+                await esphome.start()
+                timing.write("esphome-ready", port=esphome.port)
+            except OSError as err:
+                # The Wyoming satellite still works; the second face is reported missing, loudly.
+                _LOGGER.error("ESPHome API not started (%s): pass --esphome-port or --no-esphome", err)
+                esphome = None
         if settings.zeroconf:
             advertisement = WyomingAdvertisement(
                 settings.name, settings.host, server.port, {"program": "aria-satellite", "satellite": settings.name}
@@ -68,11 +97,16 @@ async def serve(settings: SatelliteSettings, stop: asyncio.Event, ready: asyncio
             ready.set()
         async with asyncio.TaskGroup() as group:
             runner = group.create_task(satellite.run(), name="satellite")
+            bridge = group.create_task(esphome.run(), name="esphome") if esphome is not None else None
             await stop.wait()  # a failing satellite cancels this wait and the group re-raises
             runner.cancel()
+            if bridge is not None:
+                bridge.cancel()
     finally:
         if advertisement is not None:
             await advertisement.stop()
+        if esphome is not None:
+            await esphome.stop()
         await server.stop()
         if wake is not None:
             wake.close()

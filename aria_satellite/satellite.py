@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
@@ -143,6 +144,9 @@ class Satellite:
         self.last_frame_ns = 0
         """monotonic time the latest microphone frame arrived (the watchdog reads it)."""
         self.watchdog = Watchdog(self)
+        self.playback_listeners: list[Callable[[str, bool], None]] = []
+        """Called with ``(stream, completed)`` whenever a reply stream ends, played or stopped
+        (barge-in, watchdog, reset): a controller that must report every playback's end listens."""
 
     @property
     def state(self) -> State:
@@ -311,6 +315,8 @@ class Satellite:
     def _on_playback_finished(self, stream: str, completed: bool) -> None:
         if not stream.startswith("reply"):
             return
+        for listener in self.playback_listeners:
+            listener(stream, completed)
         self.timing.write("played", completed=completed, turn=self.turns)
         if completed:
             # A stopped reply (barge-in) is not "played": the run-pipeline that follows says it.

@@ -6,6 +6,7 @@ Audio conventions: the microphone side always works in 16 kHz mono 16-bit frames
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,6 +115,32 @@ class VadSettings:
     """audio before the detected speech onset sent with the turn, ms (the first word is never clipped)."""
 
 
+def default_data_dir(name: str) -> Path:
+    """Where a satellite named ``name`` keeps its state: ``$XDG_DATA_HOME/aria-satellite/NAME``."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "aria-satellite" / name
+
+
+@dataclass(frozen=True)
+class EsphomeSettings:
+    """The ESPHome native API: Home Assistant drives the satellite as a voice device."""
+
+    enabled: bool = True
+    """serve the API beside the Wyoming port."""
+    port: int = 6053
+    """TCP port (0: any free port). A port in use is logged and the satellite runs without the API."""
+    key: bytes | None = field(default=None, repr=False)
+    """32-byte encryption key (the Noise PSK); None: plaintext, unless Home Assistant provisions one."""
+    data_dir: Path | None = None
+    """where the device id (and a provisioned key) is kept; None: ``default_data_dir(name)``."""
+
+    def __post_init__(self) -> None:
+        if self.key is not None and len(self.key) != 32:
+            raise ValueError("the ESPHome API key is 32 bytes")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"ESPHome port {self.port} is not a port")
+
+
 @dataclass(frozen=True)
 class SatelliteSettings:
     """Everything the satellite needs; each part receives only its own section."""
@@ -132,6 +159,7 @@ class SatelliteSettings:
     snd: SndSettings = field(default_factory=SndSettings)
     wake: WakeSettings = field(default_factory=WakeSettings)
     vad: VadSettings = field(default_factory=VadSettings)
+    esphome: EsphomeSettings = field(default_factory=EsphomeSettings)
     chimes: bool = True
     """play a short chime when the wake word is heard (never sent for STT)."""
     barge_in: bool = True

@@ -27,15 +27,20 @@ from .satellites.factory import create_manager
 from .services import Services, aclose_services, load_services
 from .settings import ServerSettings
 from .wyoming.handler import AriaEventHandler
+from .wyoming.info import build_info
 from .wyoming.server import WyomingServer
+from .wyoming.trust import TrustedClients
 
 _LOGGER = logging.getLogger(__name__)
 
 
 def create_wyoming_server(settings: ServerSettings, services: Services) -> WyomingServer:
     """The Wyoming server for these services (not yet started)."""
+    # What describe answers is built here, by the face's owner, from the loaded stages.
+    info = build_info(services.stt, services.tts, services.agent)
     factory = functools.partial(
-        AriaEventHandler, services=services, limits=services.limits, idle_timeout_s=settings.wyoming.idle_timeout_s
+        AriaEventHandler, services=services, info=info, limits=services.limits,
+        idle_timeout_s=settings.wyoming.idle_timeout_s, trusted=TrustedClients(settings.ha.trusted_clients),
     )
     return WyomingServer(
         settings.host, settings.wyoming.port, services.limits, factory,

@@ -15,20 +15,28 @@
     │   └── HomeUnauthorized the token was refused, or none is set (``home-unauthorized``)
     ├── RemoteUnavailable    a remote Wyoming STT/TTS cannot be reached: the fallback runs
     ├── RemoteFailed         a remote Wyoming STT/TTS answered with an error
-    └── SatelliteGone
+    ├── RequestError         the client asked for something wrong or not allowed (with ``fields``)
+    ├── InternalError        a bug: anything unexpected, caught at a face
+    └── SatelliteError       a satellite cannot do what was asked (unknown, refuses settings, silent)
+        └── SatelliteGone    it disconnected while a turn was in flight
 
 The wire errors (protocol, framing, audio format) live in ``aria_wire.errors`` and are
-re-exported here, so the server has one catalogue. Faces (Wyoming, HTTP, WebSocket) translate these into wire errors; tests assert on ``code``.
+re-exported here. Every code any of these is raised with is listed, with its class and HTTP
+status, in ``error_codes.py`` (the catalogue; a test scans the source). Nothing raises the bare
+``AriaError``. Faces (Wyoming, HTTP, WebSocket) translate these into wire errors; tests assert
+on ``code``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from aria_wire.errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError
 
 __all__ = [
     "AriaError", "AudioFormatError", "ConfigError", "FrameTooLarge", "HomeError", "HomeUnauthorized",
-    "HomeUnreachable", "LlmError", "LlmUnavailable", "ProtocolError", "RemoteFailed", "RemoteUnavailable",
-    "SatelliteGone", "SttError", "TimerLimitError", "TtsError",
+    "HomeUnreachable", "InternalError", "LlmError", "LlmUnavailable", "ProtocolError", "RemoteFailed",
+    "RemoteUnavailable", "RequestError", "SatelliteError", "SatelliteGone", "SttError", "TimerLimitError", "TtsError",
 ]
 
 
@@ -68,7 +76,13 @@ class TimerLimitError(AriaError):
     default_code = "timer-limit"
 
 
-class SatelliteGone(AriaError):
+class SatelliteError(AriaError):
+    """A satellite cannot do what was asked: none has that name, it takes no settings, it did not answer."""
+
+    default_code = "satellite-failed"
+
+
+class SatelliteGone(SatelliteError):
     """A satellite disconnected while a turn was in flight."""
 
     default_code = "satellite-gone"
@@ -102,3 +116,21 @@ class RemoteFailed(AriaError):
     """A remote Wyoming service answered with an error event."""
 
     default_code = "remote-failed"
+
+
+class RequestError(AriaError):
+    """The client asked for something wrong or not allowed; ``fields`` names the bad ones.
+
+    Its HTTP status is its code's, in the catalogue (``error_codes.py``)."""
+
+    default_code = "bad-request"
+
+    def __init__(self, message: str, code: str | None = None, *, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message, code)
+        self.fields = dict(fields or {})
+
+
+class InternalError(AriaError):
+    """Something failed that should not have (a bug); the details are in the server log."""
+
+    default_code = "internal-error"

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wyoming.info import Attribution, Info
+from wyoming.info import Attribution
 
 from aria_wire.framing import FrameLimits
 
@@ -38,7 +39,6 @@ from .tts.voices import resolve_voice
 from .turn_metrics import TurnMetrics
 from .vad.end_of_turn import SmartTurn, resolve_turn_model
 from .vad.silero import SileroVad
-from .wyoming.info import build_info
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,7 +60,6 @@ class Services:
     no pipeline (satellites then connect but answer ``no-agent``).
     """
 
-    info: Info
     stt: SpeechService | None
     tts: SpeechSynthesis | None
     agent: Agent | None = None
@@ -151,7 +150,7 @@ def _load_stt_decoder(name: str, settings: ServerSettings, has_fallback: bool) -
     return WyomingDecoder(caller, None)  # down: the fallback answers, and describes the stage
 
 
-def _load_stt(settings: ServerSettings) -> SpeechService:
+def _load_stt(settings: ServerSettings, home_names: Callable[[], Sequence[str]] | None = None) -> SpeechService:
     names = _chain(settings.stt.backend, list(settings.stt.fallback))
     decoders = [_load_stt_decoder(name, settings, has_fallback=len(names) > 1) for name in names]
     decoder: Decoder = decoders[0] if len(decoders) == 1 else DecoderChain(decoders)
@@ -160,7 +159,8 @@ def _load_stt(settings: ServerSettings) -> SpeechService:
         end_of_turn = SmartTurn(turn_model)
         end_of_turn.warm_up()
     return SpeechService(
-        decoder, SileroVad(), settings.vad, settings.wyoming.max_audio_seconds, end_of_turn, settings.stt.final_decode
+        decoder, SileroVad(), settings.vad, settings.wyoming.max_audio_seconds, end_of_turn, settings.stt.final_decode,
+        home_names=home_names,
     )
 
 
@@ -199,21 +199,19 @@ def _language_voices(settings: ServerSettings, engines: list[TtsEngine]) -> dict
 async def load_services(settings: ServerSettings) -> Services:
     """STT and TTS loaded and warmed before any port opens (ConfigError when a model is missing)."""
     started = time.perf_counter()
-    stt = await run_blocking(None, _load_stt, settings)
-    tts = await run_blocking(None, _load_tts, settings)
     # Importing a backend's library is blocking too; the model loads on its own thread in start().
+    # The agent comes first: its Home Assistant names bias every transcription (given to STT here).
     agent = await run_blocking(None, create_agent, settings)
     try:
+        home_names = agent.home.vocabulary if agent.home is not None else None
+        stt = await run_blocking(None, _load_stt, settings, home_names)
+        tts = await run_blocking(None, _load_tts, settings)
         await agent.start()
     except BaseException:
         await agent.aclose()
         raise
-    if stt is not None and agent.home is not None:
-        stt.home_names = agent.home.vocabulary  # Home Assistant's names bias every transcription
     _LOGGER.info("models loaded and warmed up in %.1f s", time.perf_counter() - started)
-    return Services(
-        info=build_info(stt, tts, agent), stt=stt, tts=tts, agent=agent, limits=frame_limits(settings.wyoming)
-    )
+    return Services(stt=stt, tts=tts, agent=agent, limits=frame_limits(settings.wyoming))
 
 
 async def aclose_services(services: Services) -> None:

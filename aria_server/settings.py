@@ -166,7 +166,8 @@ class LlmSettings(_Section):
     model: str | None = Field(
         None,
         description="model name (ollama/openai); embedded: a GGUF path or a bundled model "
-        "(qwen2.5-coder-0.5b-instruct, the default, or smollm2-135m-instruct)",
+        "(qwen2.5-coder-1.5b-instruct, the default; qwen2.5-coder-0.5b-instruct for low memory; "
+        "smollm2-135m-instruct, the test model)",
     )
     system_prompt: str = Field(
         "You are Aria, a helpful voice assistant in a home. Answer in one or two short spoken sentences, "
@@ -180,8 +181,23 @@ class LlmSettings(_Section):
         "you did something a tool did not do.",
         description="instructions sent instead of the system prompt when tools (Home Assistant's) are offered",
     )
+    home_mapping: bool = Field(
+        True,
+        description="map requests about the home that Home Assistant's templates miss onto its intents with the "
+        "model, decoded under a schema of the home's real names (precision first: the request must name the target)",
+    )
     tool_rounds: int = Field(3, ge=1, le=8, description="model rounds in one turn that may call tools")
-    temperature: float = Field(0.7, ge=0.0, le=2.0, description="sampling temperature")
+    temperature: float = Field(
+        0.0, ge=0.0, le=2.0,
+        description="sampling temperature; 0 (greedy, the default): a factual answer is the model's most likely "
+        "one, and the same every time (the figures in docs/models.md were measured so)",
+    )
+    consistency_check: bool = Field(
+        False,
+        description="say \"I'm not sure\" when the model's answer and its bare answer to the same question "
+        "disagree on a number or name (conversation/consistency.py); costs a short extra generation before "
+        "the first word. Off until measured on the bench's question set (docs/models.md)",
+    )
     fallback: list[Literal["embedded", "ollama", "openai", "none"]] = Field(
         default_factory=list,
         description="backends tried in order when the first fails (none: the apology only); url/model apply to the first",
@@ -220,7 +236,7 @@ class LlmSettings(_Section):
     gpu_layers: int = Field(
         0, ge=-1, le=10_000,
         description="embedded: layers offloaded to the GPU (-1: all) when llama-cpp-python was built with CUDA "
-        "(README, On a GPU); 0: CPU only",
+        "(docs/speech-models.md, On a GPU); 0: CPU only",
     )
     languages: list[str] = Field(
         default_factory=lambda: ["en"],
@@ -298,6 +314,12 @@ class SatellitesSettings(_Section):
         description="the Home Assistant device that stands for a satellite, NAME=DEVICE_ID (repeatable; default: the "
         "device named like the satellite, else one in its area)",
     )
+    trusted: list[str] = Field(
+        default_factory=list,
+        description="satellites found over zeroconf that the user approved for security-sensitive actions "
+        "(unlock, open the garage; by name; satellites given by --satellite are trusted). Anyone on the network "
+        "can advertise a satellite, so a discovered one is refused those actions until approved here",
+    )
     microphone_chunks: int = Field(
         64, ge=4, le=4096, description="audio chunks of a turn buffered for the pipeline (more slows the satellite down)"
     )
@@ -317,16 +339,23 @@ class HomeAssistantSettings(_Section):
         10.0, gt=0.0, le=120.0, description="s one Home Assistant request may take before the home counts as unreachable"
     )
     mcp: Literal["auto", "http", "sse", "off"] = Field(
-        "auto",
+        "off",
         description="Home Assistant's tools for the language model over MCP (its mcp_server integration): "
-        "http (/api/mcp, newer releases), sse (/mcp_server/sse, 2025.4), auto (http, then sse), off",
+        "http (/api/mcp, newer releases), sse (/mcp_server/sse, 2025.4), auto (http, then sse), off. "
+        "Off by default: requests about the home are answered from Home Assistant's intents, never by the model",
     )
     call_service_domains: list[str] = Field(
         default_factory=list,
         description="domains the model may call any service of directly (call_service over REST); empty: off",
     )
+    trusted_clients: list[str] = Field(
+        default_factory=list,
+        description="Wyoming clients (IP addresses or networks, e.g. 192.168.1.10 or 10.0.0.0/24; 'unix' for the "
+        "Unix socket) that may ask for security-sensitive actions (unlock, open the garage), after a spoken "
+        "confirmation; any other Wyoming client is refused them",
+    )
 
-    @field_validator("call_service_domains", mode="before")
+    @field_validator("call_service_domains", "trusted_clients", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         """``light,switch`` as well as a repeated option or a TOML list."""
@@ -373,7 +402,9 @@ class ServerSettings(_Section):
 
     host: str = Field("127.0.0.1", description="address to bind; 0.0.0.0 exposes Aria to the network")
     data_dir: Path = Field(default_factory=default_data_dir, description="where config and history are kept")
-    zeroconf: bool = Field(True, description="advertise the Wyoming server over zeroconf (mDNS)")
+    zeroconf: bool = Field(
+        True, description="advertise the Wyoming server over zeroconf (mDNS) where it can be reached (bound to loopback: not at all)"
+    )
     satellite: list[str] = Field(default_factory=list, description="satellite address tcp://HOST:PORT (repeatable)")
     log_level: Annotated[LogLevel, Field(description="log verbosity")] = "INFO"
     stt: SttSettings = Field(default_factory=SttSettings)

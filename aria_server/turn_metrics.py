@@ -2,7 +2,8 @@
 
 Turns reach the registry as the plain records of ``pipeline.metrics.TurnSpans.as_dict``, from
 the one turn runner (``pipeline/runner.py``) that every face uses, so every face is counted the
-same way. Built once by the composition root (``services.py``); ``GET /metrics`` renders it. Each server has
+same way; a Wyoming ``asr`` or ``synthesize`` request (Home Assistant's STT and TTS) is no turn
+and is recorded by ``wyoming/request_spans.py`` under the faces ``wyoming-asr`` / ``wyoming-tts``. Built once by the composition root (``services.py``); ``GET /metrics`` renders it. Each server has
 its own ``CollectorRegistry`` (not the library's global one), so two servers in one process (the
 tests) never share counts; ``prometheus_client`` writes the text format and escapes label values.
 """
@@ -25,6 +26,7 @@ BUCKETS_S = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 
 STAGES: dict[str, tuple[str, str]] = {
     "stt": ("vad_end", "stt_done"),
+    "asr": ("audio_end", "stt_done"),
     "first_token": ("stt_done", "first_token"),
     "first_audio": ("first_token", "first_audio_out"),
     "speech_end_to_first_audio": ("vad_end", "first_audio_out"),

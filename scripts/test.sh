@@ -7,6 +7,8 @@ ARIA_EXTRAS="${ARIA_EXTRAS:-all,kokoro,edge,test}" ARIA_WITH_BROWSER=1 bash scri
 # that cannot be made here is left out with the reason; ARIA_SKIP_HA=1 leaves them all out,
 # and the tier then skips with the reason).
 if [ "${ARIA_SKIP_HA:-0}" != 1 ]; then bash scripts/ha-setup.sh; fi
+# Home Assistant 2025.4.4's ESPHome client (aioesphomeapi 29.9.0) beside the newest one in .venv.
+if [ "${ARIA_SKIP_HA:-0}" != 1 ]; then bash scripts/esphome-client-setup.sh; fi
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

@@ -13,11 +13,12 @@ class ConversationAgent(Protocol):
 
     def reply(
         self, conversation_id: str, text: str, *, language: str | None = None, timers_ring: bool = True,
-        satellite: str | None = None,
+        satellite: str | None = None, trusted: bool = False,
     ) -> AsyncIterator[str]:
         """Text deltas of the answer as they are produced (``timers_ring``: False where a timer
         set now would ring nowhere, so one is refused instead; ``satellite``: the name of the
-        satellite that heard the request, so "the light" can mean the light in its room).
+        satellite that heard the request, so "the light" can mean the light in its room;
+        ``trusted``: whether the requester may ask for security-sensitive actions).
 
         Cancellable at any point (barge-in closes the iterator); the turn is stored in the
         conversation's history when the answer completes. Failures of the language model are

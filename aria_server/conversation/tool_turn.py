@@ -14,12 +14,12 @@ turn's prompt, so the system prompt, the tools and the history stay a stable pre
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..llm.base import ChatMessage, LanguageModel, assistant_tool_calls, tool_message
 from ..llm.fallback import MessageBuilder
-from ..tools.base import Tool, ToolCall, ToolResult
+from ..tools.base import Tool, ToolCall, ToolError, ToolResult
 from ..tools.toolbox import Toolbox
 
 MAX_ROUNDS = 3
@@ -36,6 +36,8 @@ class ToolTurn:
 
     toolbox: Toolbox | None
     max_rounds: int = MAX_ROUNDS
+    veto: Callable[[ToolCall], str | None] | None = None
+    """Why a call must not run (a security-sensitive action), or None: it runs."""
     time_budget_s: float = TIME_BUDGET_S
     tools: list[Tool] = field(default_factory=list)
     results: list[ToolResult] = field(default_factory=list)
@@ -71,11 +73,18 @@ class ToolTurn:
         """Run ``calls`` one after another (order matters: "off, then on") and append their results."""
         assert self.toolbox is not None, "calls without tools offered"
         self.rounds += 1
-        results = [await self.toolbox.call(call) for call in calls]
+        results = [await self._call(call) for call in calls]
         self.results.extend(results)
         self._extra.append(assistant_tool_calls(calls, said))
         self._extra.extend(tool_message(result.call, result.text) for result in results)
         return results
+
+
+    async def _call(self, call: ToolCall) -> ToolResult:
+        assert self.toolbox is not None
+        if self.veto is not None and (reason := self.veto(call)) is not None:
+            return ToolResult.failed(call, ToolError(reason, code="tool-refused"))
+        return await self.toolbox.call(call)
 
 
 def final_speech(results: Sequence[ToolResult]) -> list[str]:

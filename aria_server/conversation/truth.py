@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
+
+from ..text import normalise
 
 
 class RequestKind(Enum):
@@ -39,7 +42,7 @@ class RequestKind(Enum):
 
 
 _DEVICE = (
-    r"(?:lights?|lamps?|bulbs?|fans?|heat(?:er|ing)?|thermostat|air ?con(?:ditioning|ditioner)?|a/?c|"
+    r"(?:lights?|lamps?|bulbs?|fans?|heat(?:er|ing)?|thermostat|air ?con(?:ditioning|ditioner)?|a ?c|"
     r"doors?|garage|gate|blinds?|curtains?|shades?|shutters?|locks?|tv|television|radio|music|speakers?|"
     r"vacuum|robot|switch(?:es)?|plugs?|sockets?|outlets?|oven|kettle|coffee (?:machine|maker)|"
     r"dishwasher|washing machine|dryer|alarm system|sprinklers?|scene|boiler|humidifier|heater)"
@@ -61,7 +64,12 @@ _DEVICE_STATE = [
     re.compile(r"^what(?: is|'s) the temperature (?:in|inside) (?:the |my )?(?!sun\b)\w+"),
     re.compile(r"^(?:is|are) (?:anyone|somebody|someone) (?:home|at home|in the house)\b"),
 ]
-_WHEN = r"(?:today|tonight|tomorrow|yesterday|this (?:morning|afternoon|evening|week|weekend)|right now|now|at the moment|currently|later|next week|on \w+day)"
+_WHEN = (
+    r"(?:today|tonight|tomorrow|yesterday|this (?:morning|afternoon|evening|week|weekend|year|season)|"
+    r"last (?:night|week|weekend)|right now|now|at the moment|currently|later|next week|on \w+day)"
+)
+_COMMODITY = r"(?:gas|petrol|diesel|fuel|gold|oil|silver|bitcoin|crypto\w*|ethereum)"
+_CURRENCY = r"(?:dollars?|euros?|yen|yuan|rupees?|francs?|pesos?|pounds? sterling|british pounds?|bitcoins?)"
 _LIVE_INFO = [
     re.compile(r"\b(?:weather|forecast)\b"),
     re.compile(r"\b(?:will|is|was) it (?:going to )?(?:rain|snow|be (?:sunny|cloudy|windy|cold|hot|warm))\w*"),
@@ -76,11 +84,25 @@ _LIVE_INFO = [
     re.compile(r"\btraffic\b"),
     re.compile(r"\b(?:what(?: is|'s) happening|what happened)\b.*\b(?:in the world|today|yesterday|now)\b"),
     re.compile(r"\b(?:is|are) (?:the )?[\w' ]+ (?:open|closed) (?:today|tonight|now|right now)\b"),
+    # issue 24: prices, markets, rates, sports results, opening hours, travel, air and sky
+    re.compile(rf"\b(?:price|cost|worth|trading)\b.*\b{_COMMODITY}\b|\b{_COMMODITY}\b.*\b(?:price|prices|cost|worth|trading)\b"),
+    re.compile(rf"\bhow much (?:is|are) (?:a |an |one )?(?:(?:gallon|litre|liter|ounce|barrel|tank|pound|gram)s? (?:of )?)?{_COMMODITY}\b"),
+    re.compile(rf"\b(?:how much|what) (?:is|are) (?:a |an |one |\d+ )?{_CURRENCY} (?:in|to|worth in) {_CURRENCY}|\b{_CURRENCY} (?:in|to) {_CURRENCY}\b"),
+    re.compile(r"\b(?:stock|shares?) (?:at|price|prices|worth|trading|doing)\b|\b(?:stocks?|shares?) (?:is|are) (?:at|up|down|trading|doing|worth)\b"),
+    re.compile(r"\b(?:dow jones|the dow|nasdaq|s ?& ?p 500|ftse|the markets?)\b.*\b(?:up|down|doing|at|today|now|closed?|open)\b"),
+    re.compile(r"\b(?:interest|mortgage|inflation) rates?\b|\binflation (?:rate|now|today|at)\b"),
+    re.compile(rf"\bhow did (?:the |my )?[\w' ]+ (?:do|play|get on)\b.*\b{_WHEN}\b"),
+    re.compile(r"\b(?:the latest|any news|latest news|what's new) (?:on|about|in|with)\b"),
+    re.compile(r"\bwhat time (?:does|do|is) .+ (?:open|close|opening|closing)\b|\bopening (?:hours|times)\b"),
+    re.compile(r"\b(?:flight|train|bus|ferry)s? (?:delays?|status|times?|cancell?ations?|running|on time)\b|\bdelays?\b.*\b(?:flights?|trains?)\b"),
+    re.compile(rf"\bthe (?:air quality|pollen(?: count)?|uv index|humidity)\b|\b(?:air quality|pollen|uv index|humidity)\b.*\b{_WHEN}\b"),
+    re.compile(r"\b(?:what time|when)\b.*\b(?:sunrise|sunset|sun (?:set|sets|rise|rises|go down|goes down|come up|comes up))\b"),
+    re.compile(rf"\b(?:storm|hurricane|tornado|snowstorm|blizzard|heat ?wave|frost)s?\b.*\b(?:coming|expected|on (?:its|the) way|{_WHEN})\b"),
+    re.compile(r"\bdid it (?:rain|snow|freeze|hail)\b"),
+    re.compile(rf"\b(?:playing|showing|on tv|on television)\b.*\b(?:tonight|today|this weekend|now|right now)\b"),
 ]
-
-
-def _normalise(text: str) -> str:
-    return " ".join(re.sub(r"[^\w' /]+", " ", text.lower()).split())
+_PAST_YEAR = re.compile(r"\b(1\d{3}|20\d{2})\b")
+"""A year in a question: "who won the world cup in 1998" asks history, not live data."""
 
 
 def classify(text: str) -> RequestKind:
@@ -95,15 +117,20 @@ def classify(text: str) -> RequestKind:
         >>> classify("How far away is the moon?").value
         'general'
     """
-    words = _normalise(text)
+    words = normalise(text)
     words = re.sub(r"^(?:hey |ok |okay )?aria ", "", words)
     if any(pattern.search(words) for pattern in _DEVICE_COMMAND):
         return RequestKind.DEVICE_COMMAND
     if any(pattern.search(words) for pattern in _DEVICE_STATE):
         return RequestKind.DEVICE_STATE
-    if any(pattern.search(words) for pattern in _LIVE_INFO):
+    if any(pattern.search(words) for pattern in _LIVE_INFO) and not _asks_history(words):
         return RequestKind.LIVE_INFO
     return RequestKind.GENERAL
+
+
+def _asks_history(words: str) -> bool:
+    """Whether the request names a past year (a result or a price then is a fact, not live data)."""
+    return any(int(year) < date.today().year for year in _PAST_YEAR.findall(words))
 
 
 _DONE_VERBS = (
@@ -141,7 +168,7 @@ def claims_action(clause: str) -> bool:
         >>> claims_action("I can't control your lights.")
         False
     """
-    words = _normalise(clause)
+    words = normalise(clause)
     return any(pattern.search(words) for pattern in _CLAIMS)
 
 

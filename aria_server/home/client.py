@@ -43,6 +43,8 @@ _LOGGER = logging.getLogger(__name__)
 
 UNDERSTOOD = frozenset({"action_done", "query_answer"})
 """Response types of a request Home Assistant carried out or answered; ``error`` is not."""
+MAX_SINGLE_READS = 8
+"""Up to this many states are read one by one; more in one ``GET /api/states``."""
 FAILED_CODES = frozenset({"failed_to_handle"})
 """Error codes of a request Home Assistant understood but could not carry out: its own answer says
 so, and no other agent could do better (``no_intent_match`` / ``no_valid_targets`` go on to one)."""
@@ -68,6 +70,29 @@ class HomeReply:
         if not self.speech.strip():
             return False
         return self.response_type in UNDERSTOOD or (self.response_type == "error" and self.error_code in FAILED_CODES)
+
+
+@dataclass(frozen=True)
+class IntentOutcome:
+    """What Home Assistant's intent API did with one intent (``POST /api/intent/handle``)."""
+
+    response_type: str
+    """``action_done``, ``query_answer`` or ``error``."""
+    success: tuple[str, ...] = ()
+    """Entity ids Home Assistant reports it acted on (or answered about)."""
+    failed: tuple[str, ...] = ()
+    """Entity ids whose service call failed."""
+    error: str | None = None
+    """With ``error``: Home Assistant's reason."""
+
+
+@dataclass(frozen=True)
+class EntityState:
+    """One entity's state as Home Assistant reports it now."""
+
+    entity_id: str
+    state: str
+    attributes: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -207,6 +232,42 @@ class HomeAssistantClient:
                 return snapshot.areas.get(device.area_id)
         return None
 
+    async def handle_intent(self, intent: str, slots: dict[str, Any]) -> IntentOutcome:
+        """Home Assistant carries out ``intent`` with ``slots`` (its own intent handlers: the ones
+        its agent uses); HomeError when it could not be asked."""
+        # No "language" key: Home Assistant 2025.4's view rejects keys it does not know, and its
+        # handlers act the same in any language (Aria renders the words).
+        payload: dict[str, Any] = {"name": intent, "data": slots}
+        body = await self._request("POST", "/api/intent/handle", payload)
+        try:
+            return parse_intent_outcome(body)
+        except HomeError as err:
+            raise self._failed(err) from None
+
+    async def states(self, entity_ids: list[str]) -> dict[str, EntityState]:
+        """The current states of ``entity_ids`` (read now, never from a cache); an entity Home
+        Assistant does not know is left out."""
+        if len(entity_ids) > MAX_SINGLE_READS:
+            body = await self._request("GET", "/api/states")
+            wanted = set(entity_ids)
+            rows = [row for row in body or [] if isinstance(row, dict) and row.get("entity_id") in wanted]
+        else:
+            rows = list(await asyncio.gather(*(self._state_or_none(e) for e in entity_ids)))
+        return {
+            str(row["entity_id"]): EntityState(str(row["entity_id"]), str(row.get("state")), dict(row.get("attributes") or {}))
+            for row in rows if isinstance(row, dict) and "entity_id" in row
+        }
+
+    async def _state_or_none(self, entity_id: str) -> Any:
+        try:
+            return await self._request("GET", f"/api/states/{entity_id}")
+        except HomeUnreachable:
+            raise
+        except HomeUnauthorized:
+            raise
+        except HomeError:
+            return None  # 404: the entity is gone since the registries were read
+
     async def _process_with_device(self, text: str, language: str | None, device: str) -> HomeReply:
         pipeline = await self.directory.pipeline(language)
         output = await self.ws.run_intent(text, pipeline=pipeline, device_id=device)
@@ -266,6 +327,26 @@ class HomeAssistantClient:
             "websocket": self.ws.connected,
             "names": len(self.vocabulary()),
         }
+
+
+def parse_intent_outcome(body: Any) -> IntentOutcome:
+    """The ``IntentResponse`` JSON of ``/api/intent/handle`` (HomeError when malformed)."""
+    try:
+        data = body.get("data") or {}
+
+        def ids(key: str) -> tuple[str, ...]:
+            return tuple(
+                str(t.get("id")) for t in data.get(key) or []
+                if isinstance(t, dict) and t.get("type") == "entity" and t.get("id")
+            )
+
+        response_type = str(body["response_type"])
+        error = None
+        if response_type == "error":
+            error = str((body.get("speech") or {}).get("plain", {}).get("speech") or data.get("code") or "")
+        return IntentOutcome(response_type, ids("success"), ids("failed"), error)
+    except (KeyError, TypeError, AttributeError) as err:
+        raise HomeError(f"Home Assistant's intent answer is malformed: {err!r}") from err
 
 
 def parse_reply(body: Any) -> HomeReply:

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import HomeError
+from ..text import normalise
+from .entities import HomeArea, HomeEntity, HomeFloor
 from .websocket import HomeWebsocket
 
 _LOGGER = logging.getLogger(__name__)
@@ -63,10 +65,10 @@ class Snapshot:
     device command may name to end the turn early: ``names.py``)."""
     loaded_at: float | None = None
     """Monotonic time of the refresh (None: never loaded)."""
-
-
-def _norm(name: str) -> str:
-    return " ".join(name.replace("_", " ").replace("-", " ").lower().split())
+    entities: tuple[HomeEntity, ...] = ()
+    """The entities exposed to Assist (what a request about the home may name and act on)."""
+    area_list: tuple[HomeArea, ...] = ()
+    floors: tuple[HomeFloor, ...] = ()
 
 
 class HomeDirectory:
@@ -135,12 +137,33 @@ class HomeDirectory:
             entities = await self.ws.call("config/entity_registry/list")
             exposed = await self.ws.call("homeassistant/expose_entity/list")
             states = await self.ws.call("get_states")
-            self.snapshot = build_snapshot(devices, areas, entities, exposed, states)
+            entities = await self._with_aliases(entities, exposed)
+            try:
+                floors = await self.ws.call("config/floor_registry/list")
+            except HomeError as err:  # a home without floors, or a release without the registry
+                _LOGGER.debug("no floor registry: %s", err)
+                floors = []
+            self.snapshot = build_snapshot(devices, areas, entities, exposed, states, floors)
             _LOGGER.info(
                 "Home Assistant: %d devices, %d areas, %d names for recognition",
                 len(self.snapshot.devices), len(self.snapshot.areas), len(self.snapshot.names),
             )
             return self.snapshot
+
+    async def _with_aliases(self, entities: Any, exposed: Any) -> Any:
+        """The exposed entities' full registry entries (``config/entity_registry/list`` leaves out
+        aliases and device classes) in place of their short ones."""
+        shown = sorted(((exposed or {}).get("exposed_entities") or {}).keys())
+        if not shown or not isinstance(entities, list):
+            return entities
+        try:
+            full = await self.ws.call("config/entity_registry/get_entries", entity_ids=shown)
+        except HomeError as err:
+            _LOGGER.debug("no full registry entries (aliases unknown): %s", err)
+            return entities
+        if not isinstance(full, dict):
+            return entities
+        return [full.get(e.get("entity_id")) or e if isinstance(e, dict) else e for e in entities]
 
     async def device_for(self, satellite: str, *, device_id: str | None = None, area: str | None = None) -> str | None:
         """The device that stands for ``satellite``: ``device_id`` (set in settings) as it is, else
@@ -187,21 +210,29 @@ def pick_pipeline(listed: Any, language: str) -> str | None:
 def pick_device(snapshot: Snapshot, satellite: str, area: str | None) -> str | None:
     """A device named like ``satellite`` ("kitchen-satellite" ~ "Kitchen satellite"), else the
     first device in ``area`` (by the area's name or id)."""
-    wanted = _norm(satellite)
+    wanted = normalise(satellite)
     for device in snapshot.devices:
-        if _norm(device.name) == wanted:
+        if normalise(device.name) == wanted:
             return device.id
     if not area:
         return None
-    area_ids = {aid for aid, name in snapshot.areas.items() if _norm(name) == _norm(area) or aid == area}
+    area_ids = {aid for aid, name in snapshot.areas.items() if normalise(name) == normalise(area) or aid == area}
     for device in snapshot.devices:
         if device.area_id in area_ids:
             return device.id
     return None
 
 
-def build_snapshot(devices: Any, areas: Any, entities: Any, exposed: Any, states: Any) -> Snapshot:
+def build_snapshot(devices: Any, areas: Any, entities: Any, exposed: Any, states: Any, floors: Any = ()) -> Snapshot:
     """The snapshot of the registries' JSON (unknown shapes are skipped, not fatal)."""
+    area_list = tuple(
+        HomeArea(str(a["area_id"]), str(a["name"]), _aliases(a), a.get("floor_id"))
+        for a in areas or [] if isinstance(a, dict) and a.get("area_id") and a.get("name")
+    )
+    floor_list = tuple(
+        HomeFloor(str(f["floor_id"]), str(f["name"]), _aliases(f))
+        for f in floors or [] if isinstance(f, dict) and f.get("floor_id") and f.get("name")
+    )
     area_names: dict[str, str] = {}
     names: list[str] = []
     for area in areas or []:
@@ -218,15 +249,34 @@ def build_snapshot(devices: Any, areas: Any, entities: Any, exposed: Any, states
         s["entity_id"]: s.get("attributes", {}).get("friendly_name")
         for s in states or [] if isinstance(s, dict) and "entity_id" in s
     }
+    classes = {
+        s["entity_id"]: s.get("attributes", {}).get("device_class")
+        for s in states or [] if isinstance(s, dict) and "entity_id" in s
+    }
     registered = {e["entity_id"]: e for e in entities or [] if isinstance(e, dict) and "entity_id" in e}
+    device_areas = {device.id: device.area_id for device in parsed}
+    home: list[HomeEntity] = []
     for entity_id in sorted(shown):
         entry = registered.get(entity_id, {})
         name = entry.get("name") or friendly.get(entity_id) or entry.get("original_name")
         if name:
             names.append(str(name))
         names.extend(str(alias) for alias in entry.get("aliases") or [])
+        if name and "." in entity_id:
+            area_id = entry.get("area_id") or device_areas.get(entry.get("device_id") or "")
+            device_class = entry.get("device_class") or entry.get("original_device_class") or classes.get(entity_id)
+            home.append(HomeEntity(
+                entity_id, " ".join(str(name).split()), _aliases(entry), area_id, str(device_class) if device_class else None
+            ))
     known = frozenset(" ".join(name.split()) for name in names if name.strip())
-    return Snapshot(parsed, area_names, bounded(names), known, time.monotonic())
+    return Snapshot(
+        parsed, area_names, bounded(names), known, time.monotonic(), tuple(home), area_list, floor_list
+    )
+
+
+def _aliases(entry: dict[str, Any]) -> tuple[str, ...]:
+    """The non-empty aliases of a registry entry, whitespace tidied."""
+    return tuple(" ".join(str(a).split()) for a in entry.get("aliases") or [] if str(a).strip())
 
 
 def bounded(names: list[str]) -> tuple[str, ...]:

@@ -31,6 +31,8 @@ from enum import Enum
 from functools import lru_cache
 from itertools import pairwise
 
+from ..text import words as words  # re-exported: names and what was said are split alike
+
 VERBS = frozenset({
     "turn", "switch", "flip", "put", "dim", "brighten", "open", "close", "shut", "lock", "unlock",
     "start", "stop", "pause", "play", "set", "raise", "lower", "increase", "decrease", "activate",
@@ -70,11 +72,6 @@ class Named(Enum):
     """Not one command: two sentences, a word twice in a row, or two command verbs."""
 
 
-def words(text: str) -> tuple[str, ...]:
-    """Lower-case words, punctuation dropped ("Bob's lamp-2" -> bob's, lamp, 2)."""
-    return tuple(re.sub(r"[^\w']+", " ", text.replace("_", " ").lower()).split())
-
-
 @dataclass(frozen=True)
 class NameIndex:
     """Known names as word sequences, by their first word (longest first)."""
@@ -97,7 +94,7 @@ class NameIndex:
                 found = True
                 i += len(match)
                 continue
-            if said[i] not in COMMAND_WORDS and not said[i].isdigit():
+            if said[i] not in COMMAND_WORDS and not said[i].replace(".", "", 1).isdigit():  # 21.5 is one word
                 return Named.UNKNOWN
             verbs += said[i] in VERBS
             if verbs > 1:

@@ -95,15 +95,14 @@ class AccessPolicy:
     def check(self, request: web.Request) -> None:
         """Raise RequestError (401/403) when the request may not proceed."""
         if self.token is None and not is_loopback(urlsplit(f"//{request.host}").hostname or ""):
-            raise RequestError(f"host {request.host!r} is not allowed without a token", "host-not-allowed", status=403)
+            raise RequestError(f"host {request.host!r} is not allowed without a token", "host-not-allowed")
         origin = request.headers.get("Origin")
         if origin is not None and not self._origin_allowed(request, origin):
-            raise RequestError(f"origin {origin!r} is not allowed", "origin-not-allowed", status=403)
+            raise RequestError(f"origin {origin!r} is not allowed", "origin-not-allowed")
         if self.token is not None and not _has_token(request, self.token):
             raise RequestError(
                 "this server needs its API token (Authorization: Bearer TOKEN; ?token=TOKEN on /ws)",
                 "unauthorized",
-                status=401,
             )
 
     def _origin_allowed(self, request: web.Request, origin: str) -> bool:
@@ -138,7 +137,7 @@ def access_middleware(policy: AccessPolicy) -> Middleware:
                 policy.check(request)
             except RequestError as err:
                 response = error_response(err)
-                if err.status == 401:
+                if response.status == 401:
                     response.headers["WWW-Authenticate"] = 'Bearer realm="aria"'
                 return response
         return await handler(request)

@@ -39,7 +39,7 @@ async def get_conversation(request: web.Request) -> web.Response:
     conversation_id = request.match_info["id"]
     record = await request.app[AGENT].store.get_conversation(conversation_id)
     if record is None:
-        raise RequestError(f"no conversation {conversation_id!r}", "unknown-conversation", status=404)
+        raise RequestError(f"no conversation {conversation_id!r}", "unknown-conversation")
     return web.json_response({**asdict(record.summary), "turns": [asdict(turn) for turn in record.turns]})
 
 
@@ -47,5 +47,5 @@ async def delete_conversation(request: web.Request) -> web.Response:
     """Forget one conversation and its turns (204); a follow-up then starts a new one."""
     conversation_id = request.match_info["id"]
     if not await request.app[AGENT].store.delete_conversation(conversation_id):
-        raise RequestError(f"no conversation {conversation_id!r}", "unknown-conversation", status=404)
+        raise RequestError(f"no conversation {conversation_id!r}", "unknown-conversation")
     return web.Response(status=204)

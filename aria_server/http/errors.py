@@ -1,4 +1,4 @@
-"""Typed request errors and the one middleware that turns any AriaError into an HTTP answer.
+"""The one middleware that turns any AriaError into an HTTP answer, with its catalogued status.
 
 Every failure leaves the server as ``{"error": {"code", "message"}}`` (plus ``fields`` for
 settings validation), with a 4xx for the client's mistakes and a 5xx for ours.
@@ -15,50 +15,17 @@ from aiohttp import web
 from aria_wire.errors import JsonRejected
 from aria_wire.jsonsafe import loads_bounded
 
-from ..errors import AriaError, ConfigError, LlmUnavailable, SatelliteGone
+from ..error_codes import http_status
+from ..errors import AriaError, RequestError
+
+__all__ = ["RequestError", "error_body", "error_middleware", "error_response", "read_json_object", "status_for"]
 
 _LOGGER = logging.getLogger(__name__)
 
 
-class RequestError(AriaError):
-    """The request itself is wrong (or not allowed); ``status`` is its HTTP status."""
-
-    default_code = "bad-request"
-
-    def __init__(
-        self, message: str, code: str | None = None, *, status: int = 400, fields: Mapping[str, str] | None = None
-    ) -> None:
-        super().__init__(message, code)
-        self.status = status
-        self.fields = dict(fields or {})
-
-
-_STATUS_BY_CODE = {
-    "unknown-satellite": 404,
-    "empty-text": 400,
-    "text-too-long": 413,
-    "tts-unavailable": 503,
-    "no-agent": 503,
-    "not-configurable": 409,
-    "bad-satellite-config": 422,
-    "satellite-timeout": 504,
-}
-"""Domain errors whose code, not class, says whose fault it is."""
-
-
 def status_for(err: AriaError) -> int:
-    """HTTP status of a domain error reaching the edge."""
-    if isinstance(err, RequestError):
-        return err.status
-    if err.code in _STATUS_BY_CODE:
-        return _STATUS_BY_CODE[err.code]
-    if isinstance(err, ConfigError):
-        return 422
-    if isinstance(err, SatelliteGone):
-        return 409  # the satellite exists but is not connected now
-    if isinstance(err, LlmUnavailable):
-        return 503
-    return 500
+    """HTTP status of a domain error reaching the edge: its code's, from the catalogue."""
+    return http_status(err)
 
 
 def error_body(code: str, message: str, fields: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -120,14 +87,13 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         raise RequestError(
             f"send the body as application/json (got {request.content_type or 'no content type'})",
             "unsupported-media-type",
-            status=415,
         )
     raw = await request.read()
     try:
         # Bounded: 30,000 levels of nesting or a 5,000-digit integer used to give a 500.
         body = loads_bounded(raw)
     except JsonRejected as err:
-        raise RequestError(f"the body is not acceptable JSON: {err.message}", "bad-json") from err
+        raise JsonRejected(f"the body is not acceptable JSON: {err.message}") from err
     if not isinstance(body, dict):
-        raise RequestError(f"the body must be a JSON object, not {type(body).__name__}", "bad-json")
+        raise JsonRejected(f"the body must be a JSON object, not {type(body).__name__}")
     return body

@@ -112,7 +112,7 @@ def validate(tree: Mapping[str, Any]) -> ServerSettings:
         for path, problem in fields.items():
             if problem == "Extra inputs are not permitted":
                 fields[path] = "unknown setting"
-        raise RequestError(describe_validation_error(err), "invalid-config", status=422, fields=fields) from err
+        raise RequestError(describe_validation_error(err), "invalid-config", fields=fields) from err
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ class LiveConfig:
         problems.update({path: problem for path, problem in found.items() if path in changed})
         if problems:
             message = "; ".join(f"{path}: {problem}" for path, problem in problems.items())
-            raise RequestError(message, "invalid-config", status=422, fields=problems)
+            raise RequestError(message, "invalid-config", fields=problems)
 
     @property
     def restart_required(self) -> list[str]:

@@ -76,7 +76,7 @@ def _body(model: type[BaseModel], body: dict[str, object], code: str) -> BaseMod
 def _manager(request: web.Request) -> SatelliteManager:
     manager = request.app.get(SATELLITES)
     if manager is None:
-        raise RequestError("this server manages no satellites", "no-satellites", status=404)
+        raise RequestError("this server manages no satellites", "no-satellites")
     return manager
 
 
@@ -88,7 +88,7 @@ async def get_satellites(request: web.Request) -> web.Response:
 
 async def post_announce(request: web.Request) -> web.Response:
     """Speak a text on one satellite; answers once it was played (404 unknown, 409 not connected)."""
-    announcement = _body(Announcement, await read_json_object(request), "bad-announcement")
+    announcement = _body(Announcement, await read_json_object(request), code="bad-announcement")
     assert isinstance(announcement, Announcement)
     result = await _manager(request).announce(request.match_info["name"], announcement.text)
     return web.json_response(result)
@@ -96,14 +96,14 @@ async def post_announce(request: web.Request) -> web.Response:
 
 async def post_start_conversation(request: web.Request) -> web.Response:
     """Speak, then listen without a wake word; the user's reply is a normal turn."""
-    start = _body(ConversationStart, await read_json_object(request), "bad-request")
+    start = _body(ConversationStart, await read_json_object(request), code="bad-request")
     assert isinstance(start, ConversationStart)
     return web.json_response(await _manager(request).start_conversation(request.match_info["name"], start.text))
 
 
 async def post_ask(request: web.Request) -> web.Response:
     """Ask a question; ``{"id": <answer id or null>, "text": <what was heard>}`` within the timeout."""
-    question = _body(Question, await read_json_object(request), "bad-request")
+    question = _body(Question, await read_json_object(request), code="bad-request")
     assert isinstance(question, Question)
     answers = [Answer(choice.id, tuple(choice.sentences)) for choice in question.answers]
     result = await _manager(request).ask(request.match_info["name"], question.question, answers, question.timeout_s)
@@ -112,14 +112,14 @@ async def post_ask(request: web.Request) -> web.Response:
 
 async def post_broadcast(request: web.Request) -> web.Response:
     """Speak on every connected satellite but the excluded ones; which spoke and which failed."""
-    broadcast = _body(Broadcast, await read_json_object(request), "bad-request")
+    broadcast = _body(Broadcast, await read_json_object(request), code="bad-request")
     assert isinstance(broadcast, Broadcast)
     return web.json_response(await _manager(request).broadcast(broadcast.text, broadcast.exclude))
 
 
 async def post_satellite_config(request: web.Request) -> web.Response:
     """Change an Aria satellite's wake threshold / refractory time; its status once applied."""
-    change = _body(SatelliteSettingsChange, await read_json_object(request), "bad-request")
+    change = _body(SatelliteSettingsChange, await read_json_object(request), code="bad-request")
     assert isinstance(change, SatelliteSettingsChange)
     settings = change.model_dump(exclude_none=True)
     if not settings:

@@ -31,7 +31,7 @@ from aria_wire.audio import MODEL_FORMAT
 from aria_wire.errors import JsonRejected
 from aria_wire.jsonsafe import loads_bounded
 
-from ..errors import ProtocolError
+from ..errors import AudioFormatError, ProtocolError
 
 SAMPLES_PER_FRAME = 512
 """Microphone frames the dashboard sends: 512 samples (32 ms at 16 kHz)."""
@@ -69,7 +69,7 @@ def parse_client_message(raw: str) -> ClientMessage:
     try:
         decoded = loads_bounded(raw)  # deep nesting or a huge integer is bad-json, not a crash
     except JsonRejected as err:
-        raise ProtocolError(f"not valid JSON: {err.message}", code="bad-json") from err
+        raise JsonRejected(f"not valid JSON: {err.message}") from err
     if not isinstance(decoded, dict):
         raise ProtocolError("a message must be a JSON object", code="bad-message")
     try:
@@ -88,7 +88,7 @@ def decode_audio(data: str) -> bytes:
     try:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as err:
-        raise ProtocolError(f"audio data is not base64: {err}", code="bad-audio") from err
+        raise AudioFormatError(f"audio data is not base64: {err}", code="bad-audio") from err
 
 
 def message(type_: str, data: str, **metadata: Any) -> dict[str, Any]:

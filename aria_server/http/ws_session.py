@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..errors import AriaError, AudioFormatError
+from ..errors import AriaError, AudioFormatError, InternalError, RequestError
 from ..events import EventType, PipelineEvent
 from ..pipeline.microphone import Microphone
 from ..pipeline.runner import RunningTurn, TurnRunner
@@ -86,8 +86,8 @@ class WsSession:
         """Act on one validated client message."""
         if msg.type == "text":
             if not msg.data.strip():
-                raise AriaError("the text is empty", code="empty-text")
-            await self._start_turn(TurnRequest(self.conversation_id, text=msg.data, speak=msg.speak), None)
+                raise RequestError("the text is empty", code="empty-text")
+            await self._start_turn(TurnRequest(self.conversation_id, text=msg.data, speak=msg.speak, trusted=True), None)
         elif msg.type == "audio":
             await self.on_audio(decode_audio(msg.data))
         else:
@@ -103,7 +103,9 @@ class WsSession:
     async def _on_command(self, command: Command) -> None:
         if command is Command.START:
             microphone = Microphone(fmt=INPUT_FORMAT)  # the default bound: about 2 s of 32 ms frames
-            request = TurnRequest(self.conversation_id, audio=microphone, audio_format=INPUT_FORMAT, end_on_silence=True)
+            request = TurnRequest(
+                self.conversation_id, audio=microphone, audio_format=INPUT_FORMAT, end_on_silence=True, trusted=True
+            )
             await self._start_turn(request, microphone)
         elif command is Command.STOP:
             turn, listening = self.runner.current, self.runner.listening()
@@ -148,7 +150,7 @@ class WsSession:
         except Exception:
             # The boundary of the turn's task: log with the stack once, tell the client in words.
             _LOGGER.exception("/ws turn failed")
-            await self.send_error(AriaError("internal error; see the server log", code="internal-error"))
+            await self.send_error(InternalError("internal error; see the server log"))
 
     async def cancel_turn(self, *, report: bool) -> None:
         """Cancel the turn in flight (barge-in) and wait until it is gone."""

@@ -29,7 +29,7 @@ import os
 import time
 from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ..concurrency import run_blocking
 from ..errors import ConfigError, LlmError, LlmUnavailable
@@ -137,7 +137,7 @@ class LlamaCppBackend:
             return "not loaded yet"
         if self._gpu_offload:
             return f"{'all' if self.gpu_layers < 0 else self.gpu_layers} layers offloaded to the GPU"
-        return "llama-cpp-python was built without GPU support (see the README, On a GPU): CPU"
+        return "llama-cpp-python was built without GPU support (see docs/speech-models.md, On a GPU): CPU"
 
     @property
     def loaded(self) -> bool:
@@ -259,6 +259,27 @@ class LlamaCppBackend:
                 yield call
         finally:
             self._turn.release()
+
+    async def complete_json(self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_tokens: int = 96) -> str:
+        """One greedy answer that can only be JSON of ``schema`` (llama.cpp's grammar); chat style only."""
+        if self.style != "chat":
+            raise LlmError("constrained answers need a chat-style model", code="llm-no-schema")
+        request: Message = {
+            "op": "generate", "mode": "chat", "messages": [dict(m) for m in messages], "max_tokens": max_tokens,
+            "temperature": 0.0, "schema": schema,
+        }
+        async with self._turn:
+            self._turn_started = time.monotonic()
+            rid, queue = await self._request(request)
+            pieces: list[str] = []
+            try:
+                while (answer := await queue.get())["op"] == "delta":
+                    pieces.append(answer["text"])
+            finally:
+                self._worker.forget(rid)
+        if answer["op"] == "error":
+            raise _error(answer)
+        return "".join(pieces)
 
     def _check_queue(self, queued_at: float) -> None:
         """LlmUnavailable when waiting longer makes no sense: the worker is gone, stuck, or the queue too slow."""

@@ -165,6 +165,9 @@ class Worker:
         else:
             if request.get("tools"):
                 common["tools"] = request["tools"]
+            if request.get("schema"):
+                # llama.cpp turns the JSON schema into a grammar: only what it allows can be sampled.
+                common["response_format"] = {"type": "json_object", "schema": request["schema"]}
             for chunk in self.llama.create_chat_completion(request["messages"], **common):
                 yield chunk["choices"][0]["delta"].get("content") or ""
 

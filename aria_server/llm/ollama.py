@@ -177,6 +177,18 @@ class OllamaBackend:
         """Lists the models: cheap, and proves the server answers."""
         await self.list_models()
 
+    async def complete_json(self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_tokens: int = 96) -> str:
+        """One greedy answer constrained to ``schema`` (Ollama's structured outputs, ``format``)."""
+        if self._model is None:
+            await self.start()
+        assert self._model is not None
+        with _typed_errors(self.url):
+            answer = await self._client.chat(
+                model=self._model, messages=[_wire_message(m) for m in messages], stream=False, format=schema,
+                keep_alive=self.keep_alive, options={**self._options(), "temperature": 0.0, "num_predict": max_tokens},
+            )
+        return answer.message.content or ""
+
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""
         await self._client.close()

@@ -238,6 +238,22 @@ class OpenAICompatBackend:
         """Lists the models: cheap, and proves the server answers."""
         await self.list_models()
 
+    async def complete_json(self, messages: Sequence[ChatMessage], schema: dict[str, Any], max_tokens: int = 96) -> str:
+        """One greedy answer constrained to ``schema`` (``response_format`` json_schema, strict:
+        vLLM, llama.cpp's server and OpenAI decode under it)."""
+        if self._model is None:
+            await self.start()
+        assert self._model is not None
+        with _typed_errors(self.url):
+            completion = await self._client.chat.completions.create(
+                model=self._model, max_tokens=max_tokens, temperature=0.0, stream=False,
+                messages=[cast(ChatCompletionMessageParam, _wire_message(m)) for m in messages],
+                response_format=cast(Any, {"type": "json_schema", "json_schema": {"name": "intent", "schema": schema, "strict": True}}),
+            )
+        if not completion.choices:
+            raise LlmError(f"the server at {self.url} answered without a choice", code="llm-bad-answer")
+        return completion.choices[0].message.content or ""
+
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""
         await self._client.close()

@@ -3,7 +3,10 @@
 The marks come from the turn's ``PipelineEvent`` stream (``observe``) and from the face that
 plays the reply (``mark``: first audio sent, playback start and stop reported by a satellite):
 
-    vad_start  vad_end  stt_done  first_token  first_clause  first_audio_out  playback_start  playback_stop
+    vad_start  vad_end  audio_end  stt_done  first_token  first_clause  first_audio_out  playback_start  playback_stop
+
+``audio_end`` is a client's ``audio-stop`` where the client, not Aria, ends the audio (a Wyoming
+``asr`` request: ``wyoming/request_spans.py``).
 
 ``as_dict`` gives each mark in ms since the turn started and, for marks after the end of
 speech, in ms since ``vad_end`` (the figure a user feels), plus the raw monotonic marks (the
@@ -22,6 +25,7 @@ STAGES = (
     "turn_start",
     "vad_start",
     "vad_end",
+    "audio_end",
     "stt_done",
     "first_token",
     "first_clause",

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Protocol, TypeVar
 
 from ..conversation.sessions import new_conversation_id
-from ..errors import AriaError
+from ..errors import AriaError, ConfigError
 from ..events import EventType, PipelineEvent
 from .metrics import TurnSpans
 from .microphone import Microphone
@@ -119,7 +119,7 @@ class RunningTurn:
         """
         pipeline = self._runner.pipeline
         if pipeline is None:
-            raise AriaError("this server has no conversation agent", code="no-agent")
+            raise ConfigError("this server has no conversation agent", code="no-agent")
         heard = asyncio.Event()
         watchdog = None
         if no_speech_s is not None and self.microphone is not None:
@@ -276,6 +276,10 @@ class TurnRunner:
             return
         if isinstance(err, AriaError):
             _LOGGER.warning("%s failed: %s", task.get_name(), err)
+        elif isinstance(err, ConnectionError):
+            # The client left (Home Assistant closes after handled-stop, a browser tab closes):
+            # nothing failed on this side, and what was answered was answered.
+            _LOGGER.info("%s: the client left before the turn's last write (%s)", task.get_name(), err)
         else:
             _LOGGER.error("%s failed", task.get_name(), exc_info=err)
 

@@ -1,4 +1,4 @@
-"""One voice turn, stage by stage: VAD -> STT -> conversation -> chunker -> TTS.
+"""One voice turn, stage by stage: VAD -> STT -> conversation -> TTS (which chunks the reply).
 
 Every face (Wyoming satellites, the browser's /ws, Wyoming ``handle``) runs turns through
 ``VoicePipeline.run_turn``, by way of its client's ``pipeline.runner.TurnRunner``, and
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
@@ -24,12 +23,11 @@ from aria_wire.audio import PcmFormat
 
 from ..conversation.base import ConversationAgent
 from ..conversation.speculation import Outcome, Speculation, same_request
-from ..errors import AriaError
+from ..errors import AriaError, RequestError
 from ..events import EventType, PipelineEvent
 from ..stt.service import SpeechService
 from ..tts.service import SpeechSynthesis
 from ..vad.endpointer import VadEventType
-from .chunker import speakable_pieces
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,6 +52,8 @@ class TurnRequest:
     """Answer the transcript (False: only listen, for a question the house asked)."""
     satellite: str | None = None
     """The satellite the turn is heard on (its room narrows home requests)."""
+    trusted: bool = False
+    """Whether the requester may ask for security-sensitive actions (``ConversationRequest.trusted``)."""
 
 
 class VoicePipeline:
@@ -135,7 +135,7 @@ class _Turn:
     async def _listen(self) -> str:
         stt = self.pipeline.stt
         if stt is None or self.request.audio is None or self.request.audio_format is None:
-            raise AriaError("this turn has neither text nor audio with a format", code="bad-turn")
+            raise RequestError("this turn has neither text nor audio with a format", code="bad-turn")
         early_end_ms = stt.vad_settings.complete_request_end_ms if self.request.end_on_silence else 0
         language = self.request.language
         session = stt.start(
@@ -234,6 +234,7 @@ class _Turn:
                 async for delta in self.pipeline.agent.reply(
                     self.request.conversation_id, text, language=self.request.language or self.heard_language,
                     timers_ring=self.request.timers_ring, satellite=self.request.satellite,
+                    trusted=self.request.trusted,
                 ):
                     reply.append(delta)
                     self.emit(EventType.LLM_DELTA, text=delta)
@@ -249,22 +250,19 @@ class _Turn:
                 while (delta := await deltas.get()) is not None:
                     yield delta
 
-            # Chunk here rather than inside tts.synthesize so each piece's ready time is known
-            # (``clause_t_ns``: when the clause was complete, before its synthesis).
-            async for piece in speakable_pieces(text_stream()):
-                clause_t_ns = time.monotonic_ns()
-                tts.check_text(piece)
-                audio = await tts.synthesize_piece(piece, self.request.language or self.heard_language)
-                if audio.pcm:
-                    self.emit(
-                        EventType.TTS_CHUNK,
-                        pcm=audio.pcm,
-                        rate=audio.rate,
-                        width=2,
-                        channels=1,
-                        text=audio.text,
-                        clause_t_ns=clause_t_ns,
-                    )
+            # The TTS stage chunks and synthesizes; each piece says when its clause was complete
+            # (``clause_t_ns``, before its synthesis). The reply's length is the model's max_tokens.
+            language = self.request.language or self.heard_language
+            async for audio in tts.synthesize(text_stream(), language, limit_total=False):
+                self.emit(
+                    EventType.TTS_CHUNK,
+                    pcm=audio.pcm,
+                    rate=audio.rate,
+                    width=2,
+                    channels=1,
+                    text=audio.text,
+                    clause_t_ns=audio.ready_t_ns,
+                )
             self.emit(EventType.TTS_END)
 
         try:

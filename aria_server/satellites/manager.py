@@ -19,7 +19,7 @@ from typing import Any
 from aria_wire.reconnect import reconnecting
 
 from ..concurrency import model_executor
-from ..errors import AriaError
+from ..errors import AriaError, RequestError, SatelliteError
 from ..services import Services
 from ..settings import SatellitesSettings
 from .answers import Answer, match_answer
@@ -144,31 +144,31 @@ class SatelliteManager:
         for key, session in self.sessions.items():
             if name in (session.name, key, session.status.address):
                 return session
-        raise AriaError(f"no satellite named {name!r}", code="unknown-satellite")
+        raise SatelliteError(f"no satellite named {name!r}", code="unknown-satellite")
 
     async def announce(self, name: str, text: str) -> dict[str, Any]:
         """Speak ``text`` on the satellite ``name``; returns once it was played."""
         if not text.strip():
-            raise AriaError("nothing to announce", code="empty-text")
+            raise RequestError("nothing to announce", code="empty-text")
         return await self.find(name).announce(text)
 
     async def start_conversation(self, name: str, text: str) -> dict[str, Any]:
         """Speak ``text`` on satellite ``name``, then listen for the reply without a wake word."""
         if not text.strip():
-            raise AriaError("nothing to say", code="empty-text")
+            raise RequestError("nothing to say", code="empty-text")
         return await self.find(name).start_conversation(text)
 
     async def ask(self, name: str, question: str, answers: Sequence[Answer], timeout_s: float) -> dict[str, Any]:
         """Ask on satellite ``name``; which answer was given (None on silence or no match) and the words."""
         if not question.strip():
-            raise AriaError("nothing to ask", code="empty-text")
+            raise RequestError("nothing to ask", code="empty-text")
         heard = await self.find(name).ask(question, timeout_s)
         return {"id": match_answer(heard, answers) if heard else None, "text": heard}
 
     async def broadcast(self, text: str, exclude: Sequence[str] = ()) -> dict[str, Any]:
         """Speak ``text`` on every connected satellite but those named in ``exclude``, at once."""
         if not text.strip():
-            raise AriaError("nothing to announce", code="empty-text")
+            raise RequestError("nothing to announce", code="empty-text")
         targets = [
             session for session in self.sessions.values()
             if session.link is not None and session.name not in exclude and session.status.address not in exclude

@@ -34,7 +34,7 @@ from aria_wire.extensions import PLAYBACK_STARTED, SATELLITE_CONFIG, SATELLITE_S
 from aria_wire.framing import FrameLimits
 from aria_wire.reconnect import Backoff
 
-from ..errors import AriaError, SatelliteGone
+from ..errors import SatelliteError, SatelliteGone
 from ..pipeline.microphone import Microphone
 from ..pipeline.runner import ConversationKeys, TurnRecorder, TurnRunner
 from ..pipeline.turn import VoicePipeline
@@ -123,6 +123,11 @@ class SatelliteSession:
     def link(self) -> SatelliteLink | None:
         """The connection's link, None while disconnected."""
         return self.connection.link if self.connection is not None else None
+
+    @property
+    def trusted(self) -> bool:
+        """Given by address (the user configured it), or found over zeroconf and approved by name."""
+        return self.status.source == "static" or self.status.name in self.deps.settings.trusted
 
     @property
     def wake_on_server(self) -> bool:
@@ -221,7 +226,7 @@ class SatelliteSession:
         elif Error.is_type(event.type):
             error = Error.from_event(event)
             if self._configured is not None and not self._configured.done() and error.code == "bad-config":
-                self._configured.set_exception(AriaError(error.text, code="bad-satellite-config"))
+                self._configured.set_exception(SatelliteError(error.text, code="bad-satellite-config"))
             else:
                 _LOGGER.info("satellite %s reports an error: %s", self.name, error.text)
         elif Pong.is_type(event.type):
@@ -353,7 +358,7 @@ class SatelliteSession:
         if self.link is None:
             raise SatelliteGone(f"satellite {self.name} is not connected")
         if self.status.reported is None:
-            raise AriaError(f"satellite {self.name} does not take settings from the server", code="not-configurable")
+            raise SatelliteError(f"satellite {self.name} does not take settings from the server", code="not-configurable")
         answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._configured = answer
         try:
@@ -361,7 +366,7 @@ class SatelliteSession:
             async with asyncio.timeout(timeout_s):
                 return await answer
         except TimeoutError:
-            raise AriaError(f"satellite {self.name} did not confirm its settings", code="satellite-timeout") from None
+            raise SatelliteError(f"satellite {self.name} did not confirm its settings", code="satellite-timeout") from None
         finally:
             self._configured = None
 

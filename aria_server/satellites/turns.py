@@ -29,7 +29,7 @@ from wyoming.error import Error
 from wyoming.event import Event
 from wyoming.vad import VoiceStarted, VoiceStopped
 
-from ..errors import AriaError, SatelliteGone
+from ..errors import SatelliteGone, TtsError
 from ..events import EventType, PipelineEvent
 from ..pipeline.runner import RunningTurn
 from ..pipeline.turn import TurnRequest
@@ -74,6 +74,12 @@ class SatelliteChannel(Protocol):
     @property
     def wake_on_server(self) -> bool:
         """True when the satellite streams all the time and the server hears the wake word."""
+        ...
+
+    @property
+    def trusted(self) -> bool:
+        """Whether requests heard here may ask for security-sensitive actions (a satellite the
+        user gave by address, or one found over zeroconf and approved in ``satellites.trusted``)."""
         ...
 
     async def send(self, event: Event) -> None:
@@ -132,7 +138,7 @@ async def voice_turn(turn: RunningTurn, channel: SatelliteChannel, plan: VoiceTu
         language = satellite_language(plan.settings, channel.name)
         request = TurnRequest(
             conversation_id=conversation_id, audio=microphone, audio_format=fmt, answer=plan.heard is None,
-            language=language, satellite=channel.name,
+            language=language, satellite=channel.name, trusted=channel.trusted,
         )
         await turn.run_pipeline(request, _Relay(channel, turn, reply, plan.heard).on_event, no_speech_s=no_speech_s)
         await reply.stop()
@@ -221,7 +227,7 @@ async def offer_follow_up(channel: SatelliteChannel, seconds: float) -> None:
 async def announcement(turn: RunningTurn, channel: SatelliteChannel, tts: SpeechSynthesis | None, text: str) -> dict[str, Any]:
     """Speak ``text`` on the satellite; the result says how long it was and whether it was played."""
     if tts is None:
-        raise AriaError("text-to-speech is not enabled on this server", code="tts-unavailable")
+        raise TtsError("text-to-speech is not enabled on this server", code="tts-unavailable")
     tts.check_text(text)
     reply = ReplySender(channel.send)
     channel.to(SatelliteState.SPEAKING, "announcement")

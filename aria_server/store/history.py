@@ -16,10 +16,11 @@ from typing import Any, Literal
 
 from .db import Database
 
-TurnSource = Literal["intent", "home", "llm", "fallback", "apology", "guard", "tool"]
+TurnSource = Literal["intent", "home", "llm", "fallback", "apology", "guard", "tool", "solver"]
 """Who answered: a local intent, Home Assistant's intent engine, the language model, a fallback
 backend, the failure apology, the truth guard (a request it would have had to invent an answer
-or an action for), or a tool's own result (the model called it; its result says what happened)."""
+or an action for), a tool's own result (the model called it; its result says what happened), or
+the solver (arithmetic, conversions, the calendar: computed, never generated)."""
 
 
 @dataclass(frozen=True)

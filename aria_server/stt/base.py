@@ -7,6 +7,8 @@ from typing import Protocol
 
 import numpy as np
 
+from ..text import same_words as same_words  # re-exported: the session and the speculation compare with it
+
 
 @dataclass(frozen=True)
 class Transcript:
@@ -23,15 +25,6 @@ class Transcript:
     """True when two fitted-window passes agreed and the 30 s decode was skipped (``stt.final_decode``)."""
     timings_ms: dict[str, float] = field(default_factory=dict)
     """Stage timings of this utterance, milliseconds (e.g. ``decode``, ``wait_after_stop``)."""
-
-
-def same_words(first: str, second: str) -> bool:
-    """Whether two transcripts say the same words, whatever the case and punctuation."""
-    return _words(first) == _words(second)
-
-
-def _words(text: str) -> list[str]:
-    return "".join(c if c.isalnum() or c.isspace() else " " for c in text.casefold()).split()
 
 
 class Decoder(Protocol):

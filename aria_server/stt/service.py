@@ -12,6 +12,8 @@ from ..settings import FinalDecode, VadSettings
 from ..vad.base import VoiceActivityDetector
 from ..vad.end_of_turn import TurnCompletion
 from .base import Decoder
+from .hotwords import MAX_HOTWORDS_CHARS as MAX_HOTWORDS_CHARS  # re-exported for callers of start()
+from .hotwords import merge_hotwords
 from .session import StreamingSession
 
 
@@ -26,6 +28,8 @@ class SpeechService:
         max_seconds: float,
         end_of_turn: TurnCompletion | None = None,
         final_decode: FinalDecode = "full",
+        *,
+        home_names: Callable[[], Sequence[str]] | None = None,
     ) -> None:
         self.decoder = decoder
         self.final_decode = final_decode
@@ -33,7 +37,7 @@ class SpeechService:
         self.vad = vad
         self.end_of_turn = end_of_turn
         """The semantic end-of-turn model, when one is loaded."""
-        self.home_names: Callable[[], Sequence[str]] | None = None
+        self.home_names = home_names
         """Names every decode should favour besides the client's own (Home Assistant's exposed
         entities and areas, when it is configured; read at each session's start, so kept fresh)."""
         self._vad_settings = vad_settings
@@ -92,25 +96,3 @@ class SpeechService:
         self._decode_executor.shutdown(wait=False, cancel_futures=True)
         self._vad_executor.shutdown(wait=False, cancel_futures=True)
         self._turn_executor.shutdown(wait=False, cancel_futures=True)
-
-
-MAX_HOTWORDS_CHARS = 600
-"""Whisper's prompt holds about 224 tokens: a longer hint string is cut (the client's names first)."""
-
-
-def merge_hotwords(hotwords: str | None, names: Sequence[str]) -> str | None:
-    """The client's hint string (Wyoming ``transcript_names``/``terms``), then ``names`` not in it,
-    as one ", "-joined string within ``MAX_HOTWORDS_CHARS``; None when there is nothing."""
-    words = [w.strip() for w in (hotwords or "").split(", ") if w.strip()]
-    seen = {w.lower() for w in words}
-    for name in names:
-        if name.strip() and name.strip().lower() not in seen:
-            seen.add(name.strip().lower())
-            words.append(name.strip())
-    text = ""
-    for word in words:
-        joined = f"{text}, {word}" if text else word
-        if len(joined) > MAX_HOTWORDS_CHARS:
-            break
-        text = joined
-    return text or None

@@ -27,6 +27,9 @@ class SpeechAudio:
     text: str
     width: int = 2
     channels: int = 1
+    ready_t_ns: int | None = None
+    """Monotonic ns at which the piece's text was complete, before its synthesis began (a turn's
+    per-clause timing, ``clause_t_ns``); None where the text came whole."""
 
     @property
     def seconds(self) -> float:

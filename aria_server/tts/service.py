@@ -15,7 +15,9 @@ the model's working memory stays that of one long sentence whatever the client s
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
 
 import numpy as np
@@ -25,8 +27,8 @@ from aria_wire.audio import resample_int16
 from ..concurrency import model_executor, run_blocking
 from ..errors import AriaError, TtsError
 from ..memory import trim_heap
-from ..pipeline.chunker import MAX_PIECE_CHARS, PieceSplitter, speakable_pieces
 from .base import SpeechAudio, TtsEngine, VoiceInfo
+from .chunker import MAX_PIECE_CHARS, PieceSplitter, speakable_pieces
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -120,16 +122,21 @@ class SpeechSynthesis:
             raise TtsError(f"synthesis failed: {err}") from err
         return SpeechAudio(pcm=samples.tobytes(), rate=self.sample_rate, text=text)
 
-    async def synthesize(self, text: AsyncIterable[str], language: str | None = None) -> AsyncIterator[SpeechAudio]:
+    async def synthesize(
+        self, text: AsyncIterable[str], language: str | None = None, *, limit_total: bool = True
+    ) -> AsyncIterator[SpeechAudio]:
         """Audio for each clause/sentence as soon as that piece of text is complete, in the voice
-        of ``language`` when it has one.
+        of ``language`` when it has one; each piece's ``ready_t_ns`` says when its text was complete.
 
-        TtsError ``text-too-long`` as soon as the stream's total passes ``max_text_chars``.
+        TtsError ``text-too-long`` as soon as the stream's total passes ``max_text_chars``
+        (``limit_total`` False: only each piece is limited, for a reply whose length the language
+        model's ``max_tokens`` already bounds).
         """
-        async for piece in speakable_pieces(self._counted(text)):
+        async for piece in speakable_pieces(self._counted(text) if limit_total else text):
+            ready_t_ns = time.monotonic_ns()
             audio = await self.synthesize_piece(piece, language)
             if audio.pcm:
-                yield audio
+                yield dataclasses.replace(audio, ready_t_ns=ready_t_ns)
 
     async def _counted(self, text: AsyncIterable[str]) -> AsyncIterator[str]:
         # The total is checked before the chunker sees a delta, so no scan is spent on text

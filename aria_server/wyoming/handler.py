@@ -25,7 +25,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
 from wyoming.event import Event, async_write_event
 from wyoming.handle import Handled, HandledChunk, HandledStart, HandledStop, NotHandled
-from wyoming.info import SelectProgram
+from wyoming.info import Info, SelectProgram
 from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStopped, SynthesizeVoice
@@ -34,15 +34,19 @@ from aria_wire.audio import PcmFormat
 from aria_wire.errors import IdleTimeout
 from aria_wire.framing import FrameLimits, read_frame
 
-from ..errors import AriaError, AudioFormatError, FrameTooLarge, ProtocolError, TtsError
+from ..error_codes import error_for
+from ..errors import AriaError, AudioFormatError, ConfigError, FrameTooLarge, InternalError, ProtocolError, SttError, TtsError
 from ..events import EventType, PipelineEvent
 from ..pipeline.reply_audio import WYOMING_CHUNK_SAMPLES, chunk_bytes, reply_chunks
 from ..pipeline.runner import RunningTurn, TurnRunner
 from ..pipeline.turn import TurnRequest
 from ..services import Services
+from ..stt.hotwords import merge_hotwords
 from ..stt.service import SpeechService
 from ..stt.session import StreamingSession
 from ..tts.service import SpeechSynthesis
+from .request_spans import ASR_FACE, TTS_FACE, RequestSpans
+from .trust import TrustedClients
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -72,18 +76,26 @@ class AriaEventHandler(AsyncEventHandler):
         writer: asyncio.StreamWriter,
         *,
         services: Services,
+        info: Info,
         limits: FrameLimits,
         idle_timeout_s: float | None = None,
+        trusted: TrustedClients | None = None,
     ) -> None:
         super().__init__(reader, writer)
         self.services = services
+        self.info = info
+        """What ``describe`` answers (built once by the server's owner, ``app.create_wyoming_server``)."""
         self.limits = limits
         self.idle_timeout_s = idle_timeout_s
         self.peer = writer.get_extra_info("peername")
+        self.trusted = trusted is not None and trusted.allows(self.peer)
+        """Whether this client may ask for security-sensitive actions (``trust.py``)."""
         self._write_lock = asyncio.Lock()
         self._language: str | None = None
         self._hotwords: str | None = None
         self._stt_session: StreamingSession | None = None
+        self._asr: RequestSpans | None = None
+        """The spans of the asr request in flight (counted in /metrics like a turn)."""
         self._text_stream: _TextStream | None = None
         self._synthesis_task: asyncio.Task[None] | None = None
         self._turns: TurnRunner | None = None
@@ -145,8 +157,10 @@ class AriaEventHandler(AsyncEventHandler):
                 if event is None:
                     return
                 await self.handle_event(event)
-        except (asyncio.IncompleteReadError, ConnectionError) as err:
+        except asyncio.IncompleteReadError as err:
             _LOGGER.info("connection from %s ended mid-frame: %r", self.peer, err)
+        except ConnectionError as err:
+            _LOGGER.info("%s left: %r", self.peer, err)
         finally:
             await self.disconnect()
             self.writer.close()
@@ -169,11 +183,17 @@ class AriaEventHandler(AsyncEventHandler):
             raise
         except Exception:
             _LOGGER.exception("unexpected failure handling %s from %s", event.type, self.peer)
-            await self._fail(event, AriaError("internal error", code="internal-error"))
+            await self._fail(event, InternalError("internal error"))
         return True
 
     async def _fail(self, event: Event, err: AriaError) -> None:
         """``error``, then the event that ends the failed request for clients that ignore errors."""
+        # Counted first, like a success, so a client holding its answer finds it in /metrics.
+        if event.type.startswith("audio-") and self._asr is not None:
+            self._asr, spans = None, self._asr
+            await spans.finish(err)
+        elif event.type == "synthesize":  # refused before any synthesis (voice, length)
+            await RequestSpans(self.services.recorder, TTS_FACE).finish(err)
         await self.send_error(err)
         if event.type == "audio-stop":
             await self.write_event(Transcript(text="").event())
@@ -205,7 +225,7 @@ class AriaEventHandler(AsyncEventHandler):
     # -- describe / ping ---------------------------------------------------------------------
 
     async def _on_describe(self, event: Event) -> None:
-        await self.write_event(self.services.info.event())
+        await self.write_event(self.info.event())
 
     async def _on_ping(self, event: Event) -> None:
         await self.write_event(Pong(text=Ping.from_event(event).text).event())
@@ -214,7 +234,7 @@ class AriaEventHandler(AsyncEventHandler):
         """Wyoming 1.10: a client picks a program by name. Aria serves one program per domain, so
         one of its names is accepted as is and any other is refused (never silently replaced)."""
         name = SelectProgram.from_event(event).name
-        info = self.services.info
+        info = self.info
         names = [p.name for p in (*info.asr, *info.tts, *info.handle)]
         if name not in names:
             raise ProtocolError(f"no program {name!r} here (programs: {', '.join(names)})", code="unknown-program")
@@ -223,7 +243,7 @@ class AriaEventHandler(AsyncEventHandler):
 
     def _require_stt(self) -> SpeechService:
         if self.services.stt is None:
-            raise AriaError("speech-to-text is not enabled on this server", code="stt-unavailable")
+            raise SttError("speech-to-text is not enabled on this server", code="stt-unavailable")
         return self.services.stt
 
     async def _on_transcribe(self, event: Event) -> None:
@@ -232,7 +252,7 @@ class AriaEventHandler(AsyncEventHandler):
         self._language = transcribe.language
         # Wyoming 1.9+: names (first) and terms bias Whisper. vad_sensitivity does not apply:
         # on this path the client ends the audio (info says requires_external_vad).
-        self._hotwords = _hotwords(transcribe.transcript_names, transcript_terms=transcribe.transcript_terms)
+        self._hotwords = merge_hotwords(transcribe.transcript_names, transcribe.transcript_terms)
 
     async def _on_audio_start(self, event: Event) -> None:
         stt = self._require_stt()
@@ -243,6 +263,7 @@ class AriaEventHandler(AsyncEventHandler):
         self._stt_session = stt.start(
             PcmFormat(start.rate, start.width, start.channels), self._language, hotwords=self._hotwords
         )
+        self._asr = RequestSpans(self.services.recorder, ASR_FACE)
 
     async def _on_audio_chunk(self, event: Event) -> None:
         if self._stt_session is None:
@@ -259,8 +280,14 @@ class AriaEventHandler(AsyncEventHandler):
         if self._stt_session is None:
             raise AudioFormatError("audio-stop without audio-start", code="audio-not-started")
         session, self._stt_session = self._stt_session, None
+        if self._asr is not None:
+            self._asr.mark("audio_end")
         result = await session.finish()
         _LOGGER.debug("transcript %r (%s)", result.text, result.timings_ms)
+        if self._asr is not None:
+            self._asr, spans = None, self._asr
+            spans.mark("stt_done")
+            await spans.finish(transcript=result.text, stt=dict(result.timings_ms))
         await self.write_event(TranscriptStart(language=result.language).event())
         for segment in result.segments:
             await self.write_event(TranscriptChunk(text=segment + " ").event())
@@ -273,7 +300,7 @@ class AriaEventHandler(AsyncEventHandler):
 
     def _require_tts(self) -> SpeechSynthesis:
         if self.services.tts is None:
-            raise AriaError("text-to-speech is not enabled on this server", code="tts-unavailable")
+            raise TtsError("text-to-speech is not enabled on this server", code="tts-unavailable")
         return self.services.tts
 
     async def _on_synthesize(self, event: Event) -> None:
@@ -326,24 +353,29 @@ class AriaEventHandler(AsyncEventHandler):
         """Send audio-start, each piece's audio as soon as it exists, audio-stop (+ stopped)."""
         fmt = {"rate": tts.sample_rate, "width": 2, "channels": 1}
         started = False
+        spans = RequestSpans(self.services.recorder, TTS_FACE)
         try:
             _check_voice(tts, voice)
             # A voice asked for by name or language picks that language's voice (--tts-language-voices).
             language = (voice.language or tts.language_of_voice(voice.name)) if voice is not None else None
             async for audio in tts.synthesize(text, language):
+                spans.mark("first_clause", audio.ready_t_ns)
                 if not started:
                     await self.write_event(AudioStart(**fmt).event())
                     started = True
                 for chunk in reply_chunks(audio.pcm, chunk_bytes(WYOMING_CHUNK_SAMPLES)):
                     await self.write_event(AudioChunk(audio=chunk, **fmt).event())
+                    spans.mark("first_audio_out")
         except AriaError as err:
             # Mid-synthesis: the client still gets the end of the audio (see the module docstring).
             _LOGGER.warning("synthesis for %s failed: %s", self.peer, err)
+            await spans.finish(err)
             await self.send_error(err)
             if streaming:
                 # The request ends at the client's synthesize-stop: its remaining text is dropped.
                 async for _ in text:
                     pass
+        await spans.finish()  # before the last event (a no-op after a failure)
         await self._end_audio(started=started, streaming=streaming)
 
     # -- handle (conversation) ------------------------------------------------------------------
@@ -369,7 +401,7 @@ class AriaEventHandler(AsyncEventHandler):
         """
         agent = self.services.agent
         if agent is None or self.services.pipeline is None:
-            raise AriaError("this server has no conversation agent", code="no-agent")
+            raise ConfigError("this server has no conversation agent", code="no-agent")
         transcript = Transcript.from_event(event)
         _text_field(transcript.text, "transcript")
         if transcript.language is not None and not isinstance(transcript.language, str):
@@ -391,7 +423,8 @@ class AriaEventHandler(AsyncEventHandler):
         # timers_ring=False: Aria's timer events reach its own satellites and sessions, not a
         # Wyoming handle client, so a timer asked for here is refused rather than set silently.
         request = TurnRequest(
-            conversation_id, text=transcript.text, language=transcript.language, speak=False, timers_ring=False
+            conversation_id, text=transcript.text, language=transcript.language, speak=False, timers_ring=False,
+            trusted=self.trusted,
         )
         turn = await runner.start(
             functools.partial(self._handle_turn, request, context), info={"conversation_id": conversation_id}
@@ -409,7 +442,7 @@ class AriaEventHandler(AsyncEventHandler):
                 parts.append(str(event.data.get("text", "")))
                 await self.write_event(HandledChunk(text=parts[-1]).event())
             elif event.type is EventType.ERROR:
-                failed.append(AriaError(str(event.data.get("message", "")), code=str(event.data.get("code"))))
+                failed.append(error_for(str(event.data.get("code")), str(event.data.get("message", ""))))
 
         await turn.run_pipeline(request, translate)
         if failed:
@@ -436,17 +469,6 @@ def _text_field(value: object, event_type: str) -> str:
 
 async def _single(text: str) -> AsyncIterator[str]:
     yield text
-
-
-MAX_HOTWORDS_CHARS = 600
-"""Whisper's prompt holds about 224 tokens: longer hint lists are cut (names first)."""
-
-
-def _hotwords(names: list[str] | None, *, transcript_terms: list[str] | None) -> str | None:
-    """``transcript_names`` then ``transcript_terms`` as one hint string, or None when there are none."""
-    words = [w.strip() for w in [*(names or []), *(transcript_terms or [])] if isinstance(w, str) and w.strip()]
-    text = ", ".join(dict.fromkeys(words))
-    return text[:MAX_HOTWORDS_CHARS] or None
 
 
 def _check_voice(tts: SpeechSynthesis, voice: SynthesizeVoice | None) -> None:

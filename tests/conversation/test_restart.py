@@ -22,7 +22,7 @@ from wyoming.handle import Handled
 
 from aria_server.store import Database, HistoryStore
 
-from ..llm.servers import wait_until
+from ..waiting import wait_until
 
 READY = re.compile(r"Aria is ready: Wyoming tcp://127\.0\.0\.1:(\d+)")
 WORKER = re.compile(r"worker pid (\d+)")
@@ -64,6 +64,7 @@ async def aria(data_dir: Path) -> AsyncIterator[ServerProcess]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "aria_server", "--data-dir", str(data_dir), "--no-zeroconf",
         "--wyoming-port", "0", "--http-port", "0", "--llm-backend", "embedded", "--llm-temperature", "0",
+        "--llm-model", "qwen2.5-coder-0.5b-instruct",  # pinned: the 1.5B default would load twice here
         "--log-level", "DEBUG",
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )

@@ -31,10 +31,18 @@ DEVICE_STATES = ["Is the kitchen light on?", "Are the doors locked?", "Is the ga
 LIVE = [
     "What will the weather be tomorrow?", "Will it rain today?", "What's the news?", "What is the price of bitcoin?",
     "Who won the game last night?", "What's the temperature outside?", "How is the traffic?",
+    # issue 24: prices, markets, rates, results, opening hours, travel, air and sky
+    "How much is a gallon of gas today?", "How much is gold worth?", "What is the Dow at?", "What is Apple stock at?",
+    "How did the Yankees do last night?", "Who won the Super Bowl this year?", "What are interest rates right now?",
+    "How much is a dollar in euros?", "What time does the pharmacy close today?", "Are there any flight delays?",
+    "Is there a storm coming?", "What is the UV index today?", "What is the humidity?", "Did it snow last night?",
+    "What time does the sun set?", "What's on TV tonight?", "What is the latest on the election?",
 ]
 GENERAL = [
     "Who wrote Romeo and Juliet?", "How far away is the moon?", "What is 17 times 3?", "What is a light year?",
     "What does a thermostat do?", "What causes rain?", "Who won the world cup in 1998?", "How do I open a jar?",
+    "How much does gold weigh?", "What is humidity?", "Why is the sunset red?", "How do I make chicken stock?",
+    "Who won the World Series in 1927?", "What is inflation?", "How many pounds are in a kilogram?",
 ]
 
 
@@ -122,7 +130,7 @@ async def test_a_live_question_without_a_tool_is_not_invented(embedded_agent: Ag
 
 
 async def test_a_general_question_still_reaches_the_model(embedded_agent: Agent) -> None:
-    assert (await reply(embedded_agent, "c-truth-general", "What is 17 times 3?")).strip()
+    assert (await reply(embedded_agent, "c-truth-general", "What is a light year?")).strip()
     [turn] = await embedded_agent.store.recent_turns("c-truth-general")
     assert turn.source == "llm" and turn.backend == "embedded"
 

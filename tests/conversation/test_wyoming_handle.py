@@ -16,14 +16,13 @@ from aria_server.app import create_wyoming_server
 from aria_server.config import validate_tree
 from aria_server.conversation import Agent
 from aria_server.services import Services
-from aria_server.wyoming.info import build_info
 from aria_server.wyoming.server import WyomingServer
 
 
 @pytest.fixture(scope="module")
 def handle_services(embedded_agent: Agent) -> Services:
     """Services whose only stage is the conversation agent (no STT/TTS to load)."""
-    return Services(info=build_info(None, None, embedded_agent), stt=None, tts=None, agent=embedded_agent)
+    return Services(stt=None, tts=None, agent=embedded_agent)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from aria_server.conversation.agent import _names
+from aria_server.conversation.responders.home import _and as _names
 from aria_server.errors import HomeError
 from aria_server.home.client import parse_reply
 

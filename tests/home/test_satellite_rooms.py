@@ -21,7 +21,7 @@ from aria_server.home.directory import (
 from aria_server.home.websocket import websocket_url
 from aria_server.services import Services
 from aria_server.settings import satellite_area, satellite_ha_device
-from aria_server.stt.service import MAX_HOTWORDS_CHARS, merge_hotwords
+from aria_server.stt.service import MAX_HOTWORDS_CHARS, SpeechService, merge_hotwords
 from aria_wire.audio import PcmFormat
 
 DEVICES = [
@@ -135,9 +135,12 @@ def test_home_names_follow_the_clients_own_hints_within_whispers_prompt() -> Non
 
 
 async def test_every_transcription_session_gets_the_home_names(services: Services) -> None:
-    stt = services.stt
-    assert stt is not None
-    stt.home_names = lambda: ("Kitchen light", "Living Room")
+    shared = services.stt
+    assert shared is not None
+    # The home's names are given at construction (services.py passes the agent's home vocabulary).
+    stt = SpeechService(
+        shared.decoder, shared.vad, shared.vad_settings, 60.0, home_names=lambda: ("Kitchen light", "Living Room")
+    )
     try:
         session = stt.start(PcmFormat(16_000, 2, 1), "en", hotwords="Aria")
         try:
@@ -145,4 +148,4 @@ async def test_every_transcription_session_gets_the_home_names(services: Service
         finally:
             await session.aclose()
     finally:
-        stt.home_names = None
+        stt.close()

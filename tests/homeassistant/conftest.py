@@ -145,6 +145,7 @@ async def home_assistant(namespace: Namespace, ha_workdir: Path, ha_release: str
         ws = await ha.websocket()
         try:
             await ha.assign_areas(ws)
+            await ha.furnish(ws)
         finally:
             await ws.close()
         yield ha
@@ -230,7 +231,7 @@ async def satellite(
         "aria-satellite",
         [
             *namespace.prefix(), sys.executable, "-m", "aria_satellite", "--name", "kitchen-satellite", "--area", "Kitchen",
-            "--host", "127.0.0.1", "--port", str(SATELLITE_PORT), "--no-zeroconf", "--wake-word", "none",
+            "--host", "127.0.0.1", "--port", str(SATELLITE_PORT), "--no-zeroconf", "--no-esphome", "--wake-word", "none",
             "--mic-file", str(CLIPS / "what_time_is_it.wav"), "--snd-file", str(played), "--no-chimes",
         ],
         cwd=str(ROOT), env=_environ(),

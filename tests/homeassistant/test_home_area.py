@@ -128,7 +128,7 @@ async def room(
             "kitchen-aria satellite",
             [
                 *namespace.prefix(), sys.executable, "-m", "aria_satellite", "--name", NAME, "--area", "Kitchen",
-                "--host", "127.0.0.1", "--port", str(SATELLITE_PORT), "--no-zeroconf", "--wake-word", "none",
+                "--host", "127.0.0.1", "--port", str(SATELLITE_PORT), "--no-zeroconf", "--no-esphome", "--wake-word", "none",
                 "--mic-command", feeder.command, "--snd-file", str(work / "played.wav"), "--no-chimes",
                 "--timing-log", str(timing_log),
             ],
@@ -230,9 +230,9 @@ async def test_a_device_command_naming_what_home_assistant_does_not_know_is_not_
     assert record["stt"]["first_pass"] is False, record  # the full decode, after the plain silence
     turn = await room.last_turn()
     assert "spaceship" in normalise(turn["user_text"]), turn
-    # Home Assistant found no such device; with no language model here nothing claims an action.
-    assert turn["source"] != "home", turn
-    assert turn["reply_text"] == NO_LLM_REPLY, turn
+    # No device is called that: nothing was done, and the answer says so (never the model's words).
+    assert turn["source"] == "guard", turn
+    assert turn["reply_text"] == "I didn't understand what to do in the home, so nothing was changed.", turn
     assert await state(home_assistant, KITCHEN) == "off"
 
 

@@ -54,9 +54,15 @@ async def tool_aria(namespace: Namespace, ha_workdir: Path, home_assistant: Home
             *namespace.prefix(), sys.executable, "-m", "aria_server", "--data-dir", str(data_dir),
             "--host", "127.0.0.1", "--wyoming-port", str(TOOL_ARIA_WYOMING_PORT), "--http-port", str(TOOL_ARIA_HTTP_PORT),
             "--no-zeroconf", "--llm-backend", "embedded", "--llm-temperature", "0", "--llm-threads", "2",
+            # The tool calls were tuned on the 0.5B (low-memory) model; the 1.5B default costs CI minutes.
+            "--llm-model", "qwen2.5-coder-0.5b-instruct",
             # CI shares two cores: a liveness bound, not a speed check.
             "--llm-first-token-timeout-s", "120",
             "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(token_file), "--ha-mcp", "auto",
+            # The tests ask as a trusted client: only then may the model try a command with the tools.
+            "--ha-trusted-clients", "127.0.0.1",
+            # The tools, not the constrained mapping (tests/home/test_mapping.py), are what is tested here.
+            "--no-llm-home-mapping",
         ],
         cwd=str(ROOT), env=_environ(),
     )

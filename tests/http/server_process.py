@@ -160,7 +160,7 @@ async def running_satellite(directory: Path, name: str) -> AsyncIterator[tuple[s
     played = directory / f"{name}-played.wav"
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "aria_satellite", "--name", name, "--host", "127.0.0.1", "--port", "0",
-        "--no-zeroconf", "--wake-word", "okay_nabu", "--mic-file", str(silence), "--snd-file", str(played),
+        "--no-zeroconf", "--no-esphome", "--wake-word", "okay_nabu", "--mic-file", str(silence), "--snd-file", str(played),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=_environ(None),
     )
     assert process.stderr is not None

@@ -46,9 +46,11 @@ async def test_the_ollama_servers_models_are_listed(
 
 
 async def test_the_embedded_backend_lists_its_gguf_files(tmp_path: Path) -> None:
-    async with running_server(tmp_path, "--llm-backend", "embedded") as aria:
+    # The low-memory bundled model, named: this checks the listing, and the 1.5B default would only add minutes.
+    async with running_server(tmp_path, "--llm-backend", "embedded", "--llm-model", "qwen2.5-coder-0.5b-instruct") as aria:
         llm = await models_of(aria.url)
-    assembled = tmp_path / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"  # the default bundled model
-    assert llm["backend"] == "embedded" and llm["active"] == str(assembled)
+    assembled = tmp_path / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"  # the bundled model named
+    assert llm["backend"] == "embedded" and llm["running"] == str(assembled)
+    assert llm["active"] == "qwen2.5-coder-0.5b-instruct", "the setting as given: the bundled model's name"
     [entry] = llm["models"]
     assert entry["name"] == str(assembled) and entry["size"] > 100_000_000 and "(running)" in entry["description"]

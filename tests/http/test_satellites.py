@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import wave
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from ..waiting import wait_until
 from .server_process import AriaProcess, running_satellite, running_server
 
 
@@ -63,13 +63,6 @@ def played_seconds(path: Path) -> float:
         return 0.0
     with wave.open(str(path), "rb") as wav:
         return wav.getnframes() / wav.getframerate()
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    """Poll a condition another process makes true (a file it writes), up to ``timeout`` seconds."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 @pytest.mark.parametrize(

@@ -31,21 +31,6 @@ START_TIMEOUT_S = 120.0
 ATTEMPTS = 5
 
 
-async def wait_until(predicate: Callable[[], Awaitable[bool] | bool], timeout: float, what: str) -> None:
-    """Poll ``predicate`` every 50 ms until it is true; AssertionError naming ``what`` after ``timeout``."""
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                result = predicate()
-                if isinstance(result, Awaitable):
-                    result = await result
-                if result:
-                    return
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}") from None
-
-
 @dataclass(frozen=True)
 class RunningServer:
     """A started server: its base URL and process."""

@@ -16,7 +16,8 @@ from aria_server.llm.llama_cpp import LlamaCppBackend
 from aria_server.llm.openai_compat import OpenAICompatBackend
 
 from .borrowed import Borrowed
-from .servers import RunningServer, wait_until
+from ..waiting import wait_until
+from .servers import RunningServer
 
 MESSAGES: list[ChatMessage] = [
     {"role": "system", "content": "You are Aria, a helpful voice assistant."},

@@ -153,12 +153,11 @@ async def test_over_wyoming_a_garbage_stream_is_an_apology_not_the_clients_fault
     from aria_server.app import create_wyoming_server
     from aria_server.config import validate_tree
     from aria_server.services import Services
-    from aria_server.wyoming.info import build_info
 
     agent = await _agent(tmp_path, "openai", await faulty("openai", _openai_garbage_stream))
     settings = validate_tree({"data_dir": str(tmp_path), "zeroconf": False, "wyoming": {"port": 0}})
     server = create_wyoming_server(
-        settings, Services(info=build_info(None, None, agent), stt=None, tts=None, agent=agent)
+        settings, Services(stt=None, tts=None, agent=agent)
     )
     await server.start()
     try:

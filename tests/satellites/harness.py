@@ -23,6 +23,7 @@ import numpy as np
 
 from aria_server.stt.service import SpeechService
 from aria_wire.audio import PcmFormat
+from tests.waiting import wait_until as wait_until  # re-exported: the satellite tests import it from here
 
 REPO = Path(__file__).resolve().parents[2]
 FEEDER = [sys.executable, "-m", "tests.satellites.feeder"]
@@ -88,16 +89,6 @@ async def transcribe_pcm(stt: SpeechService, pcm: bytes, fmt: PcmFormat) -> str:
 def normalise(text: str) -> str:
     """Lower case words only."""
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
-
-
-async def wait_until(condition: Callable[[], Any], timeout: float = TIMEOUT, what: str = "condition") -> Any:
-    """Poll ``condition`` (cheap, in-process) until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-    return result
 
 
 # -- processes -------------------------------------------------------------------------------
@@ -169,8 +160,10 @@ class SatelliteProcess(Process):
     ) -> SatelliteProcess:
         """Start on 127.0.0.1 (``port`` 0: any free port) and wait until it listens."""
         log = directory / f"{name}-{time.monotonic_ns()}.jsonl"
+        # The ESPHome API (port 6053 by default) only where a test asks for it (--esphome-port).
+        esphome = [] if any(option.startswith("--esphome") for option in options) else ["--no-esphome"]
         args = [sys.executable, "-m", "aria_satellite", "--name", name, "--host", "127.0.0.1", "--port", str(port),
-                *([] if zeroconf else ["--no-zeroconf"]), "--timing-log", str(log), *options]
+                *([] if zeroconf else ["--no-zeroconf"]), *esphome, "--timing-log", str(log), *options]
         satellite = await spawn(args, f"satellite {name}", cls)
         satellite.log = log
         ready = await satellite.wait_event(lambda e: e["event"] == "ready")

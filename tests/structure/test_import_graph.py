@@ -102,3 +102,50 @@ def test_no_import_cycles() -> None:
 @pytest.mark.parametrize("package", PACKAGES)
 def test_every_package_is_found(package: str) -> None:
     assert (REPO / package / "__init__.py").is_file()
+
+
+# -- inside the server: arrows point from the faces and the composition root down to the stages --
+
+STAGES = ("vad", "stt", "tts", "llm", "conversation", "home", "tools", "store")
+"""The stage packages: what a turn is made of. They know nothing of who composes or calls them."""
+FACES = ("wyoming", "http", "satellites")
+"""The faces: they translate a wire into calls on the stages and the pipeline."""
+
+BACK_ARROWS = {
+    "a stage imports the composition root": lambda src, dst: _in(src, *STAGES) and dst == "aria_server.services",
+    "a stage imports the pipeline": lambda src, dst: _in(src, *STAGES) and _in(dst, "pipeline"),
+    "a stage imports a face": lambda src, dst: _in(src, *STAGES) and _in(dst, *FACES),
+    "the composition root imports a face": lambda src, dst: src == "aria_server.services" and _in(dst, *FACES),
+    "the pipeline imports a face": lambda src, dst: _in(src, "pipeline") and _in(dst, *FACES),
+}
+"""Each rule names the arrow it forbids (``tts/`` importing ``pipeline/chunker.py`` and
+``services.py`` importing ``wyoming/info.py`` were the two this rule set was written against)."""
+
+
+def _in(module: str, *packages: str) -> bool:
+    return any(module == f"aria_server.{p}" or module.startswith(f"aria_server.{p}.") for p in packages)
+
+
+def test_no_back_arrows_inside_the_server() -> None:
+    wrong = sorted(
+        f"{rule}: {source} imports {target}"
+        for source, targets in _graph().items()
+        for target in targets
+        for rule, forbids in BACK_ARROWS.items()
+        if forbids(source, target)
+    )
+    assert wrong == []
+
+
+def test_stt_gets_the_home_vocabulary_at_construction() -> None:
+    """Nobody wires STT by assigning an attribute after the fact (``stt.home_names = ...``)."""
+    assigned = sorted(
+        f"{path.relative_to(REPO)}:{node.lineno}"
+        for path in (REPO / "aria_server").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Attribute) and target.attr == "home_names"
+        and not (isinstance(target.value, ast.Name) and target.value.id == "self")
+    )
+    assert assigned == []

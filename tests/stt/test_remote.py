@@ -20,6 +20,7 @@ from aria_server.services import Services, load_services
 from aria_server.settings import ServerSettings
 from aria_server.stt.chain import DecoderChain
 from aria_server.stt.remote import WyomingDecoder
+from aria_server.wyoming.info import build_info
 from tests.conftest import normalise, read_wav
 from tests.peers import Peer
 
@@ -81,7 +82,8 @@ async def test_remote_down_falls_back_to_the_local_model(fallback_settings: Serv
     assert health.last_error is not None and fallback_settings.stt.url in health.last_error
     assert health.details["chain"][0]["reachable"] is False  # waited out before the next try
     # What the remote runs is not known: describe offers the local model that answers meanwhile.
-    assert fallback_services.info.asr[0].models[0].name == "tiny.en"
+    info = build_info(fallback_services.stt, fallback_services.tts, fallback_services.agent)
+    assert info.asr[0].models[0].name == "tiny.en"
 
 
 async def test_remote_down_without_a_fallback_refuses_to_start(settings: ServerSettings, dead_url: str) -> None:

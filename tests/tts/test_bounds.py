@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from aria_server.errors import TtsError
-from aria_server.pipeline.chunker import MAX_PIECE_CHARS
+from aria_server.tts.chunker import MAX_PIECE_CHARS
 from aria_server.tts.base import TtsEngine
 from aria_server.tts.service import SpeechSynthesis
 from aria_server.services import Services

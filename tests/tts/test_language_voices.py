@@ -19,6 +19,7 @@ from aria_server.errors import ConfigError
 from aria_server.services import Services, close_services, load_services
 from aria_server.settings import SatellitesSettings, ServerSettings, satellite_language
 from aria_server.tts import kokoro
+from aria_server.wyoming.info import build_info
 
 needs_kokoro = pytest.mark.skipif(not kokoro.is_installed(), reason=f"the kokoro extra is not installed ({kokoro.EXTRA_HINT})")
 
@@ -44,7 +45,7 @@ async def voices_services(voices_settings: ServerSettings) -> AsyncIterator[Serv
 
 @needs_kokoro
 async def test_describe_lists_each_language_voice(voices_services: Services) -> None:
-    [program] = voices_services.info.tts
+    [program] = build_info(voices_services.stt, voices_services.tts, voices_services.agent).tts
     voices = {voice.name: voice for voice in program.voices}
     assert set(voices) == {"en_US-joe-medium", "jf_nezumi"}
     assert voices["jf_nezumi"].languages == ["ja"] and "Kokoro" in voices["jf_nezumi"].attribution.name

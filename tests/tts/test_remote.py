@@ -21,6 +21,7 @@ from aria_server.services import Services
 from aria_server.settings import ServerSettings
 from aria_server.tts.remote import WyomingTtsEngine
 from aria_server.tts.service import SpeechSynthesis
+from aria_server.wyoming.info import build_info
 from tests.peers import Peer
 
 TIMEOUT = 60
@@ -96,8 +97,9 @@ async def test_remote_down_falls_back_to_local_piper(fallback_services: Services
     assert health.status == "degraded" and health.fallback_in_use
     assert health.details["active"]["backend"] == "piper" and health.device == "cpu"
     assert health.last_error is not None and "wyoming" in health.last_error
-    assert [v.name for v in fallback_services.info.tts[0].voices] == ["en_US-joe-medium"]
-    assert fallback_services.info.tts[0].voices[0].attribution.name.startswith("Piper")
+    info = build_info(fallback_services.stt, fallback_services.tts, fallback_services.agent)
+    assert [v.name for v in info.tts[0].voices] == ["en_US-joe-medium"]
+    assert info.tts[0].voices[0].attribution.name.startswith("Piper")
 
 
 async def test_another_aria_as_the_remote_and_its_going_away(settings: ServerSettings, services: Services) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from aria_server.errors import TtsError
 from aria_server.services import Services
+from aria_server.tts.service import SpeechSynthesis
 
 
 async def _text(*parts: str) -> AsyncIterator[str]:
@@ -39,3 +41,31 @@ async def test_too_long_text_is_refused(services: Services) -> None:
     with pytest.raises(TtsError) as caught:
         services.tts.check_text("x" * (services.tts.max_text_chars + 1))
     assert caught.value.code == "text-too-long"
+
+
+async def test_each_piece_says_when_its_clause_was_complete(services: Services) -> None:
+    """``ready_t_ns`` is taken when the clause's text was whole, before its synthesis: the turn's
+    ``clause_t_ns`` (so "first clause" and "first audio" stay two different moments)."""
+    assert services.tts is not None
+    said_at: list[int] = []
+
+    async def timed() -> AsyncIterator[str]:
+        for part in ("Okay, I have set a timer for five minutes. ", "It rings soon."):
+            said_at.append(time.monotonic_ns())
+            yield part
+
+    pieces = [a async for a in services.tts.synthesize(timed())]
+    ready = [p.ready_t_ns for p in pieces]
+    assert all(isinstance(t, int) for t in ready) and ready == sorted(ready)
+    assert said_at[0] <= ready[0] < said_at[1]  # before the next delta was even asked for
+
+
+async def test_a_reply_is_limited_piece_by_piece_only_when_asked(services: Services) -> None:
+    """The pipeline's reply (bounded by the model's max_tokens) is not refused for its total."""
+    assert services.tts is not None
+    tts = SpeechSynthesis(services.tts.engines, services.tts.voices, max_text_chars=30)
+    try:
+        pieces = [a async for a in tts.synthesize(_text("It is three o'clock. ", "The timer rings soon."), limit_total=False)]
+        assert [p.text for p in pieces] == ["It is three o'clock.", "The timer rings soon."]
+    finally:
+        tts.close()

@@ -110,7 +110,8 @@ LANGUAGE = LanguageData(
         "how_are_you": "I'm doing well, thank you. How can I help?",
         "thanks": "You're welcome.",
         "stop": "Okay.",
-        "no_llm": "Sorry, without a language model I can only do the time, the date, timers and a few other things.",
+        "no_llm": "Sorry, without a language model I can only do the time, the date, timers, sums, conversions "
+        "and a few other things.",
         "llm_unavailable": "I can't reach the language model right now.",
         "llm_interrupted": " Sorry, I lost my train of thought.",
         "llm_empty": "Sorry, I don't have an answer to that.",
@@ -122,6 +123,7 @@ LANGUAGE = LanguageData(
         "home_partly_failed": "But {names} did not respond.",
         "cannot_check": "I can't check that: I have no live source for weather, news or prices.",
         "claim_refused": "I can't do that myself: nothing here carried it out.",
+        "not_sure": "I'm not sure about that, and I'd rather not guess.",
         "tool_failed": "That didn't work, so nothing was changed: {reason}.",
     },
     fillers=[

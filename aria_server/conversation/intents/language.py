@@ -8,9 +8,10 @@ but "what time does the shop close" does not and goes to the language model.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+from ...text import normalise as normalise  # re-exported: patterns are matched on this form
 
 INTENTS = (
     "time", "date", "timer_set", "timer_cancel", "timer_cancel_all", "timer_status", "timer_add",
@@ -63,14 +64,3 @@ class LanguageData:
         return ", ".join(items[:-1]) + self.join_last + items[-1]
 
 
-_PUNCTUATION = re.compile(r"(?<!\d)[.](?!\d)|[^\w\s'.]")
-
-
-def normalise(text: str) -> str:
-    """Lower case, punctuation removed (a decimal point and apostrophes kept), single spaces.
-
-        >>> normalise("  What's the TIME, Aria?  Set a 1.5-hour timer.")
-        "what's the time aria set a 1.5 hour timer"
-    """
-    text = text.lower().replace("\u2019", "'").replace("-", " ")
-    return " ".join(_PUNCTUATION.sub(" ", text).split())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from aria_server.pipeline.chunker import MAX_PIECE_CHARS, PieceSplitter, speakable_pieces, split_ready
+from aria_server.tts.chunker import MAX_PIECE_CHARS, PieceSplitter, speakable_pieces, split_ready
 
 
 async def _deltas(*parts: str) -> AsyncIterator[str]:

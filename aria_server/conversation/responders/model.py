@@ -1,0 +1,280 @@
+"""The language model's answer: streamed through the claim gate, with tools when it has them.
+
+    the chain streams ──> text deltas through the claim gate (no unconfirmed "Done")
+    with tools (tool_turn.py) the model may call tools first: a confirmed action is said in the
+    tool result's words, a failed call honestly; on failure a short spoken apology.
+
+Requests about the home get here only when the user gave the model Home Assistant's tools
+(``--ha-mcp``) and the templates did not understand a trusted requester's command
+(``home.py``); such a turn (``home=True``) speaks only what a tool result confirmed, or an
+honest "nothing was changed": the model's own words about the house are never said, and a call
+that would open the house is refused (``home/safety.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+
+from ...errors import LlmError
+from ...llm.base import ChatMessage, LanguageModel
+from ...llm.fallback import LlmChain, MessageBuilder
+from ...settings import LlmSettings
+from ...store.history import HistoryStore, TurnRecord, TurnSource
+from ...tools.base import Tool, ToolCall
+from ...tools.toolbox import Toolbox
+from ..consistency import ConsistencyCheck
+from ..history import PromptBuilder
+from ..intents import IntentHandler
+from ..request import ConversationRequest
+from ..speculation import Delta, Speculation, Speculations
+from ..tool_turn import ToolTurn, failure_reasons, final_speech
+from ..truth import ClaimGate
+from .base import Answer
+
+_LOGGER = logging.getLogger(__name__)
+
+NOT_UNDERSTOOD = "I didn't understand what to do in the home, so nothing was changed."
+HISTORY_TURNS = 64
+"""Most past turns read from the store for a prompt (the token budget usually keeps fewer)."""
+
+
+class ModelResponder:
+    """The language-model chain (and its tools); always answers, so it is asked last."""
+
+    name = "model"
+
+    def __init__(
+        self, settings: LlmSettings, chain: LlmChain, store: HistoryStore, phrases: IntentHandler,
+        toolbox: Toolbox | None = None, speculations: Speculations | None = None,
+    ) -> None:
+        self.settings = settings
+        self.chain = chain
+        self.store = store
+        self.phrases = phrases
+        self.toolbox = toolbox
+        self.speculations = speculations or Speculations()
+        self.prompts = PromptBuilder(settings.system_prompt)
+        self.tool_prompts = PromptBuilder(settings.tools_system_prompt)
+        """Prompts of turns that offer tools (their own system prompt: one that may act)."""
+        self.consistency = ConsistencyCheck(phrases.phrase("en", "not_sure")) if settings.consistency_check else None
+        """``--llm-consistency-check``: "I'm not sure" where the model's answer and its bare answer
+        disagree (``consistency.py``); turns with tools and speculated turns are not checked."""
+
+    async def respond(self, request: ConversationRequest) -> Answer:
+        return _ModelAnswer(self, request)
+
+    async def act_on_home(self, request: ConversationRequest, veto: Callable[[ToolCall], str | None]) -> Answer:
+        """A home command the templates missed, tried with the tools: only the tools' confirmed
+        results (or an honest failure) are spoken; ``veto`` refuses calls that open the house."""
+        return _ModelAnswer(self, request, home=True, veto=veto)
+
+    async def speculate(self, request: ConversationRequest) -> Speculation | None:
+        """The first round exactly as the commit would ask it (the same tools, prompt and area),
+        started now; a tool call it makes is only an item in the stream: it runs at commit, if ever."""
+        history = await self.history_key(request.conversation_id)
+        turn = ToolTurn(self.toolbox, max_rounds=self.settings.tool_rounds)
+        build = turn.messages(self.messages_for(request, await turn.start()))
+        offered = turn.offered()
+        chain = self.chain
+        return self.speculations.start(request.conversation_id, request.text, history, lambda: chain.stream(build, offered))
+
+    async def first_round(self, request: ConversationRequest, build: MessageBuilder, offered: Sequence[Tool]) -> AsyncIterator[Delta]:
+        """The speculation on this very request when there is one (its first words may be
+        generated already), else a new stream of ``build``."""
+        speculation = await self.speculations.take(
+            request.conversation_id, request.text, lambda: self.history_key(request.conversation_id)
+        )
+        if speculation is not None:
+            return speculation.deltas()
+        if self.consistency is not None and not offered:
+            return self.consistency.stream(self.chain, build, request.text)
+        return self.chain.stream(build, offered)
+
+    async def history_key(self, conversation_id: str) -> tuple[int, ...]:
+        """The stored turns a prompt for this conversation would read now."""
+        return tuple(turn.id for turn in await self.store.recent_turns(conversation_id, HISTORY_TURNS))
+
+    def messages_for(self, request: ConversationRequest, tools: Sequence[Tool] = ()) -> MessageBuilder:
+        """The chain's per-backend message builder for this turn (history read once, lazily).
+
+        With ``tools``: the tools' system prompt, and room kept for the schemas the template adds.
+        """
+        history: list[list[TurnRecord]] = []
+        prompts = self.tool_prompts if tools else self.prompts
+        # The providers' instructions follow the system prompt: together with the tools they are
+        # the same for every turn, a cached prefix.
+        instructions = self.toolbox.instructions if tools and self.toolbox is not None else ""
+        schemas = [json.dumps(tool.as_openai()) for tool in tools] + ([instructions] if instructions else [])
+        note = f"I am in the {request.area} area." if request.area else None
+        conversation_id, text = request.conversation_id, request.text
+
+        async def build(backend: LanguageModel) -> Sequence[ChatMessage]:
+            if not history:
+                turns = await self.store.recent_turns(conversation_id, HISTORY_TURNS)
+                # A failed turn's apology is not context the model should imitate, nor a tool's
+                # result or an answer about the home: shown without what made it true, it teaches
+                # the model to answer the next command with "Turned on ..." and no call.
+                history.append([turn for turn in turns if turn.source not in ("apology", "tool", "home")])
+            prompt = await prompts.build(backend, conversation_id, history[0], text, also=schemas, note=note)
+            _LOGGER.debug(
+                "conversation %s: %s prompt with %d past turn(s) (%d left out), %d tokens",
+                conversation_id, backend.name, prompt.kept_turns, prompt.dropped_turns, prompt.tokens,
+            )
+            if instructions:
+                system = prompt.messages[0]
+                return [{**system, "content": f"{system['content']}\n\n{instructions}"}, *prompt.messages[1:]]
+            return prompt.messages
+
+        return build
+
+
+class _ModelAnswer:
+    """One model turn: rounds of generation and tool calls, every claim through the gate."""
+
+    def __init__(
+        self, responder: ModelResponder, request: ConversationRequest, *, home: bool = False,
+        veto: Callable[[ToolCall], str | None] | None = None,
+    ) -> None:
+        self.responder = responder
+        self.request = request
+        self.home = home
+        """A request about the home: the model's own words are never spoken."""
+        self.veto = veto
+        self.source: TurnSource = "llm"
+        self.backend: str | None = None
+        self.model: str | None = None
+
+    def _phrase(self, key: str, **fields: str) -> str:
+        return self.responder.phrases.phrase(self.request.language, key, **fields)
+
+    async def deltas(self) -> AsyncIterator[str]:
+        responder, request = self.responder, self.request
+        chain = responder.chain
+        parts: list[str] = []
+        backend: LanguageModel | None = None
+        # Nothing is confirmed until a tool result in this turn says an action happened: until
+        # then no reply may claim one.
+        gate = ClaimGate(confirmed=False)
+        turn = ToolTurn(responder.toolbox, max_rounds=responder.settings.tool_rounds, veto=self.veto)
+        failures: list[str] = []
+        """Reasons of failed calls not yet made good by a later call: said at the end, honestly."""
+        unsaid: list[str] = []
+        """With ``home``: the model's own words, never spoken."""
+        try:
+            build = turn.messages(responder.messages_for(request, await turn.start()))
+            first_round = True
+            while True:
+                calls: list[ToolCall] = []
+                said = len(parts)
+                held: list[str] = []
+                if first_round:
+                    stream = await responder.first_round(request, build, turn.offered())
+                    first_round = False
+                else:
+                    stream = chain.stream(build, turn.offered())
+                async for backend, item in stream:
+                    if isinstance(item, ToolCall):
+                        calls.append(item)
+                        continue
+                    released = gate.feed(item)
+                    if gate.blocked:
+                        await stream.aclose()  # stops the generation: the rest is not spoken
+                        break
+                    if not parts:
+                        released = released.lstrip()  # completions start with the space after "Aria:"
+                    if released and failures:
+                        # After a failed call only a new call can put it right: words mean the model
+                        # is answering instead, and the honest failure is said in their place.
+                        held.append(released)
+                        await stream.aclose()
+                        break
+                    if released and self.home:
+                        unsaid.append(released)
+                    elif released:
+                        parts.append(released)
+                        yield released
+                else:
+                    released = gate.finish()
+                    if not parts:
+                        released = released.lstrip()
+                    if released and failures:
+                        held.append(released)
+                    elif released and self.home:
+                        unsaid.append(released)
+                    elif released:
+                        parts.append(released)
+                        yield released
+                if gate.blocked or not calls or not turn.tools:
+                    break
+                results = await turn.run(calls, "".join(parts[said:]) + "".join(held))
+                confirmed = final_speech(results)
+                failures = [] if confirmed else failures + failure_reasons(results)
+                if confirmed:
+                    # The claim comes from the tool results, never from the model's words.
+                    gate = ClaimGate(confirmed=turn.confirmed)
+                    spoken = " ".join(confirmed)
+                    if reasons := failure_reasons(results):
+                        spoken = f"{spoken} {self._phrase('tool_failed', reason='; '.join(reasons))}"
+                    spoken = gate.feed(spoken) + gate.finish()
+                    parts.append(f" {spoken}" if parts else spoken)
+                    self.source = "tool"
+                    yield parts[-1]
+                    break
+                if failures and not turn.offered():
+                    break  # no round left to put it right: the model's answer would only be dropped
+                # A look-up confirms nothing, nor does a failed call: the model goes on from the results.
+                gate = ClaimGate(confirmed=False)
+            if failures:  # (a claim the model made meanwhile was cut: the failure is what is true)
+                honest = self._phrase("tool_failed", reason="; ".join(dict.fromkeys(failures)))
+                parts.append(f" {honest}" if parts else honest)
+                self.source = "tool"
+                yield parts[-1]
+            elif gate.blocked:
+                _LOGGER.info("conversation %s: the model claimed an action nothing carried out; cut", request.conversation_id)
+                honest = self._phrase("claim_refused")
+                parts.append(f" {honest}" if parts else honest)
+                self.source = "guard"
+                yield parts[-1]
+        except LlmError as err:
+            _LOGGER.warning("conversation %s: no answer from the language model: %s", request.conversation_id, err)
+            # The words the claim gate still held were said by the model before it broke off.
+            held_text = "" if gate.blocked else gate.finish()
+            if not parts:
+                held_text = held_text.lstrip()
+            if held_text:
+                parts.append(held_text)
+                yield held_text
+            apology = self._phrase("llm_interrupted" if parts else "llm_unavailable")
+            parts.append(_after("".join(parts), apology))
+            self.source = "apology"
+            yield parts[-1]
+        else:
+            if not parts and self.home:
+                _LOGGER.info("conversation %s: no tool confirmed the home command; the model's words are not said: %r",
+                             request.conversation_id, "".join(unsaid)[:200])
+                self.source = "guard"
+                parts.append(NOT_UNDERSTOOD)
+                yield parts[-1]
+            elif not parts:
+                parts.append(self._phrase("llm_empty"))
+                yield parts[-1]
+            elif self.source == "llm" and backend is not None and chain.backends[0] is not backend:
+                self.source = "fallback"
+        if backend is not None:
+            self.backend, self.model = backend.name, backend.model
+
+
+def _after(so_far: str, apology: str) -> str:
+    """The apology as it continues a cut-off answer: "The moon is" + " … Sorry, I lost ...".
+
+    Without the mark the words ran together ("The moon is Sorry, I lost my train of thought."),
+    and TTS spoke them as one sentence; "…" ends the broken sentence for the ear and the chunker.
+    """
+    apology = apology.strip()
+    if not so_far.strip():
+        return apology
+    lead = "" if so_far[-1].isspace() else " "
+    ended = so_far.rstrip().endswith((".", "!", "?", "…"))
+    return f"{lead}{apology}" if ended else f"{lead}… {apology}"

@@ -1,0 +1,59 @@
+"""Which actions on the home are security-sensitive: they open the house to someone.
+
+    unlock a lock                                   (HassTurnOff / HassUnlock / HassToggle on lock.*)
+    open a garage door, gate or door cover          (HassTurnOn / HassOpen / HassToggle / a position above 0)
+    anything done to an alarm panel but reading it  (alarm_control_panel.*)
+
+Such an action needs a trusted requester (``conversation/request.py``) and a spoken confirmation
+("Unlock the Front Door — are you sure?"). Decided on the resolved targets (the entities' domains
+and device classes from Home Assistant's registry), never on the words of the request, so no
+phrasing and no entity name can slip past it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .entities import HomeEntity
+
+OPENING_COVERS = frozenset({"garage", "gate", "door"})
+"""Cover device classes that let someone in when opened."""
+UNLOCKING = frozenset({"HassTurnOff", "HassUnlock", "HassToggle"})
+OPENING = frozenset({"HassTurnOn", "HassOpen", "HassToggle"})
+READ_ONLY = frozenset({"HassGetState"})
+
+
+def sensitive_verb(intent: str, slots: dict[str, object], targets: Sequence[HomeEntity]) -> str | None:
+    """The verb of a sensitive action ("unlock", "open", "change") when ``intent`` on ``targets``
+    is one, else None."""
+    if intent in READ_ONLY:
+        return None
+    for entity in targets:
+        if entity.domain == "lock" and intent in UNLOCKING:
+            return "unlock"
+        if entity.domain == "cover" and entity.device_class in OPENING_COVERS and _opens(intent, slots):
+            return "open"
+        if entity.domain == "alarm_control_panel":
+            return "change"
+    return None
+
+
+SENSITIVE_SERVICES = {"lock": ("unlock", "open"), "alarm_control_panel": ("",), "cover": ("open", "set_cover_position")}
+"""Domains whose services may open the house (the empty prefix: every service of the domain)."""
+
+
+def sensitive_service(domain: str, service: str) -> bool:
+    """Whether a direct service call (the call_service tool) may open the house; a cover service
+    counts whatever the cover is (the call names no device class)."""
+    return any(service.startswith(prefix) for prefix in SENSITIVE_SERVICES.get(domain, ()))
+
+
+def _opens(intent: str, slots: dict[str, object]) -> bool:
+    if intent in OPENING:
+        return True
+    if intent == "HassSetPosition":
+        try:
+            return float(str(slots.get("position", 0))) > 0
+        except ValueError:
+            return True  # a position we cannot read is treated as opening
+    return False
