@@ -1,16 +1,19 @@
 """Aria's satellite as an ESPHome voice device in a real Home Assistant.
 
-The satellite runs in the tier's namespace with its ESPHome API on, an encryption key set, speech
-starting a turn (``--wake-word none``) and "What time is it?" as its microphone from the moment Home
-Assistant subscribes to its voice assistant. It is added as a user would add it: the ESPHome
-integration's config flow over Home Assistant's REST API (host, port, then the key the flow asks
-for). Home Assistant then runs the satellite with its preferred pipeline, Aria for every stage
-(``aria_pipeline``). What the satellite played is appended to a WAV (``--snd-file``); its timing log
-says when a turn streamed and when a playback ended, which the tests wait on.
+The satellite runs in the tier's namespace with its ESPHome API on, an encryption key set and speech
+starting a turn (``--wake-word none``). Its microphone is the test feeder (``tests.satellites.feeder``:
+silence, and a WAV file whenever a test says one), so each spoken path speaks when the satellite
+listens: "What time is it?" once Home Assistant runs the satellite, an answer after
+``ask_question``'s question. It is added as a user would add it: the ESPHome integration's config flow
+over Home Assistant's REST API (host, port, then the key the flow asks for). Home Assistant then runs
+the satellite with its preferred pipeline, Aria for every stage (``aria_pipeline``). What the
+satellite played is appended to a WAV (``--snd-file``); its timing log says when a turn streamed and
+when a playback ended, which the tests wait on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import sys
@@ -22,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from tests.satellites.harness import Feeder
 from tests.waiting import wait_until
 
 from .conftest import CLIPS, ROOT, _environ
@@ -35,6 +39,7 @@ WYOMING_PORT = 10701
 TIMEOUT_S = 120.0
 """Generous: Home Assistant, Aria and the satellite share two cores with other work."""
 KEY = base64.b64encode(bytes(range(1, 33))).decode()
+LAMP = ROOT / "tests" / "fixtures" / "audio" / "turn_on_the_lamp.wav"
 
 
 @dataclass
@@ -42,6 +47,7 @@ class EsphomeSatellite:
     """The satellite process, what it played, its timing log and its Home Assistant entry."""
 
     process: LoggedProcess
+    microphone: Feeder
     played: Path
     timing_log: Path
     entry: dict[str, Any]
@@ -98,6 +104,15 @@ async def state_of(home_assistant: HomeAssistant, entity_id: str) -> str:
     return (await home_assistant.get(f"/api/states/{entity_id}"))["state"]
 
 
+async def pipeline_runs(ws: HomeAssistantWs, pipeline: str) -> list[list[dict[str, Any]]]:
+    """The events of each run of ``pipeline`` Home Assistant keeps for debugging, oldest first."""
+    runs = (await ws.call("assist_pipeline/pipeline_debug/list", pipeline_id=pipeline))["pipeline_runs"]
+    return [
+        (await ws.call("assist_pipeline/pipeline_debug/get", pipeline_id=pipeline, pipeline_run_id=run["pipeline_run_id"]))["events"]
+        for run in runs
+    ]
+
+
 async def wait_state(home_assistant: HomeAssistant, entity_id: str, state: str) -> None:
     async def reached() -> bool:
         return await state_of(home_assistant, entity_id) == state
@@ -112,6 +127,7 @@ async def esphome_satellite(
     """``python -m aria_satellite`` with its ESPHome API (a key from an owner-only file), added
     through the ESPHome config flow; Home Assistant runs it with the preferred (Aria) pipeline."""
     played = ha_workdir / "esphome-satellite-played.wav"
+    microphone = Feeder(ha_workdir, "esphome-satellite")
     timing_log = ha_workdir / "esphome-satellite-timing.jsonl"
     key_file = ha_workdir / "esphome.key"
     key_file.write_text(KEY + "\n")
@@ -123,7 +139,7 @@ async def esphome_satellite(
             "--host", "127.0.0.1", "--port", str(WYOMING_PORT), "--no-zeroconf", "--wake-word", "none",
             "--esphome-port", str(ESPHOME_PORT), "--esphome-key-file", str(key_file),
             "--data-dir", str(ha_workdir / "esphome-satellite-data"),
-            "--mic-file", str(CLIPS / "what_time_is_it.wav"), "--snd-file", str(played), "--no-chimes",
+            "--mic-command", microphone.command, "--snd-file", str(played), "--no-chimes",
             "--timing-log", str(timing_log),
         ],
         cwd=str(ROOT), env=_environ(),
@@ -137,7 +153,13 @@ async def esphome_satellite(
             wanted = ("assist_satellite.", "media_player.")
             return found if all(any(e.startswith(w) for e in found) for w in wanted) else None
 
-        yield EsphomeSatellite(process, played, timing_log, entry, await wait_until(entities, TIMEOUT_S, "the satellite's entities"))
+        satellite = EsphomeSatellite(
+            process, microphone, played, timing_log, entry, await wait_until(entities, TIMEOUT_S, "the satellite's entities")
+        )
+        # Home Assistant subscribed to the voice assistant (it runs the satellite): the question.
+        await satellite.wait_event("state", state="waiting", reason="run-satellite")
+        microphone.say(CLIPS / "what_time_is_it.wav")
+        yield satellite
     finally:
         await process.stop()
 
@@ -157,21 +179,18 @@ async def test_the_config_flow_adds_the_satellite_with_its_voice_entities(
 async def test_a_spoken_request_runs_home_assistants_pipeline_and_the_reply_plays(
     home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria_pipeline: str, esphome_satellite: EsphomeSatellite
 ) -> None:
-    # The microphone file starts once Home Assistant subscribes; its speech starts the turn.
+    # "What time is it?" once Home Assistant runs the satellite; speech starts the turn.
     await esphome_satellite.wait_event("streaming-started")
     played = await esphome_satellite.wait_event("played")
     assert played["completed"] is True, played
     assert esphome_satellite.frames_played() > 0
     await wait_state(home_assistant, esphome_satellite.entity, "idle")
     # The run went through Aria's pipeline: Aria heard the question, and its agent answered.
-    runs = (await ha_ws.call("assist_pipeline/pipeline_debug/list", pipeline_id=aria_pipeline))["pipeline_runs"]
-    texts = []
-    for run in runs:
-        events = (
-            await ha_ws.call("assist_pipeline/pipeline_debug/get", pipeline_id=aria_pipeline, pipeline_run_id=run["pipeline_run_id"])
-        )["events"]
-        texts += [e["data"]["stt_output"]["text"] for e in events if e["type"] == "stt-end"]
-    assert any("time" in text.lower() for text in texts), texts
+    (run,) = [r for r in await pipeline_runs(ha_ws, aria_pipeline) if any(e["type"] == "stt-end" for e in r)]
+    types = [e["type"] for e in run]
+    assert "time" in run[types.index("stt-end")]["data"]["stt_output"]["text"].lower(), run
+    assert run[types.index("intent-end")]["data"]["intent_output"]["response"]["speech"]["plain"]["speech"], run
+    assert "tts-end" in types and "error" not in types, types
 
 
 async def test_an_announcement_plays_on_the_satellite_and_it_is_idle_again(
@@ -186,4 +205,99 @@ async def test_an_announcement_plays_on_the_satellite_and_it_is_idle_again(
     played = await esphome_satellite.wait_event("played", after=after)
     assert played["completed"] is True, played
     assert esphome_satellite.frames_played() > before_frames
+    await wait_state(home_assistant, esphome_satellite.entity, "idle")
+
+
+async def test_start_conversation_speaks_then_listens_and_a_silent_answer_fails_back_to_idle(
+    home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria_pipeline: str, esphome_satellite: EsphomeSatellite
+) -> None:
+    """The start message plays, then the satellite listens without a wake word; nobody answers,
+    so Home Assistant's run fails on no speech, and the entity is idle again."""
+    await esphome_satellite.wait_event("played")
+    await wait_state(home_assistant, esphome_satellite.entity, "idle")
+    before_frames, after = esphome_satellite.frames_played(), len(esphome_satellite.events())
+    await home_assistant.post(
+        "/api/services/assist_satellite/start_conversation",
+        {"entity_id": esphome_satellite.entity, "start_message": "Anything else?"},
+    )
+    played = await esphome_satellite.wait_event("played", after=after)
+    assert played["completed"] is True, played
+    assert esphome_satellite.frames_played() > before_frames
+    await esphome_satellite.wait_event("streaming-started", after=after, reason="follow-up")
+    await esphome_satellite.wait_event("streaming-stopped", after=after)
+    await wait_state(home_assistant, esphome_satellite.entity, "idle")
+    last = (await pipeline_runs(ha_ws, aria_pipeline))[-1]
+    errors = [e["data"]["code"] for e in last if e["type"] == "error"]
+    assert errors == ["stt-no-text-recognized"], last
+
+
+async def test_play_media_plays_on_the_satellites_media_player(
+    home_assistant: HomeAssistant, aria_entry: Any, esphome_satellite: EsphomeSatellite
+) -> None:
+    """A media-source URL (Aria's TTS as media) played on the media player: Home Assistant
+    converts it to the WAV the satellite lists, the satellite plays it, and the player is idle again."""
+    await wait_state(home_assistant, esphome_satellite.entity, "idle")
+    player = esphome_satellite.one("media_player")
+    await wait_state(home_assistant, player, "idle")
+    before_frames = esphome_satellite.frames_played()
+    await home_assistant.post(
+        "/api/services/media_player/play_media",
+        {
+            "entity_id": player, "media_content_type": "music",
+            "media_content_id": f"media-source://tts/{aria_entry.tts}?message=Here+is+some+music.",
+        },
+    )
+    await wait_until(lambda: esphome_satellite.frames_played() > before_frames, TIMEOUT_S, "the media on the speaker")
+    await wait_state(home_assistant, player, "idle")
+    await wait_state(home_assistant, esphome_satellite.entity, "idle")
+
+
+async def test_a_timer_set_through_home_assistants_agent_rings_on_the_satellite(
+    home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, ha_agent_pipeline: str, esphome_satellite: EsphomeSatellite
+) -> None:
+    """Home Assistant's own agent sets the timer on the device that heard the request (the
+    satellite's device); when it finishes, Home Assistant tells the satellite, which rings."""
+    device_id = await home_assistant.device_of(ha_ws, esphome_satellite.entity)
+    after = len(esphome_satellite.events())
+    started = await ha_ws.run_pipeline(
+        start_stage="intent", end_stage="intent", input={"text": "set a timer for 3 seconds"},
+        pipeline=ha_agent_pipeline, device_id=device_id,
+    )
+    assert started.first("intent-end")["intent_output"]["response"]["response_type"] == "action_done", started.events
+    await esphome_satellite.wait_event("timer-ring", after=after)
+    await wait_state(home_assistant, esphome_satellite.entity, "idle")
+
+
+async def test_ask_question_returns_the_answer_heard_on_the_satellite(
+    home_assistant: HomeAssistant, esphome_satellite: EsphomeSatellite
+) -> None:
+    """Home Assistant asks, the satellite listens, "Turn on the lamp" is said, and Home Assistant
+    matches what Aria's speech-to-text heard against the answers' sentences, a wildcard slot
+    included (2025.7 and later)."""
+    if not home_assistant.at_least("2025.7"):
+        pytest.skip(f"assist_satellite.ask_question came in Home Assistant 2025.7 ({home_assistant.release})")
+    await wait_state(home_assistant, esphome_satellite.entity, "idle")
+    after = len(esphome_satellite.events())
+    asked = asyncio.create_task(home_assistant.post(
+        "/api/services/assist_satellite/ask_question?return_response",
+        {
+            "entity_id": esphome_satellite.entity, "question": "What should I do?",
+            "answers": [
+                {"id": "time", "sentences": ["what time is it"]},
+                {"id": "turn_on", "sentences": ["turn on [the] {device}"]},
+            ],
+        },
+    ))
+    try:
+        await esphome_satellite.wait_event("played", after=after, completed=True)  # the question
+        await esphome_satellite.wait_event("streaming-started", after=after, reason="follow-up")
+        esphome_satellite.microphone.say(LAMP)
+        async with asyncio.timeout(TIMEOUT_S):
+            response = await asked
+    finally:
+        asked.cancel()
+    answer = response["service_response"]
+    answer = answer.get(esphome_satellite.entity, answer)
+    assert answer["id"] == "turn_on", response
+    assert "lamp" in str(answer["slots"]["device"]).lower(), response
     await wait_state(home_assistant, esphome_satellite.entity, "idle")
