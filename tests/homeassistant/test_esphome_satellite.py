@@ -35,7 +35,9 @@ from .processes import LoggedProcess
 
 ESPHOME_PORT = 6053
 WYOMING_PORT = 10701
-"""The satellite's ports inside the namespace (its Wyoming server is not used here)."""
+DEN_ESPHOME_PORT = 6054
+DEN_WYOMING_PORT = 10702
+"""The satellites' ports inside the namespace (their Wyoming servers are not used here)."""
 TIMEOUT_S = 120.0
 """Generous: Home Assistant, Aria and the satellite share two cores with other work."""
 KEY = base64.b64encode(bytes(range(1, 33))).decode()
@@ -87,15 +89,16 @@ class EsphomeSatellite:
             return wav.getnframes()
 
 
-async def add_esphome(home_assistant: HomeAssistant, port: int, key: str) -> dict[str, Any]:
+async def add_esphome(home_assistant: HomeAssistant, port: int, key: str | None) -> dict[str, Any]:
     """The ESPHome config flow, as a user runs it: host and port, then the encryption key when the
     device asks for one; the created entry."""
     flow = await home_assistant.post("/api/config/config_entries/flow", {"handler": "esphome", "show_advanced_options": False})
     assert flow["type"] == "form" and flow["step_id"] == "user", flow
-    step = await home_assistant.post(f"/api/config/config_entries/flow/{flow['flow_id']}", {"host": "127.0.0.1", "port": port})
-    # The satellite has a key: the flow cannot read the device without one and asks for it.
-    assert step["type"] == "form" and step["step_id"] == "encryption_key", step
-    done = await home_assistant.post(f"/api/config/config_entries/flow/{flow['flow_id']}", {"noise_psk": key})
+    done = await home_assistant.post(f"/api/config/config_entries/flow/{flow['flow_id']}", {"host": "127.0.0.1", "port": port})
+    if key is not None:
+        # The satellite has a key: the flow cannot read the device without one and asks for it.
+        assert done["type"] == "form" and done["step_id"] == "encryption_key", done
+        done = await home_assistant.post(f"/api/config/config_entries/flow/{flow['flow_id']}", {"noise_psk": key})
     assert done["type"] == "create_entry", done
     return done["result"]
 
@@ -113,6 +116,10 @@ async def pipeline_runs(ws: HomeAssistantWs, pipeline: str) -> list[list[dict[st
     ]
 
 
+async def select(home_assistant: HomeAssistant, entity_id: str, option: str) -> None:
+    await home_assistant.post("/api/services/select/select_option", {"entity_id": entity_id, "option": option})
+
+
 async def wait_state(home_assistant: HomeAssistant, entity_id: str, state: str) -> None:
     async def reached() -> bool:
         return await state_of(home_assistant, entity_id) == state
@@ -120,33 +127,36 @@ async def wait_state(home_assistant: HomeAssistant, entity_id: str, state: str) 
     await wait_until(reached, TIMEOUT_S, f"{entity_id} {state}")
 
 
-@pytest.fixture(scope="module")
-async def esphome_satellite(
-    namespace: Namespace, ha_workdir: Path, home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria_pipeline: str
-) -> AsyncIterator[EsphomeSatellite]:
-    """``python -m aria_satellite`` with its ESPHome API (a key from an owner-only file), added
-    through the ESPHome config flow; Home Assistant runs it with the preferred (Aria) pipeline."""
-    played = ha_workdir / "esphome-satellite-played.wav"
-    microphone = Feeder(ha_workdir, "esphome-satellite")
-    timing_log = ha_workdir / "esphome-satellite-timing.jsonl"
-    key_file = ha_workdir / "esphome.key"
-    key_file.write_text(KEY + "\n")
-    key_file.chmod(0o600)
+async def start_satellite(
+    namespace: Namespace, ha_workdir: Path, home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, name: str,
+    esphome_port: int, wyoming_port: int, *options: str, key: str | None = None,
+) -> EsphomeSatellite:
+    """``python -m aria_satellite`` with its ESPHome API (and a key from an owner-only file when
+    given), the feeder as its microphone, added through the ESPHome config flow; returned once
+    Home Assistant runs it (subscribed to its voice assistant)."""
+    played = ha_workdir / f"{name}-played.wav"
+    microphone = Feeder(ha_workdir, name)
+    timing_log = ha_workdir / f"{name}-timing.jsonl"
+    key_options: list[str] = []
+    if key is not None:
+        key_file = ha_workdir / f"{name}.key"
+        key_file.write_text(key + "\n")
+        key_file.chmod(0o600)
+        key_options = ["--esphome-key-file", str(key_file)]
     process = await LoggedProcess.start(
-        "aria-satellite (esphome)",
+        f"aria-satellite {name} (esphome)",
         [
-            *namespace.prefix(), sys.executable, "-m", "aria_satellite", "--name", "hall-satellite", "--area", "Hallway",
-            "--host", "127.0.0.1", "--port", str(WYOMING_PORT), "--no-zeroconf", "--wake-word", "none",
-            "--esphome-port", str(ESPHOME_PORT), "--esphome-key-file", str(key_file),
-            "--data-dir", str(ha_workdir / "esphome-satellite-data"),
+            *namespace.prefix(), sys.executable, "-m", "aria_satellite", "--name", name,
+            "--host", "127.0.0.1", "--port", str(wyoming_port), "--no-zeroconf",
+            "--esphome-port", str(esphome_port), *key_options, "--data-dir", str(ha_workdir / f"{name}-data"),
             "--mic-command", microphone.command, "--snd-file", str(played), "--no-chimes",
-            "--timing-log", str(timing_log),
+            "--timing-log", str(timing_log), *options,
         ],
         cwd=str(ROOT), env=_environ(),
     )
     try:
         await process.wait_for_line(r"ESPHome API on tcp://", TIMEOUT_S)
-        entry = await add_esphome(home_assistant, ESPHOME_PORT, KEY)
+        entry = await add_esphome(home_assistant, esphome_port, key)
 
         async def entities() -> list[str] | None:
             found = await home_assistant.entities_of(ha_ws, entry["entry_id"])
@@ -154,14 +164,31 @@ async def esphome_satellite(
             return found if all(any(e.startswith(w) for e in found) for w in wanted) else None
 
         satellite = EsphomeSatellite(
-            process, microphone, played, timing_log, entry, await wait_until(entities, TIMEOUT_S, "the satellite's entities")
+            process, microphone, played, timing_log, entry, await wait_until(entities, TIMEOUT_S, f"{name}'s entities")
         )
-        # Home Assistant subscribed to the voice assistant (it runs the satellite): the question.
+        # Home Assistant subscribed to the voice assistant: it runs the satellite.
         await satellite.wait_event("state", state="waiting", reason="run-satellite")
-        microphone.say(CLIPS / "what_time_is_it.wav")
+    except BaseException:
+        await process.stop()
+        raise
+    return satellite
+
+
+@pytest.fixture(scope="module")
+async def esphome_satellite(
+    namespace: Namespace, ha_workdir: Path, home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, aria_pipeline: str
+) -> AsyncIterator[EsphomeSatellite]:
+    """The hall satellite: an encryption key, speech starts a turn; Home Assistant runs it with the
+    preferred (Aria) pipeline, and "What time is it?" is said once it does."""
+    satellite = await start_satellite(
+        namespace, ha_workdir, home_assistant, ha_ws, "hall-satellite", ESPHOME_PORT, WYOMING_PORT,
+        "--area", "Hallway", "--wake-word", "none", key=KEY,
+    )
+    try:
+        satellite.microphone.say(CLIPS / "what_time_is_it.wav")
         yield satellite
     finally:
-        await process.stop()
+        await satellite.process.stop()
 
 
 async def test_the_config_flow_adds_the_satellite_with_its_voice_entities(
@@ -301,3 +328,74 @@ async def test_ask_question_returns_the_answer_heard_on_the_satellite(
     assert answer["id"] == "turn_on", response
     assert "lamp" in str(answer["slots"]["device"]).lower(), response
     await wait_state(home_assistant, esphome_satellite.entity, "idle")
+
+
+async def test_two_wake_words_each_run_their_own_pipeline(
+    namespace: Namespace, ha_workdir: Path, home_assistant: HomeAssistant, ha_ws: HomeAssistantWs,
+    aria_pipeline: str, ha_agent_pipeline: str,
+) -> None:
+    """A satellite with two wake words (no key): Home Assistant offers both in its wake-word
+    selects (2025.10 and later); "Okay Nabu" runs the first assistant (the preferred, Aria's),
+    "Hey Jarvis" the second, set to Aria's speech with Home Assistant's agent."""
+    if not home_assistant.at_least("2025.10"):
+        pytest.skip(f"two wake words, each with its pipeline, came in Home Assistant 2025.10 ({home_assistant.release})")
+    from tests.satellites.harness import ClipMaker
+
+    clips = ClipMaker(ha_workdir)
+    nabu = clips.clip("okay_nabu_what_time", 0.5, "Okay, Nabu.", 0.4, "What time is it?", 1.0)
+    jarvis = clips.clip("hey_jarvis_what_time", 0.5, "Hey Jarvis!", 0.4, "What time is it?", 1.0)
+    den = await start_satellite(
+        namespace, ha_workdir, home_assistant, ha_ws, "den-satellite", DEN_ESPHOME_PORT, DEN_WYOMING_PORT,
+        "--wake-word", "okay_nabu", "--wake-word", "hey_jarvis",
+    )
+    try:
+        registry = {
+            e["unique_id"].rsplit("-", 1)[-1]: e["entity_id"]
+            for e in await ha_ws.call("config/entity_registry/list")
+            if e.get("config_entry_id") == den.entry["entry_id"]
+        }
+
+        async def options_of(entity_id: str) -> list[str]:
+            return (await home_assistant.get(f"/api/states/{entity_id}"))["attributes"].get("options", [])
+
+        async def offered() -> bool:
+            return "Hey Jarvis" in await options_of(registry["wake_word_2"])
+
+        await wait_until(offered, TIMEOUT_S, "the satellite's wake words in Home Assistant's select")
+        pipeline_names = {p["id"]: p["name"] for p in (await ha_ws.call("assist_pipeline/pipeline/list"))["pipelines"]}
+        await select(home_assistant, registry["pipeline_2"], pipeline_names[ha_agent_pipeline])
+        # One wake-word select at a time, each once the satellite has its choice: Home Assistant
+        # sets the words and then reads the device's configuration back in a background task, and
+        # a read-back answered before a second, quick choice reached the device would reset that
+        # choice's select to "No wake word" (Home Assistant's race; a person is never that quick).
+        # A reset select is chosen again.
+        chosen = {registry["wake_word"]: "Okay Nabu", registry["wake_word_2"]: "Hey Jarvis"}
+        expected = ("okay_nabu", "okay_nabu, hey_jarvis")
+        for (entity_id, option), words in zip(chosen.items(), expected):
+            lines = len(den.process.lines)
+            await select(home_assistant, entity_id, option)
+            await den.process.wait_for_line(rf"Home Assistant's wake words: {words}$", TIMEOUT_S, after=lines)
+
+        async def configured() -> bool:
+            for entity_id, option in chosen.items():
+                if await state_of(home_assistant, entity_id) != option:
+                    await select(home_assistant, entity_id, option)
+                    return False
+            heard = [line for line in den.process.lines if "Home Assistant's wake words:" in line]
+            return heard[-1].endswith(expected[-1])
+
+        await wait_until(configured, TIMEOUT_S, "both wake words chosen in Home Assistant and on the satellite")
+
+        for clip, pipeline in ((jarvis, ha_agent_pipeline), (nabu, aria_pipeline)):
+            runs_before = len(await pipeline_runs(ha_ws, pipeline))
+            after = len(den.events())
+            den.microphone.say(clip)
+            await den.wait_event("streaming-started", after=after, reason="wake")
+            await den.wait_event("played", after=after, completed=True)
+            await wait_state(home_assistant, den.entity, "idle")
+            runs = await pipeline_runs(ha_ws, pipeline)
+            assert len(runs) == runs_before + 1, (clip.name, runs)
+            stt = [e["data"]["stt_output"]["text"] for e in runs[-1] if e["type"] == "stt-end"]
+            assert stt and "time" in stt[0].lower(), (clip.name, runs[-1])
+    finally:
+        await den.process.stop()
