@@ -54,6 +54,8 @@ class EsphomeSatellite:
     timing_log: Path
     entry: dict[str, Any]
     entities: list[str]
+    runs_before: list[str]
+    """The preferred pipeline's runs before Home Assistant ran the satellite."""
 
     def one(self, domain: str) -> str:
         found = [e for e in self.entities if e.startswith(f"{domain}.")]
@@ -107,13 +109,30 @@ async def state_of(home_assistant: HomeAssistant, entity_id: str) -> str:
     return (await home_assistant.get(f"/api/states/{entity_id}"))["state"]
 
 
-async def pipeline_runs(ws: HomeAssistantWs, pipeline: str) -> list[list[dict[str, Any]]]:
-    """The events of each run of ``pipeline`` Home Assistant keeps for debugging, oldest first."""
+async def run_ids(ws: HomeAssistantWs, pipeline: str) -> list[str]:
+    """The runs of ``pipeline`` Home Assistant keeps for debugging (its last 10), oldest first."""
     runs = (await ws.call("assist_pipeline/pipeline_debug/list", pipeline_id=pipeline))["pipeline_runs"]
+    return [run["pipeline_run_id"] for run in runs]
+
+
+async def new_runs(ws: HomeAssistantWs, pipeline: str, before: list[str]) -> list[list[dict[str, Any]]]:
+    """The events of each run of ``pipeline`` since ``before`` (``run_ids``), oldest first: the
+    tier's other tests run the same pipelines on the same Home Assistant."""
     return [
-        (await ws.call("assist_pipeline/pipeline_debug/get", pipeline_id=pipeline, pipeline_run_id=run["pipeline_run_id"]))["events"]
-        for run in runs
+        (await ws.call("assist_pipeline/pipeline_debug/get", pipeline_id=pipeline, pipeline_run_id=run_id))["events"]
+        for run_id in await run_ids(ws, pipeline) if run_id not in before
     ]
+
+
+async def remove(home_assistant: HomeAssistant, satellite: EsphomeSatellite) -> None:
+    """The satellite stopped and its entry deleted: the tier's later tests see the home without it
+    (Home Assistant exposes a new media player to Assist, and would keep reconnecting to it)."""
+    await satellite.process.stop()
+    async with home_assistant.http.delete(
+        f"/api/config/config_entries/entry/{satellite.entry['entry_id']}",
+        headers={"Authorization": f"Bearer {home_assistant.token}"},
+    ) as response:
+        assert response.status == 200, await response.text()
 
 
 async def select(home_assistant: HomeAssistant, entity_id: str, option: str) -> None:
@@ -128,8 +147,8 @@ async def wait_state(home_assistant: HomeAssistant, entity_id: str, state: str) 
 
 
 async def start_satellite(
-    namespace: Namespace, ha_workdir: Path, home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, name: str,
-    esphome_port: int, wyoming_port: int, *options: str, key: str | None = None,
+    namespace: Namespace, ha_workdir: Path, home_assistant: HomeAssistant, ha_ws: HomeAssistantWs, pipeline: str,
+    name: str, esphome_port: int, wyoming_port: int, *options: str, key: str | None = None,
 ) -> EsphomeSatellite:
     """``python -m aria_satellite`` with its ESPHome API (and a key from an owner-only file when
     given), the feeder as its microphone, added through the ESPHome config flow; returned once
@@ -156,6 +175,7 @@ async def start_satellite(
     )
     try:
         await process.wait_for_line(r"ESPHome API on tcp://", TIMEOUT_S)
+        runs_before = await run_ids(ha_ws, pipeline)
         entry = await add_esphome(home_assistant, esphome_port, key)
 
         async def entities() -> list[str] | None:
@@ -164,7 +184,8 @@ async def start_satellite(
             return found if all(any(e.startswith(w) for e in found) for w in wanted) else None
 
         satellite = EsphomeSatellite(
-            process, microphone, played, timing_log, entry, await wait_until(entities, TIMEOUT_S, f"{name}'s entities")
+            process, microphone, played, timing_log, entry, await wait_until(entities, TIMEOUT_S, f"{name}'s entities"),
+            runs_before,
         )
         # Home Assistant subscribed to the voice assistant: it runs the satellite.
         await satellite.wait_event("state", state="waiting", reason="run-satellite")
@@ -181,14 +202,14 @@ async def esphome_satellite(
     """The hall satellite: an encryption key, speech starts a turn; Home Assistant runs it with the
     preferred (Aria) pipeline, and "What time is it?" is said once it does."""
     satellite = await start_satellite(
-        namespace, ha_workdir, home_assistant, ha_ws, "hall-satellite", ESPHOME_PORT, WYOMING_PORT,
+        namespace, ha_workdir, home_assistant, ha_ws, aria_pipeline, "hall-satellite", ESPHOME_PORT, WYOMING_PORT,
         "--area", "Hallway", "--wake-word", "none", key=KEY,
     )
     try:
         satellite.microphone.say(CLIPS / "what_time_is_it.wav")
         yield satellite
     finally:
-        await satellite.process.stop()
+        await remove(home_assistant, satellite)
 
 
 async def test_the_config_flow_adds_the_satellite_with_its_voice_entities(
@@ -198,7 +219,7 @@ async def test_the_config_flow_adds_the_satellite_with_its_voice_entities(
     assert esphome_satellite.entity.startswith("assist_satellite.")
     assert esphome_satellite.one("media_player")
     assert [e for e in esphome_satellite.entities if e.startswith("select.")], esphome_satellite.entities
-    # The key set on the satellite is the one Home Assistant keeps.
+    # Loaded: Home Assistant's own connection (with the key the flow took) runs the device.
     entries = await home_assistant.get("/api/config/config_entries/entry")
     assert any(e["entry_id"] == esphome_satellite.entry["entry_id"] and e["state"] == "loaded" for e in entries), entries
 
@@ -213,7 +234,7 @@ async def test_a_spoken_request_runs_home_assistants_pipeline_and_the_reply_play
     assert esphome_satellite.frames_played() > 0
     await wait_state(home_assistant, esphome_satellite.entity, "idle")
     # The run went through Aria's pipeline: Aria heard the question, and its agent answered.
-    (run,) = [r for r in await pipeline_runs(ha_ws, aria_pipeline) if any(e["type"] == "stt-end" for e in r)]
+    (run,) = await new_runs(ha_ws, aria_pipeline, esphome_satellite.runs_before)
     types = [e["type"] for e in run]
     assert "time" in run[types.index("stt-end")]["data"]["stt_output"]["text"].lower(), run
     assert run[types.index("intent-end")]["data"]["intent_output"]["response"]["speech"]["plain"]["speech"], run
@@ -243,6 +264,7 @@ async def test_start_conversation_speaks_then_listens_and_a_silent_answer_fails_
     await esphome_satellite.wait_event("played")
     await wait_state(home_assistant, esphome_satellite.entity, "idle")
     before_frames, after = esphome_satellite.frames_played(), len(esphome_satellite.events())
+    runs_before = await run_ids(ha_ws, aria_pipeline)
     await home_assistant.post(
         "/api/services/assist_satellite/start_conversation",
         {"entity_id": esphome_satellite.entity, "start_message": "Anything else?"},
@@ -253,9 +275,9 @@ async def test_start_conversation_speaks_then_listens_and_a_silent_answer_fails_
     await esphome_satellite.wait_event("streaming-started", after=after, reason="follow-up")
     await esphome_satellite.wait_event("streaming-stopped", after=after)
     await wait_state(home_assistant, esphome_satellite.entity, "idle")
-    last = (await pipeline_runs(ha_ws, aria_pipeline))[-1]
-    errors = [e["data"]["code"] for e in last if e["type"] == "error"]
-    assert errors == ["stt-no-text-recognized"], last
+    (run,) = await new_runs(ha_ws, aria_pipeline, runs_before)
+    errors = [e["data"]["code"] for e in run if e["type"] == "error"]
+    assert errors == ["stt-no-text-recognized"], run
 
 
 async def test_play_media_plays_on_the_satellites_media_player(
@@ -345,7 +367,7 @@ async def test_two_wake_words_each_run_their_own_pipeline(
     nabu = clips.clip("okay_nabu_what_time", 0.5, "Okay, Nabu.", 0.4, "What time is it?", 1.0)
     jarvis = clips.clip("hey_jarvis_what_time", 0.5, "Hey Jarvis!", 0.4, "What time is it?", 1.0)
     den = await start_satellite(
-        namespace, ha_workdir, home_assistant, ha_ws, "den-satellite", DEN_ESPHOME_PORT, DEN_WYOMING_PORT,
+        namespace, ha_workdir, home_assistant, ha_ws, aria_pipeline, "den-satellite", DEN_ESPHOME_PORT, DEN_WYOMING_PORT,
         "--wake-word", "okay_nabu", "--wake-word", "hey_jarvis",
     )
     try:
@@ -387,15 +409,15 @@ async def test_two_wake_words_each_run_their_own_pipeline(
         await wait_until(configured, TIMEOUT_S, "both wake words chosen in Home Assistant and on the satellite")
 
         for clip, pipeline in ((jarvis, ha_agent_pipeline), (nabu, aria_pipeline)):
-            runs_before = len(await pipeline_runs(ha_ws, pipeline))
+            runs_before = await run_ids(ha_ws, pipeline)
             after = len(den.events())
             den.microphone.say(clip)
             await den.wait_event("streaming-started", after=after, reason="wake")
             await den.wait_event("played", after=after, completed=True)
             await wait_state(home_assistant, den.entity, "idle")
-            runs = await pipeline_runs(ha_ws, pipeline)
-            assert len(runs) == runs_before + 1, (clip.name, runs)
-            stt = [e["data"]["stt_output"]["text"] for e in runs[-1] if e["type"] == "stt-end"]
-            assert stt and "time" in stt[0].lower(), (clip.name, runs[-1])
+            runs = await new_runs(ha_ws, pipeline, runs_before)
+            assert len(runs) == 1, (clip.name, runs)
+            stt = [e["data"]["stt_output"]["text"] for e in runs[0] if e["type"] == "stt-end"]
+            assert stt and "time" in stt[0].lower(), (clip.name, runs[0])
     finally:
-        await den.process.stop()
+        await remove(home_assistant, den)
