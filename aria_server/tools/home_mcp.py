@@ -299,20 +299,33 @@ _NARROWING = ("area", "floor", "device_class")
 
 
 def _as_listed(call: ToolCall, tool: Tool | None) -> ToolCall:
-    """One value as a list where the tool's schema wants an array: a small model writes
-    ``"domain": "light"``; Home Assistant 2025.4 took it (its own schema makes a list of it), while
-    2026.2's MCP server checks the arguments against the schema first and refuses the call."""
-    properties = (tool.parameters.get("properties") or {}) if tool is not None else {}
+    """The call fitted to the tool's schema where a small model strays from it: one value as a list
+    where the schema wants an array (``"domain": "light"``), and a list's values that its ``enum``
+    does not allow left out (``"device_class": ["light"]``; the argument goes when none is left,
+    unless required). Home Assistant 2025.4 took such calls (its own schema made a list); 2026.2's
+    MCP server checks the arguments against the schema first and refuses the whole call."""
+    parameters = tool.parameters if tool is not None else {}
+    properties = parameters.get("properties") or {}
+    required = set(parameters.get("required") or ())
 
-    def wants_list(schema: Any) -> bool:  # {"type": "array"}, or one of its "anyOf" choices
-        return isinstance(schema, dict) and (
-            schema.get("type") == "array" or any(wants_list(choice) for choice in schema.get("anyOf") or ())
-        )
+    def array_schema(schema: Any) -> dict[str, Any] | None:  # {"type": "array"}, or one of its "anyOf" choices
+        if not isinstance(schema, dict):
+            return None
+        if schema.get("type") == "array":
+            return schema
+        return next((found for choice in schema.get("anyOf") or () if (found := array_schema(choice)) is not None), None)
 
-    fixed = {
-        key: [value] if wants_list(properties.get(key)) and not isinstance(value, list) else value
-        for key, value in call.arguments.items()
-    }
+    fixed: dict[str, Any] = {}
+    for key, value in call.arguments.items():
+        schema = array_schema(properties.get(key))
+        if schema is not None:
+            value = value if isinstance(value, list) else [value]
+            allowed = (schema.get("items") or {}).get("enum")
+            if allowed is not None:
+                value = [item for item in value if item in allowed]
+                if not value and key not in required:
+                    continue
+        fixed[key] = value
     return call if fixed == call.arguments else ToolCall(call.id, call.name, fixed)
 
 

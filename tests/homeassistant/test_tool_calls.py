@@ -11,6 +11,7 @@ never taken from the answer; the answer must be the tool result's own words.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -29,7 +30,7 @@ from aria_server.tools.base import ToolCall
 from aria_server.tools.call_service import CallServiceTool
 
 from .conftest import ROOT, Aria, _environ
-from .harness import HA_PORT, HomeAssistant, start_bridge, unix_session
+from .harness import HA_PORT, HomeAssistant, release_tuple, start_bridge, unix_session
 from .namespace import Namespace
 from .processes import LoggedProcess
 from .test_home_control import KITCHEN, LIVING_ROOM, set_light, state, until_state
@@ -37,6 +38,9 @@ from .test_home_control import KITCHEN, LIVING_ROOM, set_light, state, until_sta
 ANSWER_BOUND_S = 400
 """A liveness bound (never a speed check): the first tool turn evaluates Home Assistant's whole
 tool list and prompt on CI's two shared cores."""
+FUZZY_MATCHER = ((2025, 9), (2026, 5))
+"""Home Assistant's own agent had a fuzzy matcher from 2025.9 until 2026.5, which removed it for
+"confusion and incorrect matching"."""
 TOOL_ARIA_WYOMING_PORT = 10301
 TOOL_ARIA_HTTP_PORT = 8781
 """Inside the namespace, beside the tier's other Aria."""
@@ -108,18 +112,74 @@ async def test_a_request_the_intent_engine_cannot_parse_is_done_by_a_tool_call(
     tool_aria: Aria, home_assistant: HomeAssistant, timings: dict[str, list[float]]
 ) -> None:
     request = "Please make the kitchen light glow."
-    understood = await home_assistant.post("/api/conversation/process", {"text": request, "language": "en"})
-    assert understood["response"]["response_type"] == "error", f"Home Assistant parsed it: the fast path would answer: {understood}"
     await set_light(home_assistant, KITCHEN, False)
     await set_light(home_assistant, LIVING_ROOM, False)
+    understood = await home_assistant.post("/api/conversation/process", {"text": request, "language": "en"})
+    if understood["response"]["response_type"] != "error" and FUZZY_MATCHER[0] <= release_tuple(home_assistant.release) < FUZZY_MATCHER[1]:
+        # Home Assistant's own agent, with its fuzzy matcher, has taken this for "turn off the
+        # kitchen light" (and done it) in some runs of 2026.2.3 and not in others: the fast path
+        # answers it with Home Assistant's words, and no tool is called.
+        pytest.skip(f"Home Assistant {home_assistant.release}'s fuzzy matcher took {request!r}: {understood['response']['speech']}")
+    assert understood["response"]["response_type"] == "error", f"Home Assistant parsed it: the fast path would answer: {understood}"
     answer, first_ms = await ask(tool_aria, request)
     timings.setdefault("tool-call turn handle -> first chunk", []).append(first_ms)
     assert await state(home_assistant, KITCHEN) == "on"
     assert await state(home_assistant, LIVING_ROOM) == "off"
     assert answer == "Turned on Kitchen light.", tool_aria.process.log[-3000:]
-    # The transport --ha-mcp auto settled on (streamable HTTP checked on 2026.2.3, the tier's newer release).
+
+
+SMALL_MODEL_CALL = """
+import asyncio, json, sys
+from pathlib import Path
+from aria_server.home.token import TokenSource
+from aria_server.tools.base import ToolCall
+from aria_server.tools.home_mcp import HomeAssistantMcp
+
+async def main(url, token_file, arguments):
+    provider = HomeAssistantMcp(url, TokenSource(file=Path(token_file)), timeout_s=30.0)
+    try:
+        await provider.list_tools()
+        result = await provider.call(ToolCall("1", "HassTurnOn", json.loads(arguments)))
+        print(json.dumps({"ok": result.ok, "confirms": result.confirms_action, "speech": result.speech, "text": result.text}))
+    finally:
+        await provider.aclose()
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+"""Aria's MCP client inside the namespace (where Home Assistant's port is), one call, its result as JSON."""
+
+
+async def test_a_small_models_call_with_a_wrong_floor_and_a_bare_domain_still_acts_on_the_named_device(
+    namespace: Namespace, home_assistant: HomeAssistant, ha_mcp: dict[str, Any], tool_aria: Aria
+) -> None:
+    """What the bundled model writes for "make the kitchen light glow" (seen on both releases): a
+    floor that is an area, one domain as a string and, from 2026.2's tool schema, device classes
+    (some it lists, some not). 2026.2's MCP server refuses the bare string before Home Assistant sees the
+    call, and both releases refuse the wrong floor: Aria fits the call to the schema and, for a
+    named device, tries again by the name alone. (Without the model: its choice of words varies,
+    Home Assistant's answer does not.)"""
+    arguments = {"name": "Kitchen light", "area": "Kitchen", "floor": "Living Room", "domain": "light"}
+    if home_assistant.at_least("2026.2"):
+        # Both seen: "light" (not a class its schema lists) and a run of the classes it does list.
+        arguments["device_class"] = ["light", "tv", "speaker", "switch", "outlet"]
+    await set_light(home_assistant, KITCHEN, False)
+    process = await asyncio.create_subprocess_exec(
+        *namespace.prefix(), sys.executable, "-c", SMALL_MODEL_CALL, f"http://127.0.0.1:{HA_PORT}",
+        str(tool_aria.ha_token_file), json.dumps(arguments),
+        cwd=str(ROOT), env=_environ(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    async with asyncio.timeout(120):
+        output = (await process.communicate())[0].decode()
+    result = json.loads(output.strip().splitlines()[-1])
+    assert result["ok"] and result["confirms"] and result["speech"] == "Turned on Kitchen light.", output[-3000:]
+    assert await state(home_assistant, KITCHEN) == "on"
+
+
+async def test_the_tools_are_read_over_the_transport_the_release_serves(tool_aria: Aria, home_assistant: HomeAssistant) -> None:
+    """``--ha-mcp auto``: streamable HTTP (``/api/mcp``) where Home Assistant serves it (checked on
+    2026.2.3, the tier's newer release), else SSE (2025.4.4)."""
     transport = "http" if home_assistant.at_least("2026.2") else "sse"
-    assert tool_aria.process.count(rf"Home Assistant's MCP server \({transport}\): \d+ tools") >= 1, tool_aria.process.log[-3000:]
+    await tool_aria.process.wait_for_line(rf"Home Assistant's MCP server \({transport}\): \d+ tools", ANSWER_BOUND_S)
 
 
 async def test_a_call_home_assistant_refuses_is_said_honestly(tool_aria: Aria, home_assistant: HomeAssistant) -> None:

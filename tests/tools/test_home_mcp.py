@@ -13,7 +13,7 @@ import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import uvicorn
@@ -42,7 +42,8 @@ def home_server(lights: dict[str, bool]) -> FastMCP:
 
     @server.tool(name="HassTurnOff", description="Turns off/closes a device or entity")
     def turn_off(
-        name: str, floor: str | None = None, device_class: list[str] | None = None, domain: list[str] | None = None
+        name: str, floor: str | None = None, device_class: list[Literal["tv", "switch"]] | None = None,
+        domain: list[str] | None = None,
     ) -> str:
         # Home Assistant's own words for a failed match: the repr of its MatchFailedError (2026.2
         # checks the device class before the floor).
@@ -164,6 +165,10 @@ async def test_a_made_up_floor_or_device_class_is_dropped_for_a_named_device_and
             lights["Kitchen Light"] = True
             done = await toolbox.call(ToolCall("3", "HassTurnOff", {
                 "name": "Kitchen Light", "floor": "Living Room", "device_class": ["tv", "switch"], "domain": "light"}))
+            assert done.confirms_action and not lights["Kitchen Light"], done
+            # A class the schema does not list (lights have none) is left out, not the call refused.
+            lights["Kitchen Light"] = True
+            done = await toolbox.call(ToolCall("4", "HassTurnOff", {"name": "Kitchen Light", "device_class": ["light"]}))
             assert done.confirms_action and not lights["Kitchen Light"], done
             missing = await toolbox.call(ToolCall("2", "HassTurnOff", {"name": "garage_heater"}))
             assert not missing.ok and missing.text.endswith("there is no device called garage heater")
