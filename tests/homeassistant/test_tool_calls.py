@@ -123,9 +123,9 @@ async def test_a_request_the_intent_engine_cannot_parse_is_done_by_a_tool_call(
     assert understood["response"]["response_type"] == "error", f"Home Assistant parsed it: the fast path would answer: {understood}"
     answer, first_ms = await ask(tool_aria, request)
     timings.setdefault("tool-call turn handle -> first chunk", []).append(first_ms)
+    assert answer == "Turned on Kitchen light.", (answer, tool_aria.process.log[-3000:])
     assert await state(home_assistant, KITCHEN) == "on"
     assert await state(home_assistant, LIVING_ROOM) == "off"
-    assert answer == "Turned on Kitchen light.", tool_aria.process.log[-3000:]
 
 
 SMALL_MODEL_CALL = """

@@ -239,10 +239,14 @@ def refused_call(snapshot: Snapshot, call: ToolCall) -> str | None:
     if call.name == "call_service":
         sensitive = sensitive_service(str(args.get("domain", "")), str(args.get("service", "")))
     else:
-        targets = resolve(IntentMatch(call.name, {k: v for k, v in args.items() if v not in (None, "")}), snapshot)
+        targets = resolve(IntentMatch(call.name, {k: v for k, v in args.items() if v not in (None, "", [])}), snapshot)
         # A call whose targets cannot be known is treated as sensitive when it could reach a lock
-        # or a door (HassTurnOff unlocks, HassTurnOn opens).
-        sensitive = sensitive_verb(call.name, args, targets.entities or _doors(snapshot)) is not None
+        # or a door of the kinds it names (HassTurnOff unlocks, HassTurnOn opens).
+        kinds = {str(d) for d in (args.get("domain") or [])} if isinstance(args.get("domain"), list) else {str(args.get("domain") or "")} - {""}
+        reachable = targets.entities or tuple(e for e in _doors(snapshot) if not kinds or e.domain in kinds)
+        sensitive = sensitive_verb(call.name, args, reachable) is not None
+    if sensitive:
+        _LOGGER.warning("refused the tool call %s(%s): it could open the house", call.name, args)
     return "that needs a spoken confirmation: ask me in so many words" if sensitive else None
 
 
