@@ -142,7 +142,7 @@ _CLAIMS = [
     # "I turned on the lights", "I've set a timer", "I have just switched off ..."
     re.compile(rf"\bi(?:'ve| have| just| already|'ve just| have just| now)? {_DONE_VERBS}\b"),
     # "I'll turn on the lights", "I am turning them off", "Turning on the kitchen lights."
-    re.compile(r"\bi(?:'ll| will|'m| am)(?: now| go ahead and)? (?:turn|switch|set|start|open|close|lock|unlock|dim|turning|switching|setting|starting|opening|closing|locking|unlocking|dimming)\b"),
+    re.compile(r"\bi(?:'ll| will|'m| am)(?: now| go ahead and| just)? (?:turn|switch|set|start|stop|open|close|shut|lock|unlock|dim|brighten|kill|get|make|raise|lower|arm|disarm|play|pause|turning|switching|setting|starting|stopping|opening|closing|shutting|locking|unlocking|dimming|brightening|killing|getting|making|raising|lowering|arming|disarming|playing|pausing)\b"),
     re.compile(r"^(?:okay |ok |sure |alright |all right )?(?:turning|switching|setting|starting|opening|closing|locking|unlocking|dimming) (?:on|off|up|down|the|your|a|it|them)\b"),
     # "Turned on Garage heater.", "Okay, switched it off", "Opened the garage door": a past tense
     # opening a clause reports what was done (what a tool result says, so a model imitates it)

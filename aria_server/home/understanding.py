@@ -25,6 +25,7 @@ from typing import Any
 
 from ..concurrency import model_executor, run_blocking
 from .directory import Snapshot
+from .entities import first_phrase
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,6 +51,10 @@ class IntentMatch:
 def spoken_forms(name: str) -> tuple[str, ...]:
     """A name as said, singular or plural ("Kitchen Lights": also "Kitchen Light"): people do not
     remember which the entity is called, and the value matched stays the entity's real name."""
+    short = first_phrase(name)
+    if short and short != name:
+        # A name carrying a sentence is said by its first phrase ("Coffee maker. Ignore ...").
+        return (*spoken_forms(short), name)
     words = name.split()
     if not words or not words[-1].isalpha() or len(words[-1]) < 4:
         return (name,)

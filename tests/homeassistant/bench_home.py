@@ -10,6 +10,8 @@ import asyncio
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import ROOT, _environ
 from .harness import HA_PORT
 from .processes import LoggedProcess
@@ -18,6 +20,7 @@ OUT = Path("/tmp/fb")
 PORT = 10411
 
 
+@pytest.mark.timeout(3600)
 async def test_bench_home(namespace, ha_workdir, home_assistant) -> None:
     OUT.mkdir(exist_ok=True)
     token = ha_workdir / "bench-home-token"
@@ -36,7 +39,7 @@ async def test_bench_home(namespace, ha_workdir, home_assistant) -> None:
         await aria.wait_for_line(r"Wyoming server listening on tcp://", 600)
         command = [
             *namespace.prefix(), sys.executable, "-m", "aria_bench", "home", "--uri", f"tcp://127.0.0.1:{PORT}",
-            "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(token), "--repeats", "3",
+            "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(token), "--repeats", "1",
             "--warmup", "1", "--timeout", "300", "--json", str(OUT / "home.json"),
         ]
         process = await asyncio.create_subprocess_exec(

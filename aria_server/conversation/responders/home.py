@@ -29,7 +29,7 @@ from ...home import render
 from ...home.client import HomeAssistantClient
 from ...home.directory import Snapshot
 from ...home.entities import HomeEntity, first_phrase
-from ...home.mapping import IntentMapper
+from ...home.mapping import IntentMapper, relevant
 from ...home.names import VERBS
 from ...home.safety import sensitive_service, sensitive_verb
 from ...home.targets import Targets, area_name, resolve
@@ -57,6 +57,8 @@ QUERIES = frozenset({"HassGetState", "HassClimateGetTemperature"})
 OLDER_NAMES = {"HassLock": "HassTurnOn", "HassUnlock": "HassTurnOff", "HassOpen": "HassTurnOn", "HassClose": "HassTurnOff"}
 """Newer templates' intents under the names every Home Assistant release handles."""
 TARGET_SLOTS = frozenset({"name", "area", "floor"})
+ACTING_WORDS = VERBS | frozenset({"kill", "get", "cut", "fire", "crank", "bump", "douse", "going", "out", "up", "down"})
+"""Words of a request that asks for something to be done (with a device's name: worth mapping)."""
 POLITE = frozenset({"please", "can", "could", "would", "will", "you", "hey", "aria", "just", "kindly"})
 HOME_RETRY_S = 30.0
 """After Home Assistant failed, general questions skip its agent this long (device requests still
@@ -189,6 +191,10 @@ class HomeResponder:
         kind = classify(request.text)
         mentioned = mentioned_entities(request.text, snapshot)
         about_home = _about_home(request.text, snapshot)
+        said = set(normalise(request.text).split())
+        maybe_home = about_home or (bool(said & ACTING_WORDS) and bool(relevant(request.text, snapshot)))
+        """A verb that acts and a word of a device's name ("um, shut the garage", "get the coffee
+        going"): the mapping may know ("how do I clean my kitchen" has no such verb)."""
         if request.trusted or matched_elsewhere:
             # Home Assistant's own agent also knows the user's custom sentences and automations'
             # sentence triggers, which may do anything: only a trusted requester reaches them
@@ -196,8 +202,11 @@ class HomeResponder:
             answer = await self._home_agent(request, device=about_home)
             if answer is not None:
                 return answer
-        if not about_home:
+        if not maybe_home:
             return None
+        if mentioned and kind is not RequestKind.DEVICE_COMMAND and not _commands(request.text):
+            states = await self.home.states([e.entity_id for e in mentioned])
+            return Said(render.states_said(mentioned, states), "home")
         if self.mapper is not None and snapshot.entities:
             try:
                 mapping = await self.mapper.map(request.text, snapshot)
@@ -207,9 +216,8 @@ class HomeResponder:
                 _LOGGER.info("mapped %r: %s", request.text, mapping.match or mapping.reason)
                 if mapping.match is not None:
                     return await self._matched(request, mapping.match, snapshot, here)
-        if mentioned and kind is not RequestKind.DEVICE_COMMAND:
-            states = await self.home.states([e.entity_id for e in mentioned])
-            return Said(render.states_said(mentioned, states), "home")
+        if not about_home:
+            return None  # only a word in common, and nothing mapped: a question for the model
         if self.act_with_tools is not None and request.trusted:
             return await self.act_with_tools(request, functools.partial(refused_call, self.home.directory.snapshot))
         return Said(NOT_UNDERSTOOD, "guard")
@@ -277,6 +285,12 @@ def mentioned_entities(text: str, snapshot: Snapshot) -> list[HomeEntity]:
         if any(len(key) > 2 and f" {key} " in said for key in keys):
             found.append(entity)
     return found
+
+
+def _commands(text: str) -> bool:
+    """Whether ``text`` opens with a command verb (after "please", "could you" ...)."""
+    words = [w for w in normalise(text).split() if w not in POLITE]
+    return bool(words) and words[0] in VERBS
 
 
 def _about_home(text: str, snapshot: Snapshot) -> bool:
