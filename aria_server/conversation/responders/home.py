@@ -288,9 +288,10 @@ def mentioned_entities(text: str, snapshot: Snapshot) -> list[HomeEntity]:
 
 
 def _commands(text: str) -> bool:
-    """Whether ``text`` opens with a command verb (after "please", "could you" ...)."""
+    """Whether ``text`` opens with a verb that acts (after "please", "could you" ...): "could
+    you kill the kitchen light" asks for an action, not for the light's state."""
     words = [w for w in normalise(text).split() if w not in POLITE]
-    return bool(words) and words[0] in VERBS
+    return bool(words) and words[0] in ACTING_WORDS
 
 
 def _about_home(text: str, snapshot: Snapshot) -> bool:
