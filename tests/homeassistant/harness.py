@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,10 @@ START_TIMEOUT_S = 240.0
 CLIENT_ID = f"http://127.0.0.1:{HA_PORT}/"
 TIMEOUT_S = 120.0
 """Generous bound on one REST call or pipeline run (CI shares 2 cores with other work)."""
+WS_IDLE_S = 45.0
+"""A websocket left unused this long is replaced before its next command: Home Assistant pings a
+client that has sent nothing for 55 s (``WebSocketResponse(heartbeat=55)``, 2025.4 and 2026.2) and
+closes it when no pong comes, and this client answers pings only while it reads a result."""
 
 CONFIGURATION = f"""\
 # The tier's Home Assistant: no default_config (it pulls in cloud, zeroconf, bluetooth...).
@@ -213,16 +218,31 @@ class PipelineRun:
 
 
 class HomeAssistantWs:
-    """One authenticated websocket connection: numbered commands, results and pipeline runs."""
+    """One authenticated websocket connection: numbered commands, results and pipeline runs.
 
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+    With ``reconnect``, a connection idle for ``WS_IDLE_S`` is replaced by a new one before the
+    next command (the tier keeps one open for a whole release's run)."""
+
+    def __init__(
+        self, ws: aiohttp.ClientWebSocketResponse,
+        reconnect: Callable[[], Awaitable[aiohttp.ClientWebSocketResponse]] | None = None,
+    ) -> None:
         self.ws = ws
         self._ids = itertools.count(1)
+        self._reconnect = reconnect
+        self._sent_at = time.monotonic()
+
+    async def _send_json(self, data: dict[str, Any]) -> None:
+        if self._reconnect is not None and (self.ws.closed or time.monotonic() - self._sent_at > WS_IDLE_S):
+            await self.ws.close()
+            self.ws = await self._reconnect()
+        await self.ws.send_json(data)
+        self._sent_at = time.monotonic()
 
     async def call(self, command: str, **data: Any) -> Any:
         """Send one command and return its result (HomeAssistantError on failure)."""
         msg_id = next(self._ids)
-        await self.ws.send_json({"id": msg_id, "type": command, **data})
+        await self._send_json({"id": msg_id, "type": command, **data})
         async with asyncio.timeout(TIMEOUT_S):
             while True:
                 message = await self.ws.receive_json()
@@ -236,7 +256,7 @@ class HomeAssistantWs:
         """``assist_pipeline/run`` until ``run-end``; with ``audio`` (16 kHz 16-bit mono) it is sent
         as binary frames as fast as Home Assistant takes it, then the empty end-of-audio frame."""
         msg_id = next(self._ids)
-        await self.ws.send_json({"id": msg_id, "type": "assist_pipeline/run", **data})
+        await self._send_json({"id": msg_id, "type": "assist_pipeline/run", **data})
         run = PipelineRun()
         async with asyncio.timeout(TIMEOUT_S):
             while True:
@@ -255,6 +275,7 @@ class HomeAssistantWs:
                     for offset in range(0, len(audio), chunk_bytes):
                         await self.ws.send_bytes(handler + audio[offset : offset + chunk_bytes])
                     await self.ws.send_bytes(handler)
+                    self._sent_at = time.monotonic()
                     run.audio_ended_at = time.monotonic()
                 if event["type"] == "run-end":
                     return run
@@ -344,7 +365,10 @@ class HomeAssistant:
             await ws.close()
 
     async def websocket(self) -> HomeAssistantWs:
-        """A websocket connection authenticated with the current token."""
+        """A websocket connection authenticated with the current token (renewed when left idle)."""
+        return HomeAssistantWs(await self._authenticated_ws(), reconnect=self._authenticated_ws)
+
+    async def _authenticated_ws(self) -> aiohttp.ClientWebSocketResponse:
         ws = await self.http.ws_connect("/api/websocket", max_msg_size=0)
         assert (await ws.receive_json())["type"] == "auth_required"
         await ws.send_json({"type": "auth", "access_token": self.token})
@@ -352,7 +376,7 @@ class HomeAssistant:
         if answer["type"] != "auth_ok":
             await ws.close()
             raise HomeAssistantError(f"websocket auth failed: {answer}")
-        return HomeAssistantWs(ws)
+        return ws
 
     async def add_wyoming(self, port: int) -> dict[str, Any]:
         """The Wyoming config flow, as a user runs it: host and port; the created entry."""
