@@ -90,9 +90,11 @@ class SpokenLanguages:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._tts, name)
 
-    async def synthesize_piece(self, text: str, language: str | None = None) -> Any:
-        self.languages.append(language)
-        return await self._tts.synthesize_piece(text, language)
+    async def synthesize(self, text: Any, language: str | None = None, **options: Any) -> Any:
+        # The pipeline hands the TTS stage the reply's text stream (tts/chunker.py splits it).
+        async for audio in self._tts.synthesize(text, language, **options):
+            self.languages.append(language)
+            yield audio
 
 
 async def _turn(base: Services, pcm: bytes, fmt: PcmFormat, language: str | None, conversation: str) -> tuple[dict[str, Any], SpokenLanguages, list[PipelineEvent]]:
