@@ -54,6 +54,7 @@ from .control import WakeConfig, listen_seconds
 from .echo import EchoCanceller, WebRtcEchoCanceller
 from .health import Health
 from .hooks import Hooks, RoomEvent
+from .level import LevelMeter
 from .mic import MicFrame, Microphone, MicStalled
 from .playback import Player
 from .preroll import PreRoll
@@ -125,6 +126,8 @@ class Satellite:
             on_stall=self._on_speaker_stall,
         )
         self.onset = SpeechOnset(settings.vad.threshold, settings.vad.start_frames)
+        self.levels = LevelMeter()
+        """recent frame powers: the wake word's level and SNR, sent for arbitration between rooms."""
         self.preroll = PreRoll(max(settings.vad.preroll_ms, settings.wake.preroll_ms) // FRAME_MS + settings.vad.start_frames)
         self.timers = Timers(self._ring)
         self.turns = 0
@@ -237,6 +240,7 @@ class Satellite:
                 self.stop_streaming(State.THINKING, "stream time limit")
             return
         self.preroll.push(analysis.residual)
+        self.levels.push(analysis.residual)
         hit = self.wake.detect(analysis.wake, frame.t_ns) if self.wake is not None and analysis.wake else None
         own_echo = analysis.echo_share > ECHO_SHARE_LIMIT
         onset = self.onset.feed(0.0 if own_echo else analysis.speech)
@@ -266,9 +270,12 @@ class Satellite:
         if hit is not None:
             preroll = self.settings.wake.preroll_ms // FRAME_MS
             loudness = loudness_dbfs(b"".join(self.preroll.frames(1000 // FRAME_MS)))
-            # 3 decimals: microWakeWord scores are means of 5 uint8 outputs (steps of 1/1280), and
-            # the server compares scores at that precision before loudness breaks a tie.
-            context = {"score": round(hit.score, 3), "loudness_db": round(loudness, 1)}
+            # Aria's server ranks rooms by the word's SNR and level (level.py); score and loudness
+            # stay for servers that rank by them. 3 decimals: microWakeWord scores are means of 5
+            # uint8 outputs (steps of 1/1280).
+            context: dict[str, object] = {"score": round(hit.score, 3), "loudness_db": round(loudness, 1)}
+            if (level := self.levels.at_wake()) is not None:
+                context.update(level.context())
             if pipeline is not None:
                 context[PIPELINE_KEY] = pipeline
             self._send(Detection(name=hit.name, timestamp=hit.t_ns // 1_000_000, context=context).event())

@@ -27,6 +27,12 @@ SATELLITE_CONFIG = "satellite-config"
 PIPELINE_KEY = "pipeline"
 """Key, in ``run-pipeline`` data and in ``detection`` context, of the server's pipeline setting
 (language, voice or language model) that the wake word selects; absent for the default."""
+SPEECH_KEY = "speech_dbfs"
+"""Key, in ``detection`` context, of the wake word's speech level (dBFS, the louder half of the
+last second); with ``SNR_KEY`` it ranks rooms that heard the same word. Servers that do not know
+it ignore it, and a server ranks a satellite that does not send it by score and loudness."""
+SNR_KEY = "snr_db"
+"""Key, in ``detection`` context, of the wake word's speech level over the room's noise floor, dB."""
 ARIA_KEY = "aria"
 """Data key of ``run-satellite`` by which Aria's server identifies itself."""
 

@@ -1,16 +1,37 @@
 """Room arbitration (pure): wake detections close together in time go to the best-placed satellite.
 
-    offer("kitchen", score=0.91, loudness=-30, t=0.00)   -> opens a window until t=0.20
-    offer("hall",    score=0.97, loudness=-35, t=0.05)   -> joins it
-    decide()                                              -> winner "hall", losers ["kitchen"]
+    offer("kitchen", score=0.97, snr_db=12, speech_dbfs=-41, t=0.00)  -> opens a window until t=0.20
+    offer("hall",    score=0.95, snr_db=27, speech_dbfs=-27, t=0.05)  -> joins it
+    decide()                                                          -> winner "hall", losers ["kitchen"]
 
-The highest wake score wins; loudness (dBFS of the audio around the wake word) breaks a tie;
-then the earliest offer. A detection after the window closed opens a new window.
+Every room that hears the wake word clearly gives it a score of 0.94-0.99 (microWakeWord
+saturates), so the score says little about which room the user is in. Aria's satellites also
+send the word's speech level (dBFS) and its SNR over the room's recent noise floor
+(``aria_satellite/level.py``). When every candidate of a window has them, the ranking is:
+
+1. the highest SNR: the user is nearest to the microphone that hears the word cleanest; SNRs
+   within ``SNR_TIE_DB`` of the best count as equal (one word's measurement varies that much);
+2. among those, the highest speech level, within ``LEVEL_TIE_DB``;
+3. then the highest score (3 decimals), then the earliest offer.
+
+When any candidate lacks an SNR (an older satellite, the server-side wake word of a satellite
+that streams all the time), the window falls back to the score, then loudness (dBFS of the
+audio around the word), then the earliest: SNRs cannot be compared with what was not measured.
+A detection after the window closed opens a new window.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+from aria_wire.extensions import SNR_KEY, SPEECH_KEY
+
+SNR_TIE_DB = 3.0
+"""SNRs this close to the best count as equal (dB); the level decides between them."""
+LEVEL_TIE_DB = 1.0
+"""Speech levels this close to the best count as equal (dB); the score decides between them."""
 
 
 @dataclass(frozen=True)
@@ -20,8 +41,25 @@ class Candidate:
     name: str
     score: float
     loudness_db: float
+    """dBFS of the audio around the word (the fallback ranking's tie-break)."""
     t: float
     """when the detection was seen, seconds on any monotonic clock."""
+    snr_db: float | None = None
+    """the word's level over the room's noise floor, dB; None from satellites that do not measure it."""
+    speech_dbfs: float | None = None
+    """the word's speech level, dBFS; None: ``loudness_db`` stands in."""
+
+    @classmethod
+    def from_context(cls, name: str, context: dict[str, Any], t: float) -> Candidate:
+        """A satellite's ``detection`` context; absent or malformed measures are not measured."""
+        score, loudness = _number(context, "score"), _number(context, "loudness_db")
+        return cls(name, 0.0 if score is None else score, -120.0 if loudness is None else loudness, t,
+                   snr_db=_number(context, SNR_KEY), speech_dbfs=_number(context, SPEECH_KEY))
+
+    @property
+    def level_db(self) -> float:
+        """The speech level the ranking compares."""
+        return self.speech_dbfs if self.speech_dbfs is not None else self.loudness_db
 
 
 @dataclass
@@ -42,13 +80,30 @@ class Window:
         return self.opened <= t < self.closes
 
     def winner(self) -> Candidate:
-        """The best candidate: highest score, then loudest, then earliest."""
-        return min(self.candidates, key=lambda c: (-round(c.score, 3), -c.loudness_db, c.t))
+        """The best candidate: by SNR, then level, then score when all measured SNR (module docstring)."""
+        if any(c.snr_db is None for c in self.candidates):
+            return min(self.candidates, key=lambda c: (-round(c.score, 3), -c.loudness_db, c.t))
+        pool = _near_best(self.candidates, lambda c: c.snr_db or 0.0, SNR_TIE_DB)
+        pool = _near_best(pool, lambda c: c.level_db, LEVEL_TIE_DB)
+        return min(pool, key=lambda c: (-round(c.score, 3), c.t))
 
     def losers(self) -> list[Candidate]:
         """Every candidate but the winner."""
         best = self.winner()
         return [c for c in self.candidates if c is not best]
+
+
+def _number(context: dict[str, Any], key: str) -> float | None:
+    value = context.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:  # NaN is not a measure
+        return None
+    return float(value)
+
+
+def _near_best(candidates: list[Candidate], measure: Callable[[Candidate], float], tie: float) -> list[Candidate]:
+    """The candidates whose ``measure`` is within ``tie`` of the best (order kept)."""
+    best = max(measure(c) for c in candidates)
+    return [c for c in candidates if measure(c) >= best - tie]
 
 
 class Arbiter:

@@ -206,9 +206,7 @@ class SatelliteSession:
             await self._on_run_pipeline(connection, RunPipeline.from_event(event))
         elif Detection.is_type(event.type):
             context = Detection.from_event(event).context or {}
-            connection.pending = Candidate(
-                self.name, float(context.get("score", 0.0)), float(context.get("loudness_db", -120.0)), time.monotonic()
-            )
+            connection.pending = Candidate.from_context(self.name, context, time.monotonic())
         elif AudioStop.is_type(event.type):
             if (microphone := self.runner.listening()) is not None:
                 microphone.end()

@@ -122,6 +122,8 @@ async def voice_turn(turn: RunningTurn, channel: SatelliteChannel, plan: VoiceTu
         return spans.as_dict()
     if plan.candidate is not None:
         spans.info["wake_score"] = plan.candidate.score
+        if plan.candidate.snr_db is not None:
+            spans.info["wake_snr_db"] = plan.candidate.snr_db
         if not await plan.arbitrator.arbitrate(plan.candidate):
             spans.info["outcome"] = "stood-down"
             await _refuse(turn, channel, Error(text="another satellite is answering", code="stand-down"))

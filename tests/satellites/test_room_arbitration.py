@@ -50,6 +50,7 @@ async def test_the_nearer_of_two_rooms_answers_every_time(
     await ready(manager, far, "far")
     speech = np.concatenate([clips.speech("Okay, Nabu."), np.zeros(4_800, np.int16), clips.speech("What time is it?")])
     answered: list[str] = []
+    snrs: list[dict[str, float]] = []
     for repeat in range(REPEATS):
         marks = {sat.name: len(sat.events()) for sat in (near, far)}
         near_mic.say(_noisy(speech, NEAR_GAIN, repeat, tmp_path / f"near-{repeat}.wav"))
@@ -59,9 +60,10 @@ async def test_the_nearer_of_two_rooms_answers_every_time(
         outcome = {turn["satellite"]: turn["outcome"] for turn in turns[count - 2 : count]}
         assert sorted(outcome) == ["far", "near"], outcome  # both heard the wake word: a real arbitration
         assert sorted(outcome.values()) == ["done", "stood-down"], outcome
+        snrs.append({turn["satellite"]: turn["wake_snr_db"] for turn in turns[count - 2 : count]})
         winner, loser = (near, far) if outcome["near"] == "done" else (far, near)
         answered.append("near" if winner is near else "far")
         await winner.wait_event(lambda e: e["event"] == "played" and e["completed"], after=marks[winner.name])
         await loser.wait_state("waiting", reason="error stand-down", after=marks[loser.name])
-    print(f"nearer room answered {answered.count('near')} of {REPEATS}: {answered}")
+    print(f"nearer room answered {answered.count('near')} of {REPEATS}: {answered}; SNR at the wake word: {snrs}")
     assert answered == ["near"] * REPEATS
