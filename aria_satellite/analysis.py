@@ -1,7 +1,8 @@
-"""What one microphone frame contains: echo removed, speech probability, wake scores.
+"""What one microphone frame contains: echo removed, speech probability, double talk, wake scores.
 
 ``FrameAnalyser.plan(state)`` says which models a state needs (each model runs only when it
-decides something: the VAD starts turns without a wake word and detects barge-in, the wake words
+decides something: the VAD starts turns without a wake word and detects barge-in, as does the
+double-talk detector while we speak; the wake words
 run whenever a new turn may start; skipping them saves most of an idle satellite's CPU), and
 ``analyse`` runs them on one frame, blocking, in the satellite's single analysis thread.
 """
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from .doubletalk import DoubleTalk
 from .echo import EchoCanceller
 from .mic import MicFrame
 from .state import State
@@ -29,6 +33,9 @@ class Analysis:
     """speech probability of the residual (0 when the VAD did not run)."""
     wake: list[float]
     """each wake word's score (empty when the wake words did not run)."""
+    near_end: float | None = None
+    """share of speech bands someone other than our playback fills (``doubletalk.py``); None when
+    it did not run or is still learning the room."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,10 @@ class Plan:
     wake: bool
     reset_speech: bool
     """the VAD's recurrent state is stale (it was off for a while): reset it first."""
+    near_end: bool = False
+    """run the double-talk detector (while our reply plays)."""
+    restart_near_end: bool = False
+    """the detector's record of what was played is stale (it was off): forget it first."""
 
 
 class FrameAnalyser:
@@ -48,7 +59,9 @@ class FrameAnalyser:
         self.echo = echo
         self.wake = wake
         self.speech = SileroSpeech()
+        self.doubletalk = DoubleTalk()
         self._speech_running = False
+        self._near_end_running = False
 
     def plan(self, state: State) -> Plan:
         """The models ``state`` needs (called on the loop, in frame order)."""
@@ -56,7 +69,10 @@ class FrameAnalyser:
         wake = self.wake is not None and state is not State.STREAMING
         reset = speech and not self._speech_running
         self._speech_running = speech
-        return Plan(speech, wake, reset)
+        near_end = state is State.SPEAKING
+        restart = near_end and not self._near_end_running
+        self._near_end_running = near_end
+        return Plan(speech, wake, reset, near_end, restart)
 
     def analyse(self, frame: MicFrame, plan: Plan) -> Analysis:
         """Run the planned models on ``frame`` (blocking)."""
@@ -65,4 +81,10 @@ class FrameAnalyser:
             self.speech.reset()
         probability = self.speech.probability(residual) if plan.speech else 0.0
         scores = self.wake.score(residual) if plan.wake and self.wake is not None else []
-        return Analysis(residual, share, probability, scores)
+        near_end = None
+        if plan.restart_near_end:
+            self.doubletalk.restart()
+        if plan.near_end:
+            mic = np.frombuffer(frame.pcm, dtype=np.int16)
+            near_end = self.doubletalk.feed(mic, self.echo.played(frame.t_ns, len(mic)))
+        return Analysis(residual, share, probability, scores, near_end)

@@ -62,6 +62,10 @@ class EchoCanceller(Protocol):
         """(residual frame, share of the frame's energy that was removed, 0-1) for a frame ending at ``t_ns``."""
         ...
 
+    def played(self, t_ns: int, count: int) -> np.ndarray:
+        """The ``count`` samples (16 kHz int16) the speaker played up to ``t_ns``; zeros where nothing played."""
+        ...
+
 
 class ReferenceRing:
     """What the speaker played, indexed by 16 kHz ticks of the monotonic clock (silence elsewhere)."""
@@ -125,6 +129,11 @@ class WebRtcEchoCanceller:
             samples = soxr.resample(samples, rate, MIC_RATE)
         with self._lock:
             self._ring.store(np.asarray(samples, dtype=np.int16), ReferenceRing.index(start_t_ns))
+
+    def played(self, t_ns: int, count: int) -> np.ndarray:
+        """The ``count`` samples (16 kHz int16) the speaker played up to ``t_ns``; zeros where nothing played."""
+        with self._lock:
+            return self._ring.read(ReferenceRing.index(t_ns) - count + 1, count)
 
     def _block(self, samples: np.ndarray) -> np.ndarray:
         frame = self._rtc.AudioFrame(samples.tobytes(), MIC_RATE, 1, BLOCK)

@@ -50,6 +50,7 @@ from aria_wire.reconnect import Backoff, reconnecting
 
 from .analysis import Analysis, FrameAnalyser
 from .audio import awake_chime, timer_ring
+from .barge_in import BargeIn
 from .control import WakeConfig, listen_seconds
 from .echo import EchoCanceller, WebRtcEchoCanceller
 from .health import Health
@@ -69,14 +70,6 @@ from .wake import WakeWords
 from .watchdog import Watchdog
 
 _LOGGER = logging.getLogger(__name__)
-
-ECHO_SHARE_LIMIT = 0.9
-"""A frame whose energy was more than this share removed as our own playback is not the user speaking.
-
-The VAD already listens to the echo-free residual; this only keeps a frame that the canceller
-all but emptied from counting (WebRTC also removes part of the user's voice while it adapts,
-so a lower limit would hide the user)."""
-
 
 class ServerLink(Protocol):
     """The connection to whichever server currently runs the satellite."""
@@ -126,6 +119,7 @@ class Satellite:
             on_stall=self._on_speaker_stall,
         )
         self.onset = SpeechOnset(settings.vad.threshold, settings.vad.start_frames)
+        self.barge_in = BargeIn(settings.vad.start_frames)
         self.levels = LevelMeter()
         """recent frame powers: the wake word's level and SNR, sent for arbitration between rooms."""
         self.preroll = PreRoll(max(settings.vad.preroll_ms, settings.wake.preroll_ms) // FRAME_MS + settings.vad.start_frames)
@@ -242,8 +236,8 @@ class Satellite:
         self.preroll.push(analysis.residual)
         self.levels.push(analysis.residual)
         hit = self.wake.detect(analysis.wake, frame.t_ns) if self.wake is not None and analysis.wake else None
-        own_echo = analysis.echo_share > ECHO_SHARE_LIMIT
-        onset = self.onset.feed(0.0 if own_echo else analysis.speech)
+        onset = self.onset.feed(0.0 if BargeIn.own_echo(analysis) else analysis.speech)
+        barge = self.barge_in.feed(analysis, onset) if state is State.SPEAKING else self.barge_in.reset()
         if state is State.WAITING:
             if hit is not None:
                 self._start_turn("wake", hit)
@@ -252,8 +246,9 @@ class Satellite:
         elif state is State.THINKING:
             if hit is not None:
                 self._start_turn("wake", hit)
-        elif state is State.SPEAKING and (hit is not None or (self.settings.barge_in and onset)):
-            self.timing.write("barge-in", frame.t_ns, by="wake" if hit else "speech", echo_share=round(analysis.echo_share, 3))
+        elif state is State.SPEAKING and (hit is not None or (self.settings.barge_in and barge)):
+            self.timing.write("barge-in", frame.t_ns, by="wake" if hit else barge, echo_share=round(analysis.echo_share, 3),
+                              near_end=analysis.near_end)
             self._start_turn("barge-in", hit)
 
     # -- turns -----------------------------------------------------------------------------

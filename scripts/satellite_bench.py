@@ -9,7 +9,9 @@ wake      false wakes per hour on an hour of speech and music-like noise without
           fed as fast as the engines go (not in real time), 1024 bytes (32 ms) at a time with
           the 32 ms timestamps a microphone would give, through the satellite's own gate.
 echo      ERLE (dB) of the WebRTC canceller and of the one-tap canceller it replaced, in
-          simulated rooms, and barge-in detections during a reply with and without user speech.
+          simulated rooms, and barge-in detections during a reply with and without user speech:
+          the original 16 (one user per reply) and a grown set (8 voices x 3 levels x 2 moments
+          over 16 replies in rooms), through the satellite's own analyser and barge-in rule.
 recovery  seconds from each fault (microphone program killed, frozen, server dropped) until the
           satellite works again, on a real ``python -m aria_satellite``.
 
@@ -306,44 +308,139 @@ def barge_ins(residuals: np.ndarray, shares: list[float], share_limit: float, se
     return fired
 
 
+def satellite_barge_ins(canceller: Any, played: np.ndarray, heard: np.ndarray, t0: int = 50_000_000_000) -> list[tuple[int, str]]:
+    """(frame, evidence) of every barge-in the satellite's own analyser and rule would make while ``played`` plays."""
+    from aria_satellite.analysis import FrameAnalyser
+    from aria_satellite.barge_in import BargeIn
+    from aria_satellite.mic import MicFrame
+    from aria_satellite.settings import VadSettings
+    from aria_satellite.state import State
+    from aria_satellite.vad import SpeechOnset
+
+    analyser = FrameAnalyser(canceller, wake=None)
+    onset, rule = SpeechOnset(VadSettings().threshold, VadSettings().start_frames), BargeIn(VadSettings().start_frames)
+    reference = np.clip(played, -32768, 32767).astype(np.int16)
+    mic = np.clip(heard, -32768, 32767).astype(np.int16)
+    ahead = 4 * FRAME  # the player hands audio to the sink ahead of the microphone
+    canceller.add_reference(reference[:ahead].tobytes(), RATE, t0)
+    fired = []
+    for k, i in enumerate(range(0, len(mic) - FRAME + 1, FRAME)):
+        j = i + ahead
+        if j < len(reference):
+            canceller.add_reference(reference[j : j + FRAME].tobytes(), RATE, t0 + j * 1_000_000_000 // RATE)
+        frame = MicFrame(mic[i : i + FRAME].tobytes(), t0 + (i + FRAME - 1) * 1_000_000_000 // RATE)
+        analysis = analyser.analyse(frame, analyser.plan(State.SPEAKING))
+        by = rule.feed(analysis, onset.feed(0.0 if BargeIn.own_echo(analysis) else analysis.speech))
+        if by is not None:
+            fired.append((k, by))
+        if by == "speech":
+            onset.reset()
+    return fired
+
+
+ECHO_ROOMS = [(10, 50, 0.5), (30, 150, 0.5), (30, 300, 0.5), (60, 300, 1.0)]
+"""(delay ms, RT60 ms, echo level) of the simulated rooms."""
+USER_LINES = [("Stop.", "en-us"), ("What time is it?", "en-gb"), ("No, turn it off.", "en-us+f3"), ("Wait, stop!", "en-029"),
+              ("Hey, be quiet.", "en-gb-scotland"), ("Cancel that.", "en-us+m3"), ("No no no, the other one.", "en-gb-x-rp"),
+              ("Hold on a second.", "en-us+f2")]
+"""What users say over the reply, and in which espeak-ng voice (the first four: the original set)."""
+
+
+def _interrupted(reply: np.ndarray, echo: np.ndarray, user: np.ndarray, gain: float, at_share: float) -> tuple[np.ndarray, int]:
+    at = int(len(reply) * at_share)
+    mixed = echo.copy()
+    span = min(len(user), len(mixed) - at)
+    mixed[at : at + span] += user[:span] * gain
+    return mixed, at
+
+
+def _caught(fired: list[tuple[int, str]], at: int) -> tuple[bool, str | None]:
+    """A barge-in once the user speaks, and none before (that would be a false one)."""
+    late = [(k, by) for k, by in fired if k * FRAME >= at - FRAME * 3]
+    early = [k for k, _ in fired if k * FRAME < at - FRAME * 3]
+    return bool(late) and not early, late[0][1] if late else None
+
+
 def bench_echo(out: Path) -> dict[str, Any]:
     from aria_satellite.echo import WebRtcEchoCanceller
 
     speech = Speech(out / "cache")
     rng = random.Random(5)
     replies = [speech.piper(" ".join(sentences(rng, 4))).astype(np.float64) for _ in range(4)]
-    users = [speech.espeak(text, voice) for text, voice in
-             [("Stop.", "en-us"), ("What time is it?", "en-gb"), ("No, turn it off.", "en-us+f3"), ("Wait, stop!", "en-029")]]
-    OneTap = _old_canceller()
-    cancellers = {"one-tap (before)": (OneTap, 0.5), "webrtc aec3 (after)": (WebRtcEchoCanceller, 0.9)}
-    rooms = [(10, 50, 0.5), (30, 150, 0.5), (30, 300, 0.5), (60, 300, 1.0)]
+    users = [speech.espeak(text, voice).astype(np.float64) for text, voice in USER_LINES]
     results: dict[str, Any] = {}
-    for name, (make, limit) in cancellers.items():
-        erles, false_barge, true_barge, trials = [], 0, 0, 0
-        for r, (delay, rt, gain) in enumerate(rooms):
-            for q, reply in enumerate(replies):
-                echo = room(reply, delay, rt, gain, seed=r * 10 + q)
-                residual, shares = run_canceller(make(), reply, echo)
+    # The original set: the one-tap canceller this branch replaced, then AEC3 with the satellite's rule.
+    OneTap = _old_canceller()
+    erles, false_barge, true_barge, trials = [], 0, 0, 0
+    for r, (delay, rt, gain) in enumerate(ECHO_ROOMS):
+        for q, reply in enumerate(replies):
+            echo = room(reply, delay, rt, gain, seed=r * 10 + q)
+            residual, shares = run_canceller(OneTap(), reply, echo)
+            half = len(residual) // 2
+            erles.append(10 * np.log10(np.mean(echo[half : len(residual)] ** 2) / max(np.mean(residual[half:] ** 2), 1e-3)))
+            false_barge += bool(barge_ins(residual, shares, 0.5))
+            mixed, at = _interrupted(reply, echo, users[q], 0.6, 0.6)
+            residual, shares = run_canceller(OneTap(), reply, mixed)
+            true_barge += _caught([(k, "speech") for k in barge_ins(residual, shares, 0.5)], at)[0]
+            trials += 1
+    results["one-tap (before)"] = {
+        "erle_db_median": round(float(np.median(erles)), 1), "erle_db_min": round(float(np.min(erles)), 1),
+        "false_barge_ins_reply_only": f"{false_barge}/{trials}", "barge_ins_with_user_speech": f"{true_barge}/{trials}",
+    }
+    print(json.dumps({"one-tap (before)": results["one-tap (before)"]}), flush=True)
+    results["webrtc aec3"] = _aec3_set(replies, users, [(q, 0.6, 0.6) for q in range(4)], pair=True, erle=True)
+    print(json.dumps({"webrtc aec3": results["webrtc aec3"]}), flush=True)
+    # The grown set: each reply in each room interrupted by all eight users (espeak-ng voices), at
+    # levels 0.3/0.6/1.0 and at 35 % or 60 % of the reply, rotating so every voice meets every level.
+    results["webrtc aec3, grown set"] = _aec3_set(replies, users, [], pair=False, erle=False)
+    print(json.dumps({"webrtc aec3, grown set": results["webrtc aec3, grown set"]}), flush=True)
+    results["rooms"] = [{"delay_ms": d, "rt60_ms": rt, "echo_level": g} for d, rt, g in ECHO_ROOMS]
+    return results
+
+
+def _aec3_set(replies: list[np.ndarray], users: list[np.ndarray], cases: list[tuple[int, float, float]], *, pair: bool,
+              erle: bool) -> dict[str, Any]:
+    """Barge-ins through AEC3 and the satellite's rule: each reply alone, and with each case's user over it.
+
+    ``pair``: reply q gets only case q (the original 16); otherwise each reply gets all eight users,
+    at a level and a moment that rotate with the user, the reply and the room.
+    """
+    from aria_satellite.echo import WebRtcEchoCanceller
+
+    erles, false_barge, caught, by, missed, alone, trials = [], 0, 0, {"speech": 0, "near-end": 0}, [], 0, 0
+    residual_only = false_residual_only = 0  # the rule before the double-talk detector: the residual's VAD only
+    for r, (delay, rt, gain) in enumerate(ECHO_ROOMS):
+        for q, reply in enumerate(replies):
+            echo = room(reply, delay, rt, gain, seed=r * 10 + q)
+            if erle:
+                residual, _ = run_canceller(WebRtcEchoCanceller(), reply, echo)
                 half = len(residual) // 2
                 erles.append(10 * np.log10(np.mean(echo[half : len(residual)] ** 2) / max(np.mean(residual[half:] ** 2), 1e-3)))
-                false_barge += bool(barge_ins(residual, shares, limit))
-                user = users[q].astype(np.float64)
-                at = int(len(reply) * 0.6)
-                mixed = echo.copy()
-                span = min(len(user), len(mixed) - at)
-                mixed[at : at + span] += user[:span] * 0.6
-                residual, shares = run_canceller(make(), reply, mixed)
-                fired = [k for k in barge_ins(residual, shares, limit) if k * FRAME >= at - FRAME * 3]
-                early = [k for k in barge_ins(residual, shares, limit) if k * FRAME < at - FRAME * 3]
-                true_barge += bool(fired) and not early
+            fired = satellite_barge_ins(WebRtcEchoCanceller(), reply, echo)
+            false_barge += bool(fired)
+            false_residual_only += any(by == "speech" for _, by in fired)
+            alone += 1
+            grown = [(u, (0.3, 0.6, 1.0)[(u + q + r) % 3], (0.35, 0.6)[(u + r) % 2]) for u in range(len(users))]
+            for u, user_gain, at_share in [cases[q]] if pair else grown:
+                mixed, at = _interrupted(reply, echo, users[u], user_gain, at_share)
+                fired = satellite_barge_ins(WebRtcEchoCanceller(), reply, mixed)
+                ok, evidence = _caught(fired, at)
+                residual_only += _caught([f for f in fired if f[1] == "speech"], at)[0]
+                caught += ok
                 trials += 1
-        results[name] = {
-            "erle_db_median": round(float(np.median(erles)), 1), "erle_db_min": round(float(np.min(erles)), 1),
-            "false_barge_ins_reply_only": f"{false_barge}/{trials}", "barge_ins_with_user_speech": f"{true_barge}/{trials}",
-        }
-        print(json.dumps({name: results[name]}), flush=True)
-    results["rooms"] = [{"delay_ms": d, "rt60_ms": rt, "echo_level": g} for d, rt, g in rooms]
-    return results
+                if ok and evidence:
+                    by[evidence] += 1
+                if not ok:
+                    missed.append(f"room {r} reply {q} user {u} x{user_gain} at {at_share}")
+    result: dict[str, Any] = {
+        "false_barge_ins_reply_only": f"{false_barge}/{alone}", "barge_ins_with_user_speech": f"{caught}/{trials}",
+        "caught_by": by, "missed": missed[:12],
+        "residual_vad_only (before)": {"false_barge_ins_reply_only": f"{false_residual_only}/{alone}",
+                                       "barge_ins_with_user_speech": f"{residual_only}/{trials}"},
+    }
+    if erle:
+        result = {"erle_db_median": round(float(np.median(erles)), 1), "erle_db_min": round(float(np.min(erles)), 1), **result}
+    return result
 
 
 # -- recovery -------------------------------------------------------------------------------

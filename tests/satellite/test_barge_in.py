@@ -1,0 +1,118 @@
+"""Barge-in over AEC3: the user speaking over our reply interrupts it, the reply alone never does.
+
+Real parts: the bundled Piper voice says the reply, espeak-ng (another voice) the user; the
+reply reaches the microphone through a simulated reverberant room; frames go through the
+satellite's own ``FrameAnalyser`` (AEC3, Silero, the double-talk detector) and ``BargeIn`` rule,
+with the reference handed over just ahead of the microphone, as the player does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soxr
+
+from aria_satellite.analysis import FrameAnalyser
+from aria_satellite.barge_in import BargeIn
+from aria_satellite.doubletalk import NEAR_END, TRUST_FRAMES, DoubleTalk
+from aria_satellite.echo import WebRtcEchoCanceller
+from aria_satellite.mic import MicFrame
+from aria_satellite.settings import VadSettings
+from aria_satellite.state import State
+from aria_satellite.vad import SpeechOnset
+from tests.satellites.harness import ClipMaker
+from tests.stt.languages import espeak
+
+RATE = 16_000
+FRAME = 512
+T0 = 50_000_000_000
+REPLY = (
+    "It is a quarter past three in the afternoon. The kitchen lights are on and the heating is set to "
+    "twenty degrees. Tomorrow will be sunny with a light breeze from the west."
+)
+
+
+def room(played: np.ndarray, delay_ms: int, rt_ms: float, level: float, seed: int = 3) -> np.ndarray:
+    """``played`` as the microphone hears it: a delay, a decaying random impulse response (RT60 ``rt_ms``), a level."""
+    rng = np.random.default_rng(seed)
+    n = int(0.4 * RATE)
+    rir = rng.standard_normal(n) * np.exp(-np.arange(n) / (rt_ms / 1000 / 6.9 * RATE))
+    rir[0] = 3.0
+    heard = np.convolve(played, rir)[: len(played)]
+    heard = np.concatenate([np.zeros(delay_ms * RATE // 1000), heard])[: len(played)]
+    return heard * level * np.abs(played).max() / max(np.abs(heard).max(), 1.0)
+
+
+def user(text: str, voice: str) -> np.ndarray:
+    pcm, fmt = espeak(voice, text, 160)
+    samples = np.frombuffer(pcm, np.int16).astype(np.float32) / 32768
+    return soxr.resample(samples, fmt.rate, RATE).astype(np.float64) * 32767
+
+
+def barge_ins(played: np.ndarray, heard: np.ndarray) -> list[tuple[int, str]]:
+    """(frame, evidence) of each barge-in the satellite's analyser and rule make while ``played`` plays."""
+    canceller = WebRtcEchoCanceller()
+    analyser = FrameAnalyser(canceller, wake=None)
+    onset = SpeechOnset(VadSettings().threshold, VadSettings().start_frames)
+    rule = BargeIn(VadSettings().start_frames)
+    reference = np.clip(played, -32768, 32767).astype(np.int16)
+    mic = np.clip(heard, -32768, 32767).astype(np.int16)
+    canceller.add_reference(reference[: 4 * FRAME].tobytes(), RATE, T0)
+    fired = []
+    for k, i in enumerate(range(0, len(mic) - FRAME + 1, FRAME)):
+        if i + 4 * FRAME < len(reference):
+            piece = reference[i + 4 * FRAME : i + 5 * FRAME]
+            canceller.add_reference(piece.tobytes(), RATE, T0 + (i + 4 * FRAME) * 1_000_000_000 // RATE)
+        frame = MicFrame(mic[i : i + FRAME].tobytes(), T0 + (i + FRAME - 1) * 1_000_000_000 // RATE)
+        analysis = analyser.analyse(frame, analyser.plan(State.SPEAKING))
+        by = rule.feed(analysis, onset.feed(0.0 if BargeIn.own_echo(analysis) else analysis.speech))
+        if by is not None:
+            fired.append((k, by))
+            onset.reset()
+    return fired
+
+
+@pytest.fixture(scope="module")
+def reply(clips: ClipMaker) -> np.ndarray:
+    return clips.speech(REPLY).astype(np.float64)
+
+
+ROOMS = [(30, 150, 0.5), (30, 300, 0.5), (60, 300, 1.0)]
+"""(delay ms, RT60 ms, echo level): a dry room, a reverberant one, a loud speaker in a reverberant one."""
+
+
+@pytest.mark.parametrize(("delay_ms", "rt_ms", "level"), ROOMS)
+def test_the_reply_alone_never_interrupts_itself(reply: np.ndarray, delay_ms: int, rt_ms: float, level: float) -> None:
+    assert barge_ins(reply, room(reply, delay_ms, rt_ms, level)) == []
+
+
+@pytest.mark.parametrize(("delay_ms", "rt_ms", "level"), ROOMS)
+@pytest.mark.parametrize(("text", "voice"), [("What time is it?", "en-gb"), ("Wait, stop!", "en-029")])
+def test_the_user_speaking_over_the_reply_interrupts_it(
+    reply: np.ndarray, delay_ms: int, rt_ms: float, level: float, text: str, voice: str
+) -> None:
+    echo = room(reply, delay_ms, rt_ms, level)
+    speech = user(text, voice)
+    at = int(len(reply) * 0.6)
+    heard = echo.copy()
+    heard[at : at + len(speech)] += 0.6 * speech[: len(heard) - at]
+    fired = barge_ins(reply, heard)
+    assert fired, "the user was not heard over the reply"
+    first, _ = fired[0]
+    assert at - 3 * FRAME <= first * FRAME <= at + len(speech)  # while the user speaks, not before
+
+
+def test_double_talk_learns_the_room_then_tells_the_user_from_the_echo(reply: np.ndarray) -> None:
+    echo = room(reply, 30, 300, 0.5)
+    speech = user("What time is it?", "en-gb")
+    at = int(len(reply) * 0.6)
+    heard = echo.copy()
+    heard[at : at + len(speech)] += 0.6 * speech[: len(heard) - at]
+    detector = DoubleTalk()
+    shares = [detector.feed(heard[i : i + FRAME].astype(np.int16), reply[i : i + FRAME].astype(np.int16))
+              for i in range(0, len(heard) - FRAME + 1, FRAME)]
+    assert shares[: TRUST_FRAMES - 1] == [None] * (TRUST_FRAMES - 1)  # still learning the room
+    echo_only = [s for s in shares[TRUST_FRAMES : at // FRAME - 3] if s is not None]
+    with_user = [s for s in shares[at // FRAME : (at + len(speech)) // FRAME] if s is not None]
+    assert np.percentile(echo_only, 95) < NEAR_END / 2
+    assert sum(s >= NEAR_END for s in with_user) >= 3
