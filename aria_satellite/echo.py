@@ -10,6 +10,8 @@ buffers); its residual-echo suppressor handles what a linear filter cannot (reve
 The residual is what goes to the server for STT (so chimes and replies never reach it) and what
 the barge-in VAD listens to (so the reply does not interrupt itself); the share of the frame's
 energy that was removed tells the barge-in rule how much of the frame was our own playback.
+``played`` hands the aligned playback to the double-talk detector (``doubletalk.py``), which
+barge-in also listens to because the suppressor removes the user too where the room is hard.
 
 Where the microphone does not hear the speaker at all (headphones, a line out, a test's feeder
 program), AEC3 would still suppress the user while it waits to learn a path that is not there;

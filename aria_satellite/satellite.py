@@ -119,7 +119,7 @@ class Satellite:
             on_stall=self._on_speaker_stall,
         )
         self.onset = SpeechOnset(settings.vad.threshold, settings.vad.start_frames)
-        self.barge_in = BargeIn(settings.vad.start_frames)
+        self.barge_in = BargeIn()
         self.levels = LevelMeter()
         """recent frame powers: the wake word's level and SNR, sent for arbitration between rooms."""
         self.preroll = PreRoll(max(settings.vad.preroll_ms, settings.wake.preroll_ms) // FRAME_MS + settings.vad.start_frames)

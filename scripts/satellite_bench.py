@@ -318,7 +318,7 @@ def satellite_barge_ins(canceller: Any, played: np.ndarray, heard: np.ndarray, t
     from aria_satellite.vad import SpeechOnset
 
     analyser = FrameAnalyser(canceller, wake=None)
-    onset, rule = SpeechOnset(VadSettings().threshold, VadSettings().start_frames), BargeIn(VadSettings().start_frames)
+    onset, rule = SpeechOnset(VadSettings().threshold, VadSettings().start_frames), BargeIn()
     reference = np.clip(played, -32768, 32767).astype(np.int16)
     mic = np.clip(heard, -32768, 32767).astype(np.int16)
     ahead = 4 * FRAME  # the player hands audio to the sink ahead of the microphone
@@ -392,18 +392,22 @@ def bench_echo(out: Path) -> dict[str, Any]:
     print(json.dumps({"webrtc aec3": results["webrtc aec3"]}), flush=True)
     # The grown set: each reply in each room interrupted by all eight users (espeak-ng voices), at
     # levels 0.3/0.6/1.0 and at 35 % or 60 % of the reply, rotating so every voice meets every level.
-    results["webrtc aec3, grown set"] = _aec3_set(replies, users, [], pair=False, erle=False)
+    # Eight more replies (Piper with sampling noise, four speeds) play alone in every room.
+    more = [speech.piper(" ".join(sentences(rng, 4)), speed=(0.9, 1.0, 1.1, 1.2)[k % 4], noise=True).astype(np.float64)
+            for k in range(8)]
+    results["webrtc aec3, grown set"] = _aec3_set(replies, users, [], pair=False, erle=False, alone_too=more)
     print(json.dumps({"webrtc aec3, grown set": results["webrtc aec3, grown set"]}), flush=True)
     results["rooms"] = [{"delay_ms": d, "rt60_ms": rt, "echo_level": g} for d, rt, g in ECHO_ROOMS]
     return results
 
 
 def _aec3_set(replies: list[np.ndarray], users: list[np.ndarray], cases: list[tuple[int, float, float]], *, pair: bool,
-              erle: bool) -> dict[str, Any]:
+              erle: bool, alone_too: list[np.ndarray] | None = None) -> dict[str, Any]:
     """Barge-ins through AEC3 and the satellite's rule: each reply alone, and with each case's user over it.
 
     ``pair``: reply q gets only case q (the original 16); otherwise each reply gets all eight users,
-    at a level and a moment that rotate with the user, the reply and the room.
+    at a level and a moment that rotate with the user, the reply and the room. ``alone_too``:
+    more replies that only play alone (false barge-ins).
     """
     from aria_satellite.echo import WebRtcEchoCanceller
 
@@ -432,6 +436,12 @@ def _aec3_set(replies: list[np.ndarray], users: list[np.ndarray], cases: list[tu
                     by[evidence] += 1
                 if not ok:
                     missed.append(f"room {r} reply {q} user {u} x{user_gain} at {at_share}")
+    for r, (delay, rt, gain) in enumerate(ECHO_ROOMS):
+        for q, reply in enumerate(alone_too or []):
+            fired = satellite_barge_ins(WebRtcEchoCanceller(), reply, room(reply, delay, rt, gain, seed=100 + r * 10 + q))
+            false_barge += bool(fired)
+            false_residual_only += any(by == "speech" for _, by in fired)
+            alone += 1
     result: dict[str, Any] = {
         "false_barge_ins_reply_only": f"{false_barge}/{alone}", "barge_ins_with_user_speech": f"{caught}/{trials}",
         "caught_by": by, "missed": missed[:12],
