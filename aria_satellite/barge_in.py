@@ -5,6 +5,9 @@ Two kinds of evidence, either of which interrupts the reply:
 ``speech``    Silero on AEC3's residual says speech for ``VadSettings.start_frames`` frames (the
               onset the satellite already counts), on frames the canceller did not almost
               entirely remove as our own playback. This is the user in a room AEC3 models well.
+              Once the detector below knows the room, it must see some near-end energy too
+              (half its threshold, in the last frames): in the gaps between the reply's words
+              AEC3 lets the reverberant tail through, and Silero can take that for speech.
 ``near-end``  the double-talk detector (``doubletalk.py``) finds, on average over the last
               ``NEAR_END_WINDOW`` frames, a fifth or more of the speech bands well above the echo
               predicted from what we played plus the room's noise. This is the user where AEC3's
@@ -52,13 +55,13 @@ class BargeIn:
 
     def feed(self, analysis: Analysis, onset: bool) -> str | None:
         """``speech``, ``near-end`` or None for one frame; ``onset`` is the residual VAD's onset."""
-        if onset:
-            self.reset()
-            return "speech"
         if analysis.near_end is None:  # not measured, or the detector is still learning the room
             self.reset()
-            return None
+            return "speech" if onset else None
         self._recent.append(analysis.near_end)
+        if onset and max(self._recent) >= NEAR_END / 2:
+            self.reset()
+            return "speech"
         if len(self._recent) == self._recent.maxlen and sum(self._recent) / len(self._recent) >= NEAR_END:
             self.reset()
             return "near-end"
