@@ -309,7 +309,10 @@ def barge_ins(residuals: np.ndarray, shares: list[float], share_limit: float, se
 
 
 def satellite_barge_ins(canceller: Any, played: np.ndarray, heard: np.ndarray, t0: int = 50_000_000_000) -> list[tuple[int, str]]:
-    """(frame, evidence) of every barge-in the satellite's own analyser and rule would make while ``played`` plays."""
+    """(frame, evidence) of every barge-in the satellite's own analyser and rule would make while ``played`` plays.
+
+    Also every onset of the residual's VAD as ``residual-onset``: the rule before the double-talk detector.
+    """
     from aria_satellite.analysis import FrameAnalyser
     from aria_satellite.barge_in import BargeIn
     from aria_satellite.mic import MicFrame
@@ -330,11 +333,13 @@ def satellite_barge_ins(canceller: Any, played: np.ndarray, heard: np.ndarray, t
             canceller.add_reference(reference[j : j + FRAME].tobytes(), RATE, t0 + j * 1_000_000_000 // RATE)
         frame = MicFrame(mic[i : i + FRAME].tobytes(), t0 + (i + FRAME - 1) * 1_000_000_000 // RATE)
         analysis = analyser.analyse(frame, analyser.plan(State.SPEAKING))
-        by = rule.feed(analysis, onset.feed(0.0 if BargeIn.own_echo(analysis) else analysis.speech))
+        started = onset.feed(0.0 if BargeIn.own_echo(analysis) else analysis.speech)
+        if started:  # the rule before the double-talk detector: this onset alone was a barge-in
+            fired.append((k, "residual-onset"))
+            onset.reset()
+        by = rule.feed(analysis, started)
         if by is not None:
             fired.append((k, by))
-        if by == "speech":
-            onset.reset()
     return fired
 
 
@@ -421,15 +426,15 @@ def _aec3_set(replies: list[np.ndarray], users: list[np.ndarray], cases: list[tu
                 half = len(residual) // 2
                 erles.append(10 * np.log10(np.mean(echo[half : len(residual)] ** 2) / max(np.mean(residual[half:] ** 2), 1e-3)))
             fired = satellite_barge_ins(WebRtcEchoCanceller(), reply, echo)
-            false_barge += bool(fired)
-            false_residual_only += any(by == "speech" for _, by in fired)
+            false_barge += any(by != "residual-onset" for _, by in fired)
+            false_residual_only += any(by == "residual-onset" for _, by in fired)
             alone += 1
             grown = [(u, (0.3, 0.6, 1.0)[(u + q + r) % 3], (0.35, 0.6)[(u + r) % 2]) for u in range(len(users))]
             for u, user_gain, at_share in [cases[q]] if pair else grown:
                 mixed, at = _interrupted(reply, echo, users[u], user_gain, at_share)
                 fired = satellite_barge_ins(WebRtcEchoCanceller(), reply, mixed)
-                ok, evidence = _caught(fired, at)
-                residual_only += _caught([f for f in fired if f[1] == "speech"], at)[0]
+                ok, evidence = _caught([f for f in fired if f[1] != "residual-onset"], at)
+                residual_only += _caught([f for f in fired if f[1] == "residual-onset"], at)[0]
                 caught += ok
                 trials += 1
                 if ok and evidence:
@@ -439,8 +444,8 @@ def _aec3_set(replies: list[np.ndarray], users: list[np.ndarray], cases: list[tu
     for r, (delay, rt, gain) in enumerate(ECHO_ROOMS):
         for q, reply in enumerate(alone_too or []):
             fired = satellite_barge_ins(WebRtcEchoCanceller(), reply, room(reply, delay, rt, gain, seed=100 + r * 10 + q))
-            false_barge += bool(fired)
-            false_residual_only += any(by == "speech" for _, by in fired)
+            false_barge += any(by != "residual-onset" for _, by in fired)
+            false_residual_only += any(by == "residual-onset" for _, by in fired)
             alone += 1
     result: dict[str, Any] = {
         "false_barge_ins_reply_only": f"{false_barge}/{alone}", "barge_ins_with_user_speech": f"{caught}/{trials}",

@@ -26,8 +26,9 @@ NOISE_DBFS = -55.0
 
 
 def _noisy(speech: np.ndarray, gain: float, seed: int, path: Path) -> Path:
-    """``speech`` at ``gain`` after 2 s of noise, with the noise running under it and 0.5 s after."""
-    lead, tail = 2 * 16_000, 8_000
+    """``speech`` at ``gain`` after 4 s of noise (the satellite's noise history is 3 s before the
+    word: the feeder's digital silence between clips must not be in it), noise under it and 0.5 s after."""
+    lead, tail = 4 * 16_000, 8_000
     rng = np.random.default_rng(seed)
     noise = rng.standard_normal(lead + len(speech) + tail) * 32768 * 10 ** (NOISE_DBFS / 20)
     mixed = noise

@@ -116,9 +116,10 @@ async def test_two_rooms_hearing_one_wake_word_answer_once(
     turns = await wait_until(lambda: len(manager.recent_turns) >= 2 and list(manager.recent_turns), what="2 turns")
     outcome = {turn["satellite"]: turn["outcome"] for turn in turns}
     assert sorted(outcome.values()) == ["done", "stood-down"], outcome
-    winner, loser = (near, far) if outcome["near"] == "done" else (far, near)
-    score = {turn["satellite"]: turn["wake_score"] for turn in turns}
-    assert score[winner.name.split()[-1]] >= score[loser.name.split()[-1]]
+    # The same voice twice as loud over the same (digital) silence: the better SNR answers,
+    # whatever the saturated wake scores say (arbitration.py).
+    assert outcome["near"] == "done", outcome
+    winner, loser = near, far
     await winner.wait_event(lambda e: e["event"] == "played" and e["completed"])
     await loser.wait_state("waiting", reason="error stand-down")
     assert not any(e["event"] == "playback-started" for e in loser.events())
