@@ -53,8 +53,14 @@ class BargeIn:
         """True when the canceller removed nearly all of the frame as our own playback."""
         return analysis.echo_share > ECHO_SHARE_LIMIT
 
-    def feed(self, analysis: Analysis, onset: bool) -> str | None:
-        """``speech``, ``near-end`` or None for one frame; ``onset`` is the residual VAD's onset."""
+    def feed(self, analysis: Analysis, onset: bool, speaking: bool = True) -> str | None:
+        """``speech``, ``near-end`` or None for one frame; ``onset`` is the residual VAD's onset.
+
+        ``speaking`` False (no reply plays): None, and the count starts again.
+        """
+        if not speaking:
+            self.reset()
+            return None
         if analysis.near_end is None:  # not measured, or the detector is still learning the room
             self.reset()
             return "speech" if onset else None

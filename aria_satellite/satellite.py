@@ -237,7 +237,7 @@ class Satellite:
         self.levels.push(analysis.residual)
         hit = self.wake.detect(analysis.wake, frame.t_ns) if self.wake is not None and analysis.wake else None
         onset = self.onset.feed(0.0 if BargeIn.own_echo(analysis) else analysis.speech)
-        barge = self.barge_in.feed(analysis, onset) if state is State.SPEAKING else self.barge_in.reset()
+        barge = self.barge_in.feed(analysis, onset, speaking=state is State.SPEAKING)
         if state is State.WAITING:
             if hit is not None:
                 self._start_turn("wake", hit)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import soxr
 
-from aria_satellite.analysis import FrameAnalyser
+from aria_satellite.analysis import Analysis, FrameAnalyser
 from aria_satellite.barge_in import BargeIn
 from aria_satellite.doubletalk import NEAR_END, TRUST_FRAMES, DoubleTalk
 from aria_satellite.echo import WebRtcEchoCanceller
@@ -162,3 +162,25 @@ def test_double_talk_learns_the_room_then_tells_the_user_from_the_echo(reply: np
     with_user = [s for s in shares[at // FRAME : (at + len(speech)) // FRAME] if s is not None]
     assert np.percentile(echo_only, 95) < NEAR_END / 2
     assert sum(s >= NEAR_END for s in with_user) >= 3
+
+
+def _frame(near_end: float | None, echo_share: float = 0.5) -> Analysis:
+    return Analysis(residual=bytes(2 * FRAME), echo_share=echo_share, speech=0.0, wake=[], near_end=near_end)
+
+
+def test_the_rule_on_its_own() -> None:
+    rule = BargeIn()
+    # While the detector learns the room, the residual's onset alone decides (as before it existed).
+    assert rule.feed(_frame(None), onset=True) == "speech"
+    assert rule.feed(_frame(None), onset=False) is None
+    # Once it knows the room, an onset with no near-end energy at all is the reverberant tail.
+    assert rule.feed(_frame(0.01), onset=True) is None
+    assert rule.feed(_frame(NEAR_END / 2), onset=True) == "speech"
+    # Bursty double talk: 4 frames averaging the threshold interrupt, though no 3 in a row reach it.
+    assert [rule.feed(_frame(x), onset=False) for x in (0.35, 0.1, 0.3, 0.1)] == [None, None, None, "near-end"]
+    assert [rule.feed(_frame(x), onset=False) for x in (0.15, 0.1, 0.12, 0.13)] == [None] * 4  # the reply alone
+    # Not speaking: nothing, and the count starts again.
+    rule.feed(_frame(0.5), onset=False)
+    assert rule.feed(_frame(0.5), onset=True, speaking=False) is None
+    assert [rule.feed(_frame(0.5), onset=False) for _ in range(4)] == [None, None, None, "near-end"]
+    assert BargeIn.own_echo(_frame(None, echo_share=0.95)) and not BargeIn.own_echo(_frame(None, echo_share=0.5))
