@@ -86,5 +86,5 @@ class FrameAnalyser:
             self.doubletalk.restart()
         if plan.near_end:
             mic = np.frombuffer(frame.pcm, dtype=np.int16)
-            near_end = self.doubletalk.feed(mic, self.echo.played(frame.t_ns, len(mic)))
+            near_end = self.doubletalk.feed(mic, self.echo.played(frame.t_ns, len(mic)), share)
         return Analysis(residual, share, probability, scores, near_end)

@@ -17,9 +17,10 @@ frequency band and counts the bands where the microphone has much more:
 While only the reply plays, the prediction is within a few dB and ``near_end`` stays below about
 0.1; a user speaking even 8-10 dB under the echo dominates a good fifth of the bands, because
 two voices rarely fill the same bands at the same moment. H adapts by normalised LMS on power
-spectra while the reply plays and the frame looks like echo; it holds while a frame looks like
-double talk (so the user does not teach it that their voice is echo), at most ``HOLD_FRAMES``
-in a row (so a changed room, a moved speaker, is learned again rather than locking it out).
+spectra while the reply plays and the frame is mostly echo to AEC3 (``LEARN_SHARE``); it holds
+while a frame looks like double talk to this detector (so the user does not teach it that their
+voice is echo), at most ``HOLD_FRAMES`` in a row (so a changed room, a moved speaker, is learned
+again rather than locking it out).
 ``near_end`` is None until the predictor has adapted for ``TRUST_FRAMES`` frames of playback.
 """
 
@@ -39,6 +40,11 @@ NEAR_END = 0.2
 """Share of bands above which a frame is double talk (a fifth of the speech band)."""
 HOLD_FRAMES = 40
 """Longest run of frames (about 1.3 s) the predictor holds still during double talk."""
+LEARN_SHARE = 0.9
+"""AEC3's echo share above which a frame is mostly our own playback: one the predictor may learn from.
+
+Without it the predictor learned the user as echo whenever they spoke before it had learned the
+room (power spectra add: any power that comes with playback looks like more echo)."""
 TRUST_FRAMES = 60
 """Frames of playback (about 2 s) the predictor learns before its answer counts."""
 FAR_ACTIVE = 10 ** (-50 / 10)
@@ -73,8 +79,13 @@ class DoubleTalk:
         self._held = 0
         self._last = 0.0
 
-    def feed(self, mic: np.ndarray, played: np.ndarray) -> float | None:
-        """Share (0-1) of speech bands the microphone has well above echo and noise; None while still learning."""
+    def feed(self, mic: np.ndarray, played: np.ndarray, echo_share: float = 1.0) -> float | None:
+        """Share (0-1) of speech bands the microphone has well above echo and noise; None while still learning.
+
+        ``echo_share``: how much of the frame AEC3 removed as echo; the predictor learns only from
+        frames that are mostly echo (``LEARN_SHARE``), never from the user alone or a room the
+        microphone does not hear (AEC3 passes those through: share 0).
+        """
         mic = mic.astype(np.float64) / 32768.0
         played = played.astype(np.float64) / 32768.0
         self._played = np.roll(self._played, 1, axis=0)
@@ -86,7 +97,7 @@ class DoubleTalk:
         playing = float(np.mean(played * played)) > FAR_ACTIVE
         hold = self._learned >= TRUST_FRAMES and self._last >= NEAR_END and self._held < HOLD_FRAMES
         self._held = self._held + 1 if hold else 0
-        if playing and not hold:
+        if playing and not hold and echo_share >= LEARN_SHARE:
             # Normalised LMS on power spectra, kept non-negative: power adds (roughly) across the tail.
             norm = (self._played**2).sum(axis=0) + 1e-20
             self._gain = np.maximum(0.0, self._gain + STEP * self._played * (heard - echo) / norm)
