@@ -74,8 +74,9 @@ class DoubleTalk:
         self._last = 0.0
 
     def restart(self) -> None:
-        """The stream had a gap: forget what was played (the learned room stays)."""
+        """A new reply: forget what was played and the noise floor, which may have changed since (the learned room stays)."""
         self._played[:] = 0.0
+        self._noise = None
         self._held = 0
         self._last = 0.0
 
