@@ -63,11 +63,6 @@ class SttSession(Protocol):
         """End of audio: the transcript, from a speculative decode when it is still valid."""
         ...
 
-    async def early_transcript(self, min_silence_ms: int) -> str | None:
-        """The whole request a first pass heard at the last pause, once ``min_silence_ms`` of
-        silence followed it; None before that, when speech resumed, or when it was not one."""
-        ...
-
     async def aclose(self) -> None:
         """Drop the session (client gone): stop any speculative work and free VAD state."""
         ...

@@ -107,7 +107,7 @@ async def _turn(base: Services, pcm: bytes, fmt: PcmFormat, language: str | None
         for offset in range(0, len(audio), step):
             yield audio[offset : offset + step]
 
-    pipeline = VoicePipeline(base.stt, base.agent, tts)  # type: ignore[arg-type]
+    pipeline = VoicePipeline(base.stt, base.agent, tts, base.turn_taking)  # type: ignore[arg-type]
     request = TurnRequest(conversation_id=conversation, audio=microphone(), audio_format=fmt, language=language)
     events = [event async for event in pipeline.run_turn(request)]
     [stt_end] = [event.data for event in events if event.type is EventType.STT_END]

@@ -28,7 +28,7 @@ from ..consistency import ConsistencyCheck
 from ..history import PromptBuilder
 from ..intents import IntentHandler
 from ..request import ConversationRequest
-from ..speculation import Delta, Speculation, Speculations
+from ..speculation import Delta, Speculation, claim
 from ..tool_turn import ToolTurn, failure_reasons, final_speech
 from ..truth import ClaimGate
 from .base import Answer
@@ -47,14 +47,13 @@ class ModelResponder:
 
     def __init__(
         self, settings: LlmSettings, chain: LlmChain, store: HistoryStore, phrases: IntentHandler,
-        toolbox: Toolbox | None = None, speculations: Speculations | None = None,
+        toolbox: Toolbox | None = None,
     ) -> None:
         self.settings = settings
         self.chain = chain
         self.store = store
         self.phrases = phrases
         self.toolbox = toolbox
-        self.speculations = speculations or Speculations()
         self.prompts = PromptBuilder(settings.system_prompt)
         self.tool_prompts = PromptBuilder(settings.tools_system_prompt)
         """Prompts of turns that offer tools (their own system prompt: one that may act)."""
@@ -78,14 +77,12 @@ class ModelResponder:
         build = turn.messages(self.messages_for(request, await turn.start()))
         offered = turn.offered()
         chain = self.chain
-        return self.speculations.start(request.conversation_id, request.text, history, lambda: chain.stream(build, offered))
+        return Speculation(request.conversation_id, request.text, history, lambda: chain.stream(build, offered))
 
     async def first_round(self, request: ConversationRequest, build: MessageBuilder, offered: Sequence[Tool]) -> AsyncIterator[Delta]:
         """The speculation on this very request when there is one (its first words may be
         generated already), else a new stream of ``build``."""
-        speculation = await self.speculations.take(
-            request.conversation_id, request.text, lambda: self.history_key(request.conversation_id)
-        )
+        speculation = await claim(request.speculation, request.text, lambda: self.history_key(request.conversation_id))
         if speculation is not None:
             return speculation.deltas()
         if self.consistency is not None and not offered:
