@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT, _environ
+from .harness import HomeAssistant
+from .namespace import Namespace
 
 OUT = Path("/tmp/fb")
 REPEATS = int(os.environ.get("ARIA_BENCH_REPEATS", "5"))
@@ -29,7 +31,7 @@ REPEATS = int(os.environ.get("ARIA_BENCH_REPEATS", "5"))
 
 
 @pytest.mark.timeout(7200)
-async def test_bench_paths(namespace, ha_workdir, home_assistant, ha_release) -> None:
+async def test_bench_paths(namespace: Namespace, ha_workdir: Path, home_assistant: HomeAssistant, ha_release: str) -> None:
     OUT.mkdir(exist_ok=True)
     token = ha_workdir / "paths-token"
     token.write_text(home_assistant.token)

@@ -162,6 +162,9 @@ def report(
         "stages (medians, ms): aria-wyoming: Aria's server spans (aria-bench turn); ha-*: Home Assistant's pipeline",
         "events (endpoint = -> stt-vad-end, stt = -> stt-end, agent = -> intent-end, tts = -> tts-end, to satellite =",
         "-> reply audio at the satellite, to speaker = -> playing; a negative stage: streamed, the next began first).",
+        "Home Assistant ends the turn on its own VAD (0.7 s of silence at its default sensitivity), then has Aria",
+        "transcribe what it sent; its tts-end hands out the reply's URL or stream, so Aria's synthesis may fall in",
+        "'to satellite' (the ESPHome satellite fetches the URL from Home Assistant; over Wyoming Home Assistant streams it).",
     ]
     for path, kinds in summarized.items():
         for kind, row in kinds.items():
@@ -170,8 +173,10 @@ def report(
     lines += [f"{path}: NOT RUN: {why}" for path, why in impossible.items()]
     failed = [run for run in runs if run.error is not None]
     lines += [f"failed: {run.path} {run.kind}: {run.error}" for run in failed]
-    firsts = {(run.path, run.kind): run for run in reversed(runs)}.values()
-    lines += ["", *[f"{run.path} {run.kind}: {run.transcript!r} -> {run.reply!r}" for run in firsts]]
+    firsts: dict[tuple[str, str], PathRun] = {}
+    for run in runs:
+        firsts.setdefault((run.path, run.kind), run)
+    lines += ["", *[f"{run.path} {run.kind}: {run.transcript!r} -> {run.reply!r}" for run in firsts.values()]]
     text = "\n".join(lines)
     return {
         "release": release, "load_before": load_before, "load_after": load_after, "repeats": args.repeats,
