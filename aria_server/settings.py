@@ -58,9 +58,9 @@ class SttSettings(_Section):
     language: str | None = Field("en", description="spoken language code; empty for auto-detection")
     cpu_threads: int = Field(0, ge=0, le=256, description="CPU threads for inference (0: all cores)")
     final_decode: FinalDecode = Field(
-        "full",
-        description="a spoken turn's transcript: full (Whisper's 30 s window, the most accurate) or verified "
-        "(a 10 s window that must agree with the first pass; ~0.4 s sooner on a CPU, a little less accurate)",
+        "verified",
+        description="a spoken turn's transcript: verified (a 10 s window that must agree with the first pass, "
+        "else the 30 s decode; ~0.3 s sooner on a CPU) or full (always Whisper's 30 s window)",
     )
 
     @model_validator(mode="after")
@@ -74,11 +74,12 @@ class VadSettings(_Section):
 
     threshold: float = Field(0.5, gt=0.0, lt=1.0, description="speech probability above which a 32 ms frame is speech")
     speculate_after_ms: int = Field(
-        160, ge=32, le=5000, description="ms of silence after speech before a speculative decode starts"
+        96, ge=32, le=5000, description="ms of silence after speech before the quick pass reads the words so far "
+        "(and a speculative decode starts)"
     )
     end_of_speech_ms: int = Field(600, ge=64, le=10000, description="ms of silence that end a spoken turn (endpointing)")
     complete_request_end_ms: int = Field(
-        200,
+        160,
         ge=0,
         le=10000,
         description="ms of silence that end a turn early when the speculative transcript is already a whole "

@@ -31,7 +31,7 @@ class SpeechService:
         vad_settings: VadSettings,
         max_seconds: float,
         end_of_turn: TurnCompletion | None = None,
-        final_decode: FinalDecode = "full",
+        final_decode: FinalDecode = "verified",
         *,
         home_names: Callable[[], Sequence[str]] | None = None,
     ) -> None:

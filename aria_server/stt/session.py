@@ -40,7 +40,7 @@ from ..errors import AriaError, AudioFormatError, SttError
 from ..settings import FinalDecode, VadSettings
 from ..vad.base import FRAME_MS, FRAME_SAMPLES, VoiceActivityDetector
 from ..vad.end_of_turn import TurnCompletion
-from ..turn_taking.judge import PauseFacts
+from ..turn_taking.judge import PauseFacts, Verdict
 from ..vad.endpointer import Endpointer, VadEvent, VadEventType
 from .base import Decoder, Transcript, same_words
 
@@ -65,6 +65,10 @@ GATE_BLOCK_FRAMES = 8
 VERIFY_WINDOW_S = 10.0
 """The verifying pass's encoder window: long enough that Whisper rarely repeats itself in it, a
 third of the 30 s window's cost."""
+VERIFY_MIN_LOGPROB = -0.35
+"""Two windows that agree are trusted only when the longer one was this sure of the words (mean
+log-probability per token): both short windows can mishear alike ("Romito and Juliet"), and then
+the 30 s decode is asked (the figures: docs/turn-taking.md, ``scripts/bench-final-decode.py``)."""
 VERDICT_WAIT_S = 1.0
 """Longest the endpointer waits for a pause's judgement before ending on the plain silence."""
 
@@ -132,6 +136,8 @@ class StreamingSession:
         """Done once the current pause has been judged (or will not be)."""
         self.ended_early = False
         """The turn ended on a whole request heard by the first pass (no full decode)."""
+        self.verify_min_logprob = VERIFY_MIN_LOGPROB
+        """See ``VERIFY_MIN_LOGPROB`` (a measurement may lower it to see every agreement)."""
 
     @property
     def turn_verdicts(self) -> list[str]:
@@ -212,15 +218,20 @@ class StreamingSession:
         return texts, language, (time.perf_counter() - started) * 1000, False
 
     def _verify_call(self, samples: np.ndarray, first_text: str) -> _Decoded | None:
-        """The transcript when a second, longer fitted window hears ``first_text``'s words; else None."""
+        """The transcript when a second, longer fitted window hears ``first_text``'s words, and is
+        sure of them (``VERIFY_MIN_LOGPROB``); else None (the full decode answers)."""
         started = time.perf_counter()
         checked = self._decoder.decode_fitted(
             samples, self._language, self._options.hotwords, min_window_s=VERIFY_WINDOW_S
         )
-        if checked is None or not checked[0] or not same_words(checked[0], first_text):
-            _LOGGER.debug("fitted windows disagree (%r, %r): full decode", first_text, checked and checked[0])
+        if checked is None or not checked.text or not same_words(checked.text, first_text):
+            _LOGGER.debug("fitted windows disagree (%r, %r): full decode", first_text, checked and checked.text)
             return None
-        return [checked[0]], checked[1] or self._language, (time.perf_counter() - started) * 1000, True
+        if checked.avg_logprob < self.verify_min_logprob:
+            _LOGGER.debug("fitted windows agree on %r, unsure (%.2f): full decode", first_text, checked.avg_logprob)
+            return None
+        _LOGGER.debug("fitted windows agree on %r (%.2f)", first_text, checked.avg_logprob)
+        return [checked.text], checked.language or self._language, (time.perf_counter() - started) * 1000, True
 
     def _quick_call(self, samples: np.ndarray) -> tuple[str | None, float]:
         started = time.perf_counter()
@@ -241,13 +252,18 @@ class StreamingSession:
         self._speculation.add_done_callback(_log_failure)
 
     async def _speculative_decode(self, window: np.ndarray, first_pass: bool, last_frame: int | None) -> _Decoded | None:
-        """The full decode, or None when the first pass heard a whole request (``_whole``) or when
+        """The full decode, or None when the first pass heard a whole request (``_whole``), when the
+        pause was judged mid-sentence (``finish`` decodes if the turn ends there after all) or when
         speech resumed meanwhile (the next pause decodes again; nobody reads this one)."""
         verdict = self._verdict
         try:
             if first_pass:
                 text = await self._first_pass(window, last_frame)
                 if text is None or self.endpointer.last_speech_frame != last_frame:
+                    return None
+                if self._turn is not None and self._turn.verdicts[-1:] == [Verdict.MID_SENTENCE]:
+                    # The turn waits for more words: a decode now would most likely be stale, and
+                    # would hold the one decode thread when the next pause needs its quick pass.
                     return None
                 _settle(verdict)  # the endpointer need not wait for the full decode
                 if text and self._options.final_decode == "verified":
@@ -327,16 +343,15 @@ class StreamingSession:
             return Transcript(text="", language=self._language)
         speculative = self._speculation_valid()
         try:
-            if speculative:
-                assert self._speculation is not None
-                decoded = await self._speculation
-                if decoded is None:
-                    assert self._whole is not None
-                    text, quick_ms = self._whole
-                    return Transcript(
-                        text=text, segments=(text,), language=self._language, speculative=True, first_pass=True,
-                        timings_ms={"decode": quick_ms, "wait_after_stop": (time.perf_counter() - stop_time) * 1000},
-                    )
+            decoded = await self._speculation if speculative and self._speculation is not None else None
+            if decoded is None and speculative and self._whole is not None:
+                text, quick_ms = self._whole
+                return Transcript(
+                    text=text, segments=(text,), language=self._language, speculative=True, first_pass=True,
+                    timings_ms={"decode": quick_ms, "wait_after_stop": (time.perf_counter() - stop_time) * 1000},
+                )
+            speculative = decoded is not None  # else a pause judged mid-sentence, ended on after all
+            if decoded is not None:
                 texts, language, decode_ms, verified = decoded
             elif whole is not None:
                 texts, language, decode_ms, verified = await whole

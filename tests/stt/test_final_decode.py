@@ -1,10 +1,10 @@
 """How a spoken turn's transcript is made: ``stt.final_decode``.
 
-- ``full`` (the default): the first pass at the pause only judges the turn; the transcript of
-  anything but a whole local request is Whisper's 30 s-window decode.
-- ``verified``: a second pass on a longer fitted window (10 s) is asked first; when it hears the
-  same words as the first pass, that is the transcript and the 30 s decode never runs; when it
-  hears other words, the 30 s decode answers as with ``full``.
+- ``verified`` (the default): a second pass on a longer fitted window (10 s) is asked first; when
+  it hears the same words as the first pass, that is the transcript and the 30 s decode never
+  runs; when it hears other words, the 30 s decode answers as with ``full``.
+- ``full``: the first pass at the pause only judges the turn; the transcript of anything but a
+  whole local request is Whisper's 30 s-window decode.
 
 Real models (Whisper tiny.en, Silero, the bundled Piper voice for the audio), fed in simulated real
 time. ``CountingDecoder`` only counts the calls it passes to the real decoder.
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from aria_server.services import Services
-from aria_server.settings import FinalDecode, VadSettings
+from aria_server.settings import FinalDecode, SttSettings, VadSettings
 from aria_server.stt.base import Decoder, Transcript
 from aria_server.stt.service import SpeechService
 from aria_server.turn_taking.shape import RequestShape
@@ -72,12 +72,16 @@ async def _turn(services: Services, decoder: CountingDecoder, final_decode: Fina
 QUESTION = (0.4, "Why is the sky blue?", 1.5)
 
 
-async def test_by_default_a_question_is_transcribed_by_the_full_decode(services: Services) -> None:
+async def test_full_a_question_is_transcribed_by_the_full_decode(services: Services) -> None:
     assert services.stt is not None
     decoder = CountingDecoder(services.stt.decoder)
     transcript = await _turn(services, decoder, "full", speak(*QUESTION))
     assert "sky" in normalise(transcript.text)
     assert decoder.full_decodes == 1 and decoder.verifying_passes == 0 and not transcript.verified
+
+
+def test_verified_is_the_default() -> None:
+    assert SttSettings().final_decode == "verified"
 
 
 async def test_verified_two_windows_that_agree_are_the_transcript(services: Services) -> None:
