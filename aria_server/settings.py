@@ -9,10 +9,13 @@ below, so a new field is a new option with no other code.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .satellite_profiles import LEGACY_KEYS, NO_PROFILE, SatelliteProfile, fold_section
 
 
 def default_data_dir() -> Path:
@@ -299,30 +302,25 @@ class SatellitesSettings(_Section):
     arbitration_window_s: float = Field(
         0.2, ge=0.0, le=5.0, description="s to wait for other rooms hearing the same wake word; the best one answers"
     )
-    languages: list[Annotated[str, Field(pattern=r"^[^=]+=[a-z]{2,3}$")]] = Field(
-        default_factory=list,
-        description="the language spoken at a satellite, NAME=LANG (kitchen=ja): its turns are transcribed, "
-        "answered and spoken in it (repeatable; default: the STT language)",
-    )
-    areas: list[Annotated[str, Field(pattern=r"^[^=]+=.+$")]] = Field(
-        default_factory=list,
-        description="the Home Assistant area a satellite stands in, NAME=AREA (kitchen=Kitchen): 'turn on the light' "
-        "there means that area's lights (repeatable; default: the area of the Home Assistant device named like it)",
-    )
-    ha_devices: list[Annotated[str, Field(pattern=r"^[^=]+=[0-9A-Za-z_-]+$")]] = Field(
-        default_factory=list,
-        description="the Home Assistant device that stands for a satellite, NAME=DEVICE_ID (repeatable; default: the "
-        "device named like the satellite, else one in its area)",
-    )
-    trusted: list[str] = Field(
-        default_factory=list,
-        description="satellites found over zeroconf that the user approved for security-sensitive actions "
-        "(unlock, open the garage; by name; satellites given by --satellite are trusted). Anyone on the network "
-        "can advertise a satellite, so a discovered one is refused those actions until approved here",
+    profiles: dict[str, SatelliteProfile] = Field(
+        default_factory=dict,
+        description="per-satellite settings by name: a [satellites.NAME] table in TOML with language, area, "
+        "ha_device, trusted, wake_threshold; on the command line NAME.KEY=VALUE (kitchen.area=Kitchen, repeatable). "
+        "The older --satellites-languages/-areas/-ha-devices NAME=VALUE and --satellites-trusted NAME fill it too",
     )
     microphone_chunks: int = Field(
         64, ge=4, le=4096, description="audio chunks of a turn buffered for the pipeline (more slows the satellite down)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fold_profiles(cls, data: Any) -> Any:
+        """Every spelling of the per-satellite table becomes ``profiles`` (satellite_profiles.py)."""
+        return fold_section(data) if isinstance(data, Mapping) else data
+
+    def profile(self, name: str) -> SatelliteProfile:
+        """What is configured for satellite ``name`` (every key unset when nothing is)."""
+        return self.profiles.get(name, NO_PROFILE)
 
 
 class HomeAssistantSettings(_Section):
@@ -368,35 +366,6 @@ class HomeAssistantSettings(_Section):
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
-def _per_satellite(entries: list[str], name: str) -> str | None:
-    """The VALUE of the ``NAME=VALUE`` entry for satellite ``name`` (the last one wins), or None."""
-    found = None
-    for entry in entries:
-        satellite, _, value = entry.partition("=") if "=" in entry else ("", "", "")
-        if satellite == name:
-            found = value
-    return found
-
-
-def satellite_language(settings: SatellitesSettings, name: str) -> str | None:
-    """The language set for satellite ``name`` (``--satellites-languages NAME=LANG``), or None."""
-    for entry in settings.languages:
-        satellite, _, language = entry.rpartition("=")
-        if satellite == name:
-            return language
-    return None
-
-
-def satellite_area(settings: SatellitesSettings, name: str) -> str | None:
-    """The Home Assistant area set for satellite ``name`` (``--satellites-areas NAME=AREA``), or None."""
-    return _per_satellite(settings.areas, name)
-
-
-def satellite_ha_device(settings: SatellitesSettings, name: str) -> str | None:
-    """The Home Assistant device id set for satellite ``name`` (``--satellites-ha-devices NAME=ID``), or None."""
-    return _per_satellite(settings.ha_devices, name)
-
-
 class ServerSettings(_Section):
     """Everything the server needs; each component receives only its own section."""
 
@@ -439,6 +408,12 @@ def leaf_paths() -> dict[str, tuple[str, ...]]:
         else:
             paths[name.replace("_", "-")] = (name,)
     return paths
+
+
+def accepted_spellings() -> dict[str, tuple[str, ...]]:
+    """Older options that are not leaves but still fill one (``satellites-areas`` -> the profiles table);
+    each takes a list, like the option it replaced."""
+    return {f"satellites-{key}".replace("_", "-"): ("satellites", key) for key in LEGACY_KEYS}
 
 
 def field_info(path: tuple[str, ...]) -> Any:

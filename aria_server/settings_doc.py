@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from .satellite_profiles import LEGACY_KEYS, PROFILES_OPTION, SatelliteProfile
 from .settings import ServerSettings, default_data_dir, field_info, leaf_paths, section_names
 
 MARKER = "<!-- Generated from aria_server/settings.py by `python -m aria_server.settings_doc`: edit above this line only. -->"
@@ -62,6 +63,8 @@ def _values(annotation: Any) -> str:
     args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
     if origin is Literal:
         return ", ".join(f"`{arg}`" for arg in typing.get_args(annotation))
+    if origin is dict:
+        return "table by satellite name (see `[satellites.NAME]`)"
     if origin is list:
         inner = args[0] if args else Any
         if typing.get_origin(inner) is typing.Annotated:
@@ -81,14 +84,18 @@ def _bounds(info: FieldInfo) -> str:
 
 
 def _row(option: str, path: tuple[str, ...]) -> str:
-    info = field_info(path)
-    env = "ARIA_" + option.upper().replace("-", "_")
+    return _cells(option, path, field_info(path))
+
+
+def _cells(option: str, path: tuple[str, ...], info: FieldInfo) -> str:
+    env = "ARIA_" + option.split()[0].upper().replace("-", "_")
     toml = ".".join(path)
     allowed = _values(info.annotation)
     bounds = _bounds(info)
     if bounds:
         allowed = f"{allowed}, {bounds}"
-    flag = f"--[no-]{option}" if info.annotation is bool else f"--{option}"  # BooleanOptionalAction
+    # BooleanOptionalAction; a table's NAME.KEY=VALUE entry takes true/false instead.
+    flag = f"--[no-]{option}" if info.annotation is bool and " " not in option else f"--{option}"
     cells = [f"`{flag}`", f"`{env}`", f"`{toml}`", _default(info), allowed, info.description or ""]
     return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
 
@@ -102,14 +109,31 @@ def _section_title(name: str | None) -> str:
     return f"## `[{name}]`: {summary}"
 
 
+def _profile_block() -> str:
+    """The per-satellite table's keys: one row each, spelled as a NAME.KEY=VALUE entry."""
+    rows = [
+        _cells(f"{PROFILES_OPTION.removeprefix('--')} NAME.{key}=VALUE", ("satellites", "NAME", key), info)
+        for key, info in SatelliteProfile.model_fields.items()
+    ]
+    older = ", ".join(f"`--satellites-{key.replace('_', '-')}`" for key in LEGACY_KEYS)
+    intro = (
+        f"{SatelliteProfile.__doc__} The older list options {older} (`NAME=VALUE`; trusted: names) "
+        "and their `ARIA_` and TOML forms fill the same table."
+    )
+    return f"## `[satellites.NAME]`: one satellite's settings\n\n{intro}\n\n{_HEADER}\n" + "\n".join(rows)
+
+
+_HEADER = "| option | environment | TOML | default | values | what it sets |\n|---|---|---|---|---|---|"
+
+
 def render_reference() -> str:
     """The generated part of docs/configuration.md (everything after ``MARKER``)."""
     by_section: dict[str | None, list[str]] = {None: []}
     by_section.update({name: [] for name in section_names()})
     for option, path in leaf_paths().items():
         by_section[path[0] if len(path) > 1 else None].append(_row(option, path))
-    header = "| option | environment | TOML | default | values | what it sets |\n|---|---|---|---|---|---|"
-    blocks = [f"{_section_title(name)}\n\n{header}\n" + "\n".join(rows) for name, rows in by_section.items()]
+    blocks = [f"{_section_title(name)}\n\n{_HEADER}\n" + "\n".join(rows) for name, rows in by_section.items()]
+    blocks.insert(list(by_section).index("satellites") + 1, _profile_block())
     return "\n\n".join(blocks) + "\n"
 
 

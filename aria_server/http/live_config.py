@@ -52,7 +52,8 @@ def plain_tree(settings: ServerSettings) -> dict[str, Any]:
     for path in flatten(tree):
         value: Any = settings
         for part in path.split("."):
-            value = getattr(value, part)
+            # A table (the per-satellite profiles) is a dict of models.
+            value = value[part] if isinstance(value, Mapping) else getattr(value, part)
         if isinstance(value, SecretStr):
             *sections, leaf = path.split(".")
             node = tree
