@@ -111,7 +111,8 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     by_env = {ENV_PREFIX + option.upper().replace("-", "_"): path for option, path in _option_paths().items()}
     tree: dict[str, Any] = {}
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name in _META_ENV:
+        # ARIA_SATELLITE_*: the satellite program's own (aria_satellite/config.py), on a shared machine.
+        if not name.startswith(ENV_PREFIX) or name in _META_ENV or name.startswith("ARIA_SATELLITE_"):
             continue
         path = by_env.get(name)
         if path is None:
