@@ -21,6 +21,9 @@ from .settings import SatelliteSettings
 ENV_PREFIX = "ARIA_SATELLITE_"
 CONFIG_ENV = "ARIA_SATELLITE_CONFIG"
 """Not a setting: it says where the settings file is."""
+NOT_SETTINGS = frozenset({CONFIG_ENV, "ARIA_SATELLITE_OPTS"})
+"""``ARIA_SATELLITE_OPTS`` is the systemd unit's command line (deploy/systemd/aria-satellite.service),
+always set in the satellite's environment."""
 
 ONE_OF = {"mic": ("device", "command", "file"), "snd": ("device", "command", "file"), "esphome": ("key", "key_file")}
 """Keys of a section that are one choice: a layer that sets one of them replaces the lower layers'
@@ -56,7 +59,7 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str] | No
     environ = os.environ if environ is None else environ
     config = args.config or (Path(environ[CONFIG_ENV]) if environ.get(CONFIG_ENV) else None)
     tree = from_toml(SatelliteSettings, config) if config is not None else {}
-    tree = _over(tree, from_env(SatelliteSettings, environ, ENV_PREFIX, frozenset({CONFIG_ENV})))
+    tree = _over(tree, from_env(SatelliteSettings, environ, ENV_PREFIX, NOT_SETTINGS))
     tree = _over(tree, from_args(args, SatelliteSettings))
     settings: SatelliteSettings = validate_tree(SatelliteSettings, tree)
     return settings

@@ -26,8 +26,9 @@ from .satellite_profiles import PROFILES_OPTION, fold_section
 from .settings import ServerSettings, accepted_spellings, default_data_dir, field_info, leaf_paths, section_names
 
 ENV_PREFIX = "ARIA_"
-# Not settings themselves: they say where the settings come from.
-_META_ENV = {"ARIA_CONFIG"}
+# Not settings themselves: they say where the settings come from (ARIA_SERVER_OPTS: the systemd
+# unit's command line, deploy/systemd/aria-server.service, always set in the server's environment).
+_META_ENV = {"ARIA_CONFIG", "ARIA_SERVER_OPTS"}
 
 
 def _option_paths() -> dict[str, tuple[str, ...]]:

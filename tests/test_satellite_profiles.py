@@ -106,3 +106,10 @@ def test_the_dashboard_sees_and_sends_the_table() -> None:
     tree["satellites"]["profiles"] = ["kitchen.area=Hall", "kitchen.trusted=true"]
     changed = validate(tree).satellites.profile("kitchen")
     assert (changed.area, changed.trusted) == ("Hall", True)
+
+
+def test_the_other_programs_variables_are_not_the_servers() -> None:
+    """A machine running both: the satellite's ARIA_SATELLITE_* and the systemd unit's
+    ARIA_SERVER_OPTS (always set, deploy/systemd/aria-server.service) do not stop the server."""
+    settings = load_settings([], {"ARIA_SATELLITE_NAME": "kitchen", "ARIA_SERVER_OPTS": "", "ARIA_SATELLITES_AREAS": "k=K"})
+    assert settings.satellites.profile("k").area == "K"

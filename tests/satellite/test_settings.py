@@ -78,6 +78,8 @@ def test_the_old_command_line_means_what_it_meant() -> None:
     assert (settings.reply_gap_s, settings.mic_stall_s) == (3.0, 1.0)
     assert load_settings(["--wake-word", "none"], {}).wake.words == []
     assert load_settings([], {}) == SatelliteSettings()
+    # The systemd unit always sets its command line in the environment (deploy/systemd).
+    assert load_settings([], {"ARIA_SATELLITE_OPTS": "--name hall"}) == SatelliteSettings()
 
 
 def test_the_tree_comes_from_a_toml_file(tmp_path: Path) -> None:
