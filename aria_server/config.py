@@ -20,6 +20,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from aria_wire.settings_tree import merge_trees
+
 from .config_store import persisted_path, read_last_good, read_persisted
 from .errors import ConfigError
 from .satellite_profiles import PROFILES_OPTION, fold_section
@@ -74,17 +76,6 @@ def _set(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     for part in path[:-1]:
         tree = tree.setdefault(part, {})
     tree[path[-1]] = value
-
-
-def merge_trees(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """A new tree: ``base`` with ``override``'s leaves on top (nested sections merge key by key)."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = merge_trees(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _from_file(path: Path) -> dict[str, Any]:

@@ -68,7 +68,7 @@ def _typed(key: str, text: str) -> Any:
     """A command-line string as the profile key's type ("true" -> True); left as it is when it does
     not parse, for validation to refuse with the key's name."""
     field = SatelliteProfile.model_fields.get(key)
-    if field is None:
+    if field is None or field.annotation is None:
         return text
     try:
         return TypeAdapter(field.annotation).validate_strings(text)

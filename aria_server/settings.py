@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from aria_wire import settings_tree
+
 from .satellite_profiles import LEGACY_KEYS, NO_PROFILE, SatelliteProfile, fold_section
 
 
@@ -388,26 +390,12 @@ class ServerSettings(_Section):
 
 def section_names() -> list[str]:
     """The nested sections of ServerSettings, in declaration order."""
-    return [
-        name
-        for name, field in ServerSettings.model_fields.items()
-        if isinstance(field.annotation, type) and issubclass(field.annotation, _Section)
-    ]
+    return settings_tree.section_names(ServerSettings)
 
 
 def leaf_paths() -> dict[str, tuple[str, ...]]:
     """Option name (``stt-model``) -> path in the tree (``("stt", "model")``) for every leaf."""
-    paths: dict[str, tuple[str, ...]] = {}
-    sections = set(section_names())
-    for name, field in ServerSettings.model_fields.items():
-        if name in sections:
-            sub = field.annotation
-            assert isinstance(sub, type) and issubclass(sub, _Section)
-            for leaf in sub.model_fields:
-                paths[f"{name}-{leaf}".replace("_", "-")] = (name, leaf)
-        else:
-            paths[name.replace("_", "-")] = (name,)
-    return paths
+    return settings_tree.leaf_paths(ServerSettings)
 
 
 def accepted_spellings() -> dict[str, tuple[str, ...]]:
@@ -418,9 +406,4 @@ def accepted_spellings() -> dict[str, tuple[str, ...]]:
 
 def field_info(path: tuple[str, ...]) -> Any:
     """The pydantic FieldInfo at ``path``."""
-    model: type[BaseModel] = ServerSettings
-    for part in path[:-1]:
-        annotation = model.model_fields[part].annotation
-        assert isinstance(annotation, type) and issubclass(annotation, BaseModel)
-        model = annotation
-    return model.model_fields[path[-1]]
+    return settings_tree.field_info(ServerSettings, path)

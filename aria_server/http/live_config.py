@@ -16,7 +16,9 @@ from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
-from ..config import describe_validation_error, merge_trees
+from aria_wire.settings_tree import merge_trees
+
+from ..config import describe_validation_error
 from ..concurrency import run_blocking
 from ..config_checks import settings_problems
 from ..config_store import ConfigStore
