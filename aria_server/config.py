@@ -24,8 +24,8 @@ from aria_wire.settings_tree import merge_trees
 
 from .config_store import persisted_path, read_last_good, read_persisted
 from .errors import ConfigError
-from .satellite_profiles import PROFILES_OPTION, fold_section
-from .settings import ServerSettings, accepted_spellings, default_data_dir, field_info, leaf_paths, section_names
+from .satellite_profiles import PROFILES_OPTION, accepted_spellings, fold_section
+from .settings import ServerSettings, default_data_dir, field_info, leaf_paths, section_names
 
 ENV_PREFIX = "ARIA_"
 # Not settings themselves: they say where the settings come from (ARIA_SERVER_OPTS: the systemd

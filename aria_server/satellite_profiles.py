@@ -60,6 +60,11 @@ LEGACY_KEYS = {"languages": "language", "areas": "area", "ha_devices": "ha_devic
 """Older list settings of ``[satellites]`` (``NAME=VALUE``; trusted: names) -> the profile key they fill."""
 
 
+def accepted_spellings() -> dict[str, tuple[str, ...]]:
+    """The older options (``satellites-areas``) -> where their lists go in the tree; each is repeatable."""
+    return {f"satellites-{key}".replace("_", "-"): ("satellites", key) for key in LEGACY_KEYS}
+
+
 def _option(key: str) -> str:
     return "--satellites-" + key.replace("_", "-")
 

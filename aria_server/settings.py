@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from aria_wire import settings_tree
 
-from .satellite_profiles import LEGACY_KEYS, NO_PROFILE, SatelliteProfile, fold_section
+from .satellite_profiles import NO_PROFILE, SatelliteProfile, fold_section
 
 
 def default_data_dir() -> Path:
@@ -306,9 +306,8 @@ class SatellitesSettings(_Section):
     )
     profiles: dict[str, SatelliteProfile] = Field(
         default_factory=dict,
-        description="per-satellite settings by name: a [satellites.NAME] table in TOML with language, area, "
-        "ha_device, trusted, wake_threshold; on the command line NAME.KEY=VALUE (kitchen.area=Kitchen, repeatable). "
-        "The older --satellites-languages/-areas/-ha-devices NAME=VALUE and --satellites-trusted NAME fill it too",
+        description="per-satellite settings: a [satellites.NAME] table (see below); on the command line "
+        "NAME.KEY=VALUE (kitchen.area=Kitchen, repeatable); the older --satellites-areas etc. fill it too",
     )
     microphone_chunks: int = Field(
         64, ge=4, le=4096, description="audio chunks of a turn buffered for the pipeline (more slows the satellite down)"
@@ -396,12 +395,6 @@ def section_names() -> list[str]:
 def leaf_paths() -> dict[str, tuple[str, ...]]:
     """Option name (``stt-model``) -> path in the tree (``("stt", "model")``) for every leaf."""
     return settings_tree.leaf_paths(ServerSettings)
-
-
-def accepted_spellings() -> dict[str, tuple[str, ...]]:
-    """Older options that are not leaves but still fill one (``satellites-areas`` -> the profiles table);
-    each takes a list, like the option it replaced."""
-    return {f"satellites-{key}".replace("_", "-"): ("satellites", key) for key in LEGACY_KEYS}
 
 
 def field_info(path: tuple[str, ...]) -> Any:
