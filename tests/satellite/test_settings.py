@@ -5,12 +5,15 @@ a TOML file."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
 
 import pytest
 from wyoming.client import AsyncTcpClient
+from wyoming.error import Error
+from wyoming.event import async_read_event
 from wyoming.info import Describe, Info
 
 from aria_satellite.__main__ import main
@@ -186,5 +189,26 @@ enabled = false
         info = Info.from_event(event).satellite
         assert info is not None
         assert (info.name, info.area, info.active_wake_words) == ("from-command-line", "Loft", [])
+    finally:
+        await satellite.stop()
+
+
+async def test_the_wyoming_frame_limits_are_settings(tmp_path: Path) -> None:
+    """A payload over ``--wyoming-max-payload-bytes`` is refused with ``frame-too-large``."""
+    idle = f"{sys.executable} -c 'import time; time.sleep(3600)'"
+    satellite = await SatelliteProcess.start(
+        tmp_path, "tight", "--wake-word", "none", "--mic-command", idle, "--snd-file", str(tmp_path / "tight.wav"),
+        "--wyoming-max-payload-bytes", "1024",
+    )
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", satellite.port)
+        header = {"type": "audio-chunk", "data": {"rate": 16000, "width": 2, "channels": 1}, "payload_length": 4096}
+        writer.write(json.dumps(header).encode() + b"\n" + bytes(4096))
+        await writer.drain()
+        async with asyncio.timeout(TIMEOUT):
+            event = await async_read_event(reader)
+        writer.close()
+        assert event is not None and Error.is_type(event.type)
+        assert Error.from_event(event).code == "frame-too-large"
     finally:
         await satellite.stop()
