@@ -184,7 +184,7 @@ class EsphomeSettings(_Section):
         6053, ge=0, le=65535, description="ESPHome API port (0: any; one in use is logged and the API left out)"
     )
     key: bytes | None = Field(
-        None, repr=False,
+        None, repr=False, min_length=32, max_length=32,
         description="encryption key, base64 of 32 bytes (plaintext is then refused; default: plaintext until "
         "Home Assistant provisions one)",
     )
