@@ -127,7 +127,7 @@ class SatelliteSession:
     @property
     def trusted(self) -> bool:
         """Given by address (the user configured it), or found over zeroconf and approved by name."""
-        return self.status.source == "static" or self.status.name in self.deps.settings.trusted
+        return self.status.source == "static" or self.deps.settings.profile(self.status.name).trusted
 
     @property
     def wake_on_server(self) -> bool:
@@ -247,8 +247,9 @@ class SatelliteSession:
             self.status.wake = "server"
             if connection.wake is None:
                 settings = self.deps.settings
+                threshold = settings.profile(self.name).wake_threshold or settings.wake_threshold
                 connection.wake = StreamWake(
-                    settings.wake_model, settings.wake_threshold, settings.wake_refractory_s, self.deps.wake_executor
+                    settings.wake_model, threshold, settings.wake_refractory_s, self.deps.wake_executor
                 )
             return
         self.status.wake = "local"

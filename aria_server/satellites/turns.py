@@ -33,7 +33,7 @@ from ..errors import SatelliteGone, TtsError
 from ..events import EventType, PipelineEvent
 from ..pipeline.runner import RunningTurn
 from ..pipeline.turn import TurnRequest
-from ..settings import SatellitesSettings, satellite_language
+from ..settings import SatellitesSettings
 from ..tts.service import SpeechSynthesis
 from .arbitration import Candidate
 from .reply import ReplySender
@@ -79,7 +79,7 @@ class SatelliteChannel(Protocol):
     @property
     def trusted(self) -> bool:
         """Whether requests heard here may ask for security-sensitive actions (a satellite the
-        user gave by address, or one found over zeroconf and approved in ``satellites.trusted``)."""
+        user gave by address, or one found over zeroconf and approved in its ``[satellites.NAME]`` table)."""
         ...
 
     async def send(self, event: Event) -> None:
@@ -135,7 +135,7 @@ async def voice_turn(turn: RunningTurn, channel: SatelliteChannel, plan: VoiceTu
             spans.info["outcome"] = "no-audio"
             return spans.as_dict()
         no_speech_s = plan.settings.follow_up_s if plan.kind == "follow-up" else plan.settings.no_speech_s
-        language = satellite_language(plan.settings, channel.name)
+        language = plan.settings.profile(channel.name).language
         request = TurnRequest(
             conversation_id=conversation_id, audio=microphone, audio_format=fmt, answer=plan.heard is None,
             language=language, satellite=channel.name, trusted=channel.trusted,
