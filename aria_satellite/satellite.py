@@ -40,7 +40,7 @@ from .audio import awake_chime, timer_ring
 from .control import WakeConfig, listen_seconds
 from .echo import EchoCanceller, WebRtcEchoCanceller
 from .health import Health
-from .hooks import Hooks, RoomEvent
+from .hooks import Hooks, RoomEvent, room_event
 from .listening import Listening
 from .mic import MicFrame, Microphone
 from .playback import Player
@@ -109,12 +109,8 @@ class Satellite:
             timing=self.timing, state=lambda: self.state, on_frame=self._on_frame,
         )
         self.player = Player(
-            speaker,
-            settings.snd.lead_ms,
-            on_started=self._on_playback_started,
-            on_finished=self._on_playback_finished,
-            on_reference=self.echo.add_reference,
-            on_stall=self._on_speaker_stall,
+            speaker, settings.snd.lead_ms, on_started=self._on_playback_started, on_finished=self._on_playback_finished,
+            on_reference=self.echo.add_reference, on_stall=self._on_speaker_stall,
         )
         self.onset = SpeechOnset(settings.vad.threshold, settings.vad.start_frames)
         self.preroll = PreRoll(max(settings.vad.preroll_ms, settings.wake.preroll_ms) // FRAME_MS + settings.vad.start_frames)
@@ -265,10 +261,7 @@ class Satellite:
         self.watchdog.entered(new)
         if new is State.IDLE:
             self._drop_turn()
-        room = _ROOM_EVENTS.get(new)
-        if new is State.WAITING and old is not State.IDLE:
-            room = RoomEvent.ERROR if reason.startswith(("error", "stuck")) else RoomEvent.DONE
-        if room is not None:
+        if (room := room_event(old, new, reason)) is not None:
             self.hooks.emit(room, reason=reason, turn=self.turns)
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
@@ -405,6 +398,3 @@ class Satellite:
         while self.state is not state:
             await self._changed.wait()
 
-
-_ROOM_EVENTS = {State.STREAMING: RoomEvent.LISTENING, State.SPEAKING: RoomEvent.SPEAKING}
-"""Room events of entering a state (THINKING's comes with the transcript, WAITING's depends on why)."""
