@@ -16,7 +16,7 @@ from aioesphomeapi import VoiceAssistantTimerEventType as Timer
 
 from tests.satellites.harness import Feeder
 
-from .conftest import AUDIO, ApiSatellite, MediaServer, VoiceSession, api_client, start_satellite, wait
+from .conftest import AUDIO, SPEAKER_RATE, ApiSatellite, MediaServer, VoiceSession, api_client, start_satellite, wait
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -150,20 +150,29 @@ async def test_voice_messages_from_a_client_that_did_not_subscribe_are_ignored(q
 
 
 async def test_barge_in_reports_the_interrupted_reply_and_starts_a_turn(tmp_path: Path, media: MediaServer) -> None:
+    # Two races made this test pass by luck (and once fail): the reply started while the first
+    # sentence was still being spoken (Home Assistant answered after 1 s of its 2 s), so that
+    # sentence's end, not the second one, usually interrupted the reply; and over speech the echo
+    # canceller cannot learn that this microphone does not hear the speaker (it judges the first
+    # ~0.5 s of playback), so it may go on removing the user as echo and the 30 s reply plays out.
+    # Hence: reply once the whole sentence has been streamed, and talk over the reply once it has
+    # been playing (into the speaker file) for a second over a silent microphone.
     feeder = Feeder(tmp_path, "den")
     sat = await start_satellite(tmp_path, "den", "--wake-word", "none", "--mic-command", feeder.command, mic=None)
     try:
         async with api_client(sat.port) as client:
             session = VoiceSession(client)
-            feeder.say(AUDIO / "turn_on_the_lamp.wav")
+            feeder.say(AUDIO / "turn_on_the_lamp.wav")  # 2.0 s; pre-roll included, at most 2.6 s streamed
             await session.next_start()
-            await wait(lambda: len(session.audio) >= SECOND, "a second of microphone audio")
+            await wait(lambda: len(session.audio) >= 3 * SECOND, "the whole sentence streamed")
             pipeline(session, media.url("long.wav"))  # a 30 s reply
             await sat.process.wait_event(lambda e: e["event"] == "playback-started")
+            await wait(lambda: sat.played.stat().st_size >= 44 + 2 * SPEAKER_RATE, "a second of the reply played")
+            mark = len(sat.process.events())
             feeder.say(AUDIO / "turn_on_the_lamp.wav")  # the user talks over it
             assert await session.next_finished() is False
             assert await session.next_start() == ("", None)
-            await sat.process.wait_event(lambda e: e["event"] == "barge-in")
+            await sat.process.wait_event(lambda e: e["event"] == "barge-in", after=mark)
     finally:
         await sat.stop()
 
