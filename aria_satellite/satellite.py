@@ -192,10 +192,11 @@ class Satellite:
         barge_in = self.state is State.SPEAKING and reason != "follow-up"  # a follow-up's reply has ended
         self._reply = None
         self.turns += 1
+        hit = detection.hit if detection is not None else None
         if detection is not None:
             preroll = self.settings.wake.preroll_ms // FRAME_MS
-            hit = detection.hit
-            self.hooks.emit(RoomEvent.WAKE_DETECTED, name=hit.name, score=round(hit.score, 4), pipeline=detection.pipeline)
+            self.hooks.emit(RoomEvent.WAKE_DETECTED, name=detection.hit.name, score=round(detection.hit.score, 4),
+                            pipeline=detection.pipeline)
         else:
             preroll = self.settings.vad.preroll_ms // FRAME_MS + self.onset.run_frames
         loudness = loudness_dbfs(b"".join(self.preroll.frames(1000 // FRAME_MS)))
@@ -206,8 +207,7 @@ class Satellite:
         self.machine.to(State.STREAMING, reason, Streaming(time.monotonic_ns() + int(limit_s * 1e9), reason))
         if barge_in:
             self.player.stop()  # silence now; the reply is reported stopped (_on_playback_finished)
-        hit_score = detection.hit.score if detection is not None else None
-        self.timing.write("streaming-started", reason=reason, turn=self.turns, score=hit_score)
+        self.timing.write("streaming-started", reason=reason, turn=self.turns, score=hit.score if hit else None)
         if reason == "wake" and self.settings.chimes:
             self.player.play("chime", awake_chime(self.player.sink.rate), self.player.sink.rate)
 
@@ -224,7 +224,7 @@ class Satellite:
 
     def _on_playback_started(self, stream: str, t_ns: int) -> None:
         if stream.startswith("reply"):
-            self.timing.write("playback-started", t_ns, turn=self.turns)
+            self.timing.write("playback-started", t_ns, turn=_turn_of(stream))
             if self._aria_server:  # an Aria-only event (aria_wire.extensions)
                 self._send(Event(type=PLAYBACK_STARTED, data={"timestamp": t_ns // 1_000_000}))
 
@@ -233,7 +233,7 @@ class Satellite:
             return
         for listener in self.playback_listeners:
             listener(stream, completed)
-        self.timing.write("played", completed=completed, turn=self.turns)
+        self.timing.write("played", completed=completed, turn=_turn_of(stream))  # its own: a barge-in counted the next
         if completed:
             # A stopped reply (barge-in) is not "played": the run-pipeline that follows says it.
             self._send(Played().event())
@@ -398,3 +398,7 @@ class Satellite:
         while self.state is not state:
             await self._changed.wait()
 
+
+def _turn_of(stream: str) -> int:
+    """The turn a reply stream (``reply-TURN-NS``) belongs to."""
+    return int(stream.split("-")[1])
