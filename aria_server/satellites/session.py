@@ -43,7 +43,7 @@ from ..settings import SatellitesSettings
 from ..tts.service import SpeechSynthesis
 from .arbitration import Candidate
 from .client import SatelliteLink
-from .state import TURN_STATES, FollowUp, SatelliteState, SatelliteStatus, WakeSource
+from .state import TURN_STATES, SatelliteState, SatelliteStatus, WakeSource
 from .turns import Arbitrator, VoiceTurnPlan, announcement, offer_follow_up, voice_turn
 from .wake import StreamWake
 
@@ -290,26 +290,18 @@ class SatelliteSession:
     def offer_follow_up(self, seconds: float, heard: asyncio.Future[str] | None = None) -> bool:
         """Speech in the next ``seconds`` is a follow-up (no wake word, same conversation), or,
         with ``heard``, the answer to the house's question; False when a turn already began."""
-        if not self.status.machine.can(SatelliteState.FOLLOW_UP):
+        offer = self.status.offer_follow_up(time.monotonic() + seconds, heard)
+        if offer is None:
             _LOGGER.info("satellite %s: no follow-up, a turn is %s", self.name, self.status.state)
             return False
-        offer = FollowUp(time.monotonic() + seconds, heard)
-        self.status.to(SatelliteState.FOLLOW_UP, "question" if heard is not None else "follow-up offered", offer)
         # The state's deadline: it ends by itself (a later offer or a turn replaced it otherwise).
         asyncio.get_running_loop().call_later(seconds, self.status.expire, offer)
         return True
 
-    def _take_follow_up(self, kind: str) -> FollowUp | None:
-        """Leave FOLLOW_UP for the turn that starts now; its data when that turn is the follow-up."""
-        offer = self.status.follow_up(time.monotonic()) if kind == "follow-up" else None
-        if self.status.state is SatelliteState.FOLLOW_UP:
-            self.to(SatelliteState.LISTENING if offer is not None else SatelliteState.IDLE, kind)
-        return offer
-
     async def start_turn(self, candidate: Candidate | None, kind: str | None = None) -> None:
         """Begin a voice turn now (ending any turn in flight: that is a barge-in)."""
         kind = kind or self._kind(candidate)
-        offer = self._take_follow_up(kind)
+        offer = self.status.take_follow_up(kind, time.monotonic())
         await self._end_turn("barge-in" if kind == "barge-in" else "new turn")
         heard = offer.heard if offer is not None else None
         plan = VoiceTurnPlan(
@@ -365,9 +357,7 @@ class SatelliteSession:
         except TimeoutError:
             return ""
         finally:
-            offer = self.status.machine.expect(FollowUp)
-            if offer is not None and offer.heard is heard:
-                self.status.expire(offer, "question withdrawn")  # nobody waits for its answer any more
+            self.status.withdraw(heard)
 
     async def configure(self, settings: dict[str, float], timeout_s: float = 5.0) -> dict[str, Any]:
         """Change an Aria satellite's wake settings; its status once it applied them."""

@@ -123,6 +123,28 @@ class SatelliteStatus:
         offer = self.machine.expect(FollowUp) if self.state is S.FOLLOW_UP else None
         return offer if offer is not None and offer.open(now) else None
 
+    def offer_follow_up(self, until: float, heard: asyncio.Future[str] | None = None) -> FollowUp | None:
+        """Enter FOLLOW_UP until monotonic ``until``; None when a turn already began instead."""
+        if not self.machine.can(S.FOLLOW_UP):
+            return None
+        offer = FollowUp(until, heard)
+        self.to(S.FOLLOW_UP, "question" if heard is not None else "follow-up offered", offer)
+        return offer
+
+    def take_follow_up(self, kind: str, now: float) -> FollowUp | None:
+        """Leave FOLLOW_UP for a turn of ``kind`` starting now: the follow-up's data when that turn
+        is the follow-up (it listens at once), else None (back to IDLE; the turn goes its own way)."""
+        offer = self.follow_up(now) if kind == "follow-up" else None
+        if self.state is S.FOLLOW_UP:
+            self.to(S.LISTENING if offer is not None else S.IDLE, kind)
+        return offer
+
+    def withdraw(self, heard: asyncio.Future[str]) -> None:
+        """Nobody waits for the answer to this question any more: end its FOLLOW_UP, if still open."""
+        offer = self.machine.expect(FollowUp)
+        if offer is not None and offer.heard is heard:
+            self.expire(offer, "question withdrawn")
+
     def expire(self, offer: FollowUp, reason: str = "follow-up expired") -> None:
         """End FOLLOW_UP when ``offer`` is still its data (a later offer or a turn replaced it otherwise)."""
         if self.state is S.FOLLOW_UP and self.machine.data is offer:

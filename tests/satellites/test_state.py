@@ -17,7 +17,7 @@ from aria_server.satellites.state import (
 
 S = SatelliteState
 
-ALLOWED = {
+ALLOWED: dict[tuple[SatelliteState, SatelliteState], str] = {
     (S.DISCONNECTED, S.IDLE): "connected",
     (S.IDLE, S.LISTENING): "wake",
     (S.IDLE, S.SPEAKING): "announcement",
@@ -93,3 +93,39 @@ def test_the_wake_source_is_reported_as_text() -> None:
     satellite = status(S.IDLE)
     satellite.wake = WakeSource.SERVER
     assert satellite.snapshot()["wake"] == "server"
+
+
+@pytest.mark.parametrize(
+    ("kind", "now", "state", "answered"),
+    [
+        ("follow-up", 5.0, S.LISTENING, True),  # the follow-up's turn: listens at once, takes the question
+        ("follow-up", 11.0, S.IDLE, False),  # past the deadline: no longer a follow-up
+        ("wake", 5.0, S.IDLE, False),  # another turn closes the window (it arbitrates first)
+    ],
+)
+async def test_a_turn_takes_the_follow_up_or_closes_it(kind: str, now: float, state: SatelliteState, answered: bool) -> None:
+    satellite = status(S.SPEAKING)
+    heard: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    offer = satellite.offer_follow_up(until=10.0, heard=heard)
+    assert offer is not None and satellite.state is S.FOLLOW_UP
+    taken = satellite.take_follow_up(kind, now)
+    assert satellite.state is state
+    assert (taken is offer) is answered and (taken is None) is not answered
+
+
+@pytest.mark.parametrize("busy", [S.LISTENING, S.THINKING, S.DISCONNECTED])
+def test_no_follow_up_is_offered_once_a_turn_began(busy: SatelliteState) -> None:
+    satellite = status(busy)
+    assert satellite.offer_follow_up(until=10.0) is None
+    assert satellite.state is busy
+
+
+async def test_a_withdrawn_question_closes_only_its_own_follow_up() -> None:
+    satellite = status(S.IDLE)
+    mine: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    other: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    satellite.offer_follow_up(until=10.0, heard=other)
+    satellite.withdraw(mine)
+    assert satellite.state is S.FOLLOW_UP
+    satellite.withdraw(other)
+    assert satellite.state is S.IDLE
