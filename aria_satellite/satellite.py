@@ -374,14 +374,16 @@ class Satellite:
     async def on_server_lost(self) -> None:
         """The server went away or was replaced: drop this turn entirely (it reconnects by itself)."""
         self._aria_server = False  # the next server says who it is in its run-satellite
-        idle = self.machine.expect(Idle)
-        if idle is None:
+        lost = self.state is not State.IDLE
+        if lost:
             self.health.count("server_losses")
-        self._stand_by("server lost", lost=idle is None or idle.lost)
+        self._stand_by("server lost", lost)
 
     def _stand_by(self, reason: str, lost: bool = False) -> None:
-        """Go IDLE (entering it drops the turn); already IDLE: drop whatever is still queued."""
-        if not self.machine.to(State.IDLE, reason, Idle(lost=lost)):
+        """Go IDLE (entering it drops the turn); already IDLE: drop whatever is still queued.
+        ``lost``: the server went away; IDLE says so until the next run-satellite counts a recovery."""
+        idle = self.machine.expect(Idle)
+        if not self.machine.to(State.IDLE, reason, Idle(lost=lost or (idle is not None and idle.lost))):
             self._drop_turn()
 
     def _drop_turn(self) -> None:
