@@ -6,7 +6,7 @@ The satellite (``aria_satellite.state``) and the server's view of each satellite
     machine = StateMachine(State.IDLE, TRANSITIONS, name="kitchen")
     machine.listen(lambda change: ...)          # every move, as a ``Transition``
     machine.to(State.WAITING, "run-satellite")  # True: moved; False: already there
-    machine.to(State.IDLE, "oops")              # not in the table: InvalidTransition
+    machine.to(State.THINKING, "oops")          # WAITING -> THINKING is not in the table: InvalidTransition
 
 A state may carry typed data (a deadline, a follow-up to start after playback, whether the
 server was lost): ``to(new, reason, data)`` sets it, and it goes with the state, so no flag
