@@ -21,6 +21,11 @@ from .conftest import AUDIO, SPEAKER_RATE, ApiSatellite, MediaServer, VoiceSessi
 pytestmark = pytest.mark.timeout(240)
 
 SECOND = 16_000 * 2
+SENTENCE = 3 * SECOND
+"""Streamed audio that holds all of turn_on_the_lamp.wav (2.0 s, after at most 0.7 s of pre-roll).
+
+A reply sent before then plays over the end of the sentence, which then rightly interrupts it
+(barge-in): tests that expect a reply played to its end wait for this much first."""
 
 
 def pipeline(session: VoiceSession, reply_url: str | None, text: str = "turn on the lamp", **intent: str) -> None:
@@ -64,7 +69,7 @@ async def test_a_voice_turn_streams_the_microphone_and_plays_the_reply(talker: A
         session = VoiceSession(client)
         conversation_id, wake_word = await session.next_start()
         assert (conversation_id, wake_word) == ("", None)  # started on speech, a new conversation
-        await wait(lambda: len(session.audio) >= SECOND, "a second of microphone audio")
+        await wait(lambda: len(session.audio) >= SENTENCE, "the whole sentence streamed")
         pipeline(session, media.url("reply.wav"))
         assert await session.next_finished() is True
         await session.audio_ended.wait()  # the satellite ended its audio when the transcript came
@@ -79,7 +84,7 @@ async def test_continued_conversation_listens_again_in_the_same_conversation(
     async with api_client(talker.port) as client:
         session = VoiceSession(client)
         await session.next_start()
-        await wait(lambda: len(session.audio) >= SECOND, "a second of microphone audio")
+        await wait(lambda: len(session.audio) >= SENTENCE, "the whole sentence streamed")
         pipeline(session, media.url("reply.wav"), continue_conversation="1")
         assert await session.next_finished() is True
         conversation_id, wake_word = await session.next_start()  # no wake word needed
@@ -164,7 +169,7 @@ async def test_barge_in_reports_the_interrupted_reply_and_starts_a_turn(tmp_path
             session = VoiceSession(client)
             feeder.say(AUDIO / "turn_on_the_lamp.wav")  # 2.0 s; pre-roll included, at most 2.6 s streamed
             await session.next_start()
-            await wait(lambda: len(session.audio) >= 3 * SECOND, "the whole sentence streamed")
+            await wait(lambda: len(session.audio) >= SENTENCE, "the whole sentence streamed")
             pipeline(session, media.url("long.wav"))  # a 30 s reply
             await sat.process.wait_event(lambda e: e["event"] == "playback-started")
             await wait(lambda: sat.played.stat().st_size >= 44 + 2 * SPEAKER_RATE, "a second of the reply played")
@@ -181,7 +186,7 @@ async def test_early_tts_plays_the_streamed_reply_once(talker: ApiSatellite, med
     async with api_client(talker.port) as client:
         session = VoiceSession(client)
         await session.next_start()
-        await wait(lambda: len(session.audio) >= SECOND, "a second of microphone audio")
+        await wait(lambda: len(session.audio) >= SENTENCE, "the whole sentence streamed")
         send = client.send_voice_assistant_event
         before = len(media.requests)
         send(Ev.VOICE_ASSISTANT_RUN_START, {"url": media.url("reply.wav")})
