@@ -90,8 +90,9 @@ class SatelliteChannel(Protocol):
         """Move the satellite's state machine."""
         ...
 
-    def offer_follow_up(self, seconds: float) -> None:
-        """The next speech within ``seconds`` continues the conversation without a wake word."""
+    def offer_follow_up(self, seconds: float, heard: asyncio.Future[str] | None = None) -> bool:
+        """The next speech within ``seconds`` continues the conversation without a wake word
+        (with ``heard``: it answers the house's question); False when a turn already began."""
         ...
 
 
@@ -215,9 +216,10 @@ def _asks_question(text: str) -> bool:
     return text.rstrip().rstrip("\"')").endswith("?")
 
 
-async def offer_follow_up(channel: SatelliteChannel, seconds: float) -> None:
+async def offer_follow_up(channel: SatelliteChannel, seconds: float, heard: asyncio.Future[str] | None = None) -> None:
     """Reopen the microphone without a wake word, in the same conversation."""
-    channel.offer_follow_up(seconds)
+    if not channel.offer_follow_up(seconds, heard):
+        return
     if channel.wake_on_server:
         # It streams anyway: its next audio chunk starts the follow-up turn (see the session).
         return
