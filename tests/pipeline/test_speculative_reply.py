@@ -112,11 +112,13 @@ async def test_a_confirmed_guess_is_the_spoken_reply(
 ) -> None:
     agent, model = fresh
     pipeline = VoicePipeline(services.stt, agent, services.tts, turns(services.stt, agent))
-    audio = microphone(speak(voice, 0.4, "Who wrote Romeo and Juliet?", 1.5))
+    # The quick pass hears this one right ("Romeo" it hears as "Romito", which the final decode
+    # corrects: a miss, as it should be).
+    audio = microphone(speak(voice, 0.4, "Why is the sky blue?", 1.5))
 
     events = [event async for event in pipeline.run_turn(_request("spec-turn-hit", audio))]
 
-    assert "romeo" in normalise(only(events, EventType.STT_END).data["text"])
+    assert "sky" in normalise(only(events, EventType.STT_END).data["text"])
     assert only(events, EventType.TURN_END).data["speculation"] == "hit"
     (generation,) = model.generations  # generated once, at the pause
     assert only(events, EventType.LLM_END).data["text"] == generation.text.strip()

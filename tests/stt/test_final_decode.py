@@ -103,6 +103,16 @@ async def test_verified_windows_that_disagree_fall_back_to_the_full_decode(servi
     assert decoder.verifying_passes == 1 and decoder.full_decodes == 1
 
 
+async def test_verified_windows_that_agree_but_are_unsure_fall_back_to_the_full_decode(services: Services) -> None:
+    # Both short windows hear "Romito and Juliet" (the 10 s one at a mean log-probability of
+    # about -0.6); the 30 s window hears "Romeo".
+    assert services.stt is not None
+    decoder = CountingDecoder(services.stt.decoder)
+    transcript = await _turn(services, decoder, "verified", speak(0.4, "Who wrote Romeo and Juliet?", 1.5))
+    assert "romeo" in normalise(transcript.text) and not transcript.verified
+    assert decoder.verifying_passes == 1 and decoder.full_decodes == 1
+
+
 async def test_verified_a_whole_local_request_still_needs_only_the_first_pass(services: Services) -> None:
     assert services.stt is not None
     decoder = CountingDecoder(services.stt.decoder)
