@@ -15,7 +15,8 @@ from ..vad.end_of_turn import TurnCompletion
 from .base import Decoder
 from .hotwords import MAX_HOTWORDS_CHARS as MAX_HOTWORDS_CHARS  # re-exported for callers of start()
 from .hotwords import merge_hotwords
-from .session import SessionModels, SessionOptions, StreamingSession
+from .options import SessionModels, SessionOptions
+from .session import StreamingSession
 
 if TYPE_CHECKING:
     from ..turn_taking.turn import TurnDecisions

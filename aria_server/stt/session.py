@@ -26,23 +26,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from concurrent.futures import Executor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aria_wire.audio import MODEL_RATE, PcmFormat, ToModelFormat
+from aria_wire.audio import MODEL_RATE, ToModelFormat
 
 from ..concurrency import run_blocking
 from ..errors import AriaError, AudioFormatError, SttError
-from ..settings import FinalDecode, VadSettings
-from ..vad.base import FRAME_MS, FRAME_SAMPLES, VoiceActivityDetector
-from ..vad.end_of_turn import TurnCompletion
+from ..settings import VadSettings
 from ..turn_taking.judge import PauseFacts, Verdict
+from ..vad.base import FRAME_MS, FRAME_SAMPLES
 from ..vad.endpointer import Endpointer, VadEvent, VadEventType
-from .base import Decoder, Transcript, same_words
+from .base import Transcript, same_words
+from .options import SessionModels, SessionOptions
 
 if TYPE_CHECKING:
     from ..turn_taking.turn import TurnDecisions
@@ -71,34 +68,6 @@ log-probability per token): both short windows can mishear alike ("Romito and Ju
 the 30 s decode is asked (the figures: docs/turn-taking.md, ``scripts/bench-final-decode.py``)."""
 VERDICT_WAIT_S = 1.0
 """Longest the endpointer waits for a pause's judgement before ending on the plain silence."""
-
-
-@dataclass(frozen=True)
-class SessionOptions:
-    """How one utterance is heard (frozen: fixed when the session starts)."""
-
-    fmt: PcmFormat
-    language: str | None = None
-    max_seconds: float = 60.0
-    endpointing: bool = False
-    """Silence ends the turn (satellites, /ws); False: the client ends the audio (Wyoming asr)."""
-    hotwords: str | None = None
-    """Phrases the full decode favours."""
-    final_decode: FinalDecode = "full"
-    clock: Callable[[], float] = time.monotonic
-    """Tells a microphone from a recording (tests pass a simulated one)."""
-
-
-@dataclass(frozen=True)
-class SessionModels:
-    """What every session shares: the models and the threads they run on."""
-
-    decoder: Decoder
-    vad: VoiceActivityDetector
-    decode_executor: Executor
-    vad_executor: Executor
-    end_of_turn: TurnCompletion | None = None
-    turn_executor: Executor | None = None
 
 
 class StreamingSession:
