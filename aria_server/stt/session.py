@@ -109,6 +109,11 @@ class StreamingSession:
         """See ``VERIFY_MIN_LOGPROB`` (a measurement may lower it to see every agreement)."""
 
     @property
+    def options(self) -> SessionOptions:
+        """How this utterance is heard (the hotwords include the home's names)."""
+        return self._options
+
+    @property
     def turn_verdicts(self) -> list[str]:
         """How each pause was judged (``complete``, ``mid-sentence``, ...), for spans and tests."""
         return [str(verdict) for verdict in self._turn.verdicts] if self._turn is not None else []

@@ -143,7 +143,7 @@ async def test_every_transcription_session_gets_the_home_names(services: Service
     try:
         session = stt.start(PcmFormat(16_000, 2, 1), "en", hotwords="Aria")
         try:
-            assert session._hotwords == "Aria, Kitchen light, Living Room"
+            assert session.options.hotwords == "Aria, Kitchen light, Living Room"
         finally:
             await session.aclose()
     finally:
