@@ -17,14 +17,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import replace
 from typing import Any
 
-from ..errors import LlmError
 from ..home.client import HomeAssistantClient
 from ..home.mapping import IntentMapper
 from ..llm.fallback import LlmChain
@@ -42,7 +40,6 @@ from .responders.model import ModelResponder
 from .sessions import ConversationSessions
 from .speculation import Speculation
 from .timers import TimerService
-from .tool_turn import ToolTurn
 from .truth import RequestKind, classify
 
 _LOGGER = logging.getLogger(__name__)
@@ -160,26 +157,7 @@ class Agent:
         if self.chain is not None:
             await self.chain.start()
         if self.model is not None and self.toolbox is not None:
-            self._warming = asyncio.create_task(self._warm_tools(), name="warm tool prompt")
-
-    async def _warm_tools(self) -> None:
-        """Evaluate the tools' prompt prefix once, in the background, so the first tool turn finds
-        it in the model's cache."""
-        assert self.model is not None and self.toolbox is not None and self.chain is not None
-        try:
-            turn = ToolTurn(self.toolbox)
-            tools = await turn.start()
-            if not tools:
-                return
-            # The first backend directly, not through the chain: a long first evaluation must not
-            # count as the model failing its first-token deadline (health, cool-down).
-            backend = self.chain.backends[0]
-            messages = await self.model.messages_for(ConversationRequest("warm-up", "Hello"), tools)(backend)
-            async with asyncio.timeout(self.settings.start_timeout_s), contextlib.aclosing(backend.stream(messages, tools)) as stream:
-                async for _ in stream:
-                    break  # the first token means the prefix is in the cache: stop there
-        except (LlmError, TimeoutError) as err:
-            _LOGGER.info("the tool prompt was not warmed: %r", err)
+            self._warming = asyncio.create_task(self.model.warm_tools(), name="warm tool prompt")
 
     async def aclose(self) -> None:
         """Stop the models, drop the timers, close the database."""

@@ -13,6 +13,8 @@ that would open the house is refused (``home/safety.py``).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -80,6 +82,26 @@ class ModelResponder:
         offered = turn.offered()
         chain = self.chain
         return Speculation(request.conversation_id, request.text, history, lambda: chain.stream(build, offered))
+
+    async def warm_tools(self) -> None:
+        """Evaluate the tools' prompt prefix once, in the background, so the first tool turn finds
+        it in the model's cache."""
+        if self.toolbox is None:
+            return
+        try:
+            turn = ToolTurn(self.toolbox)
+            tools = await turn.start()
+            if not tools:
+                return
+            # The first backend directly, not through the chain: a long first evaluation must not
+            # count as the model failing its first-token deadline (health, cool-down).
+            backend = self.chain.backends[0]
+            messages = await self.messages_for(ConversationRequest("warm-up", "Hello"), tools)(backend)
+            async with asyncio.timeout(self.settings.start_timeout_s), contextlib.aclosing(backend.stream(messages, tools)) as stream:
+                async for _ in stream:
+                    break  # the first token means the prefix is in the cache: stop there
+        except (LlmError, TimeoutError) as err:
+            _LOGGER.info("the tool prompt was not warmed: %r", err)
 
     async def first_round(self, request: ConversationRequest, build: MessageBuilder, offered: Sequence[Tool]) -> AsyncIterator[Delta]:
         """The speculation on this very request when there is one (its first words may be
