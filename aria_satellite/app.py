@@ -54,7 +54,7 @@ async def serve(settings: SatelliteSettings, stop: asyncio.Event, ready: asyncio
     timing = TimingLog(settings.timing_log)
     wake = WakeWords.load(settings.wake)
     mic = create_mic(settings.mic, on_file_start=lambda t0: timing.write("mic-file-start", t0, file=str(settings.mic.file)))
-    server = SatelliteServer(settings.host, settings.port, build_info(settings))
+    server = SatelliteServer(settings.host, settings.port, build_info(settings), settings.wyoming)
     hooks = Hooks(settings.hook_command, settings.events_socket)
     echo = WebRtcEchoCanceller(noise_suppression=settings.noise_suppression, auto_gain=settings.noise_suppression)
     # Both faces reach the satellite through one router: one turn at a time (controllers.py).

@@ -47,6 +47,17 @@ class RoomEvent(StrEnum):
     STATUS = "status"
 
 
+_ENTERED = {"streaming": RoomEvent.LISTENING, "speaking": RoomEvent.SPEAKING}
+"""Room events of entering a state (THINKING's comes with the transcript, WAITING's depends on why)."""
+
+
+def room_event(old: str, new: str, reason: str) -> RoomEvent | None:
+    """The room event of a transition of the satellite's state (``State`` values), if any."""
+    if new == "waiting" and old != "idle":
+        return RoomEvent.ERROR if reason.startswith(("error", "stuck")) else RoomEvent.DONE
+    return _ENTERED.get(new)
+
+
 def _offer(queue: asyncio.Queue[bytes], line: bytes) -> None:
     if queue.full():
         queue.get_nowait()

@@ -24,17 +24,9 @@ from aria_wire.accept import AcceptLoop
 from aria_wire.errors import FrameTooLarge, IdleTimeout, ProtocolError
 from aria_wire.framing import FrameLimits, read_frame
 
+from .settings import WyomingSettings
+
 _LOGGER = logging.getLogger(__name__)
-
-LIMITS = FrameLimits(max_line_bytes=65_536, max_data_bytes=1_048_576, max_payload_bytes=1_048_576)
-MAX_CONNECTIONS = 16
-MAX_PER_PEER = 8
-"""A satellite serves one server at a time; a few more connections cover describes and a
-restarted server's half-dead socket, and the caps keep a LAN peer from holding more."""
-IDLE_TIMEOUT_S = 120.0
-"""A connection that is not the current server and sends nothing this long is closed (the
-current server may be silent for hours between turns, so it is exempt)."""
-
 
 class ServerEvents(Protocol):
     """What the satellite hears from its current server."""
@@ -69,7 +61,13 @@ class _Connection:
 class SatelliteServer:
     """Listens on host:port; ``send`` reaches the current server (dropped when there is none)."""
 
-    def __init__(self, host: str, port: int, info: Info) -> None:
+    def __init__(self, host: str, port: int, info: Info, limits: WyomingSettings | None = None) -> None:
+        # A satellite serves one server at a time; the connection caps (settings.py) cover describes
+        # and a restarted server's half-dead socket, and keep a LAN peer from holding more.
+        self.limits = limits or WyomingSettings()
+        self._frames = FrameLimits(
+            self.limits.max_line_bytes, self.limits.max_data_bytes, self.limits.max_payload_bytes
+        )
         self.host = host
         self.requested_port = port
         self.info = info
@@ -77,8 +75,9 @@ class SatelliteServer:
         self.current: _Connection | None = None
         self._numbers = itertools.count(1)
         self._loop = AcceptLoop(
-            host, port, self._accept, line_limit=LIMITS.max_line_bytes, name="satellite",
-            max_connections=MAX_CONNECTIONS, max_per_peer=MAX_PER_PEER, refuse=_refuse,
+            host, port, self._accept, line_limit=self.limits.max_line_bytes, name="satellite",
+            max_connections=self.limits.max_connections, max_per_peer=self.limits.max_connections_per_peer,
+            refuse=_refuse,
         )
 
     @property
@@ -122,7 +121,8 @@ class SatelliteServer:
         try:
             while True:
                 try:
-                    event = await read_frame(connection.reader, LIMITS, idle_timeout_s=IDLE_TIMEOUT_S)
+                    # The current server may be silent for hours between turns: only the others time out.
+                    event = await read_frame(connection.reader, self._frames, idle_timeout_s=self.limits.idle_timeout_s)
                 except IdleTimeout as err:
                     if connection is self.current:
                         continue

@@ -31,13 +31,17 @@ class Watched(Protocol):
 
     settings: SatelliteSettings
     health: Health
-    machine: StateMachine
+    machine: StateMachine[State]
     player: Player
-    deadline_ns: int | None
 
     @property
     def state(self) -> State:
         """The current state."""
+        ...
+
+    @property
+    def deadline_ns(self) -> int | None:
+        """The current state's deadline (STREAMING, THINKING), monotonic ns."""
         ...
 
     def stop_streaming(self, next_state: State, reason: str) -> None:

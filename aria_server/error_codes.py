@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aria_wire.errors import IdleTimeout, JsonRejected
+from aria_wire.errors import IdleTimeout, JsonRejected, SettingsError
 
 from .errors import (
     AriaError,
@@ -102,6 +102,7 @@ CATALOGUE: Mapping[str, ErrorCode] = _index(
     # -- configuration and models (at start-up, or a dashboard change) ----------------------------
     ErrorCode("bad-config", ConfigError, 422, "a setting has a bad value"),
     ErrorCode("no-last-good", ConfigError, 422, "no earlier configuration has started here"),
+    ErrorCode("bad-settings", SettingsError, 422, "the satellite's settings (file, environment, command line) do not validate"),
     ErrorCode("port-unavailable", ConfigError, 422, "a port cannot be listened on"),
     ErrorCode("bad-database", ConfigError, 422, "the history database cannot be opened"),
     ErrorCode("bad-remote-url", ConfigError, 422, "a remote Wyoming URL that is not tcp://HOST:PORT"),

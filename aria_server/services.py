@@ -25,6 +25,7 @@ from .conversation.sessions import ConversationSessions
 from .errors import ConfigError, RemoteUnavailable
 from .pipeline.runner import TurnRecorder
 from .pipeline.turn import VoicePipeline
+from .turn_taking.turn import TurnTaking
 from .remote import RemoteCaller, RemoteEndpoint
 from .settings import ServerSettings, WyomingSettings
 from .store.history import HistoryStore
@@ -74,9 +75,14 @@ class Services:
     """Conversations and turns (the HTTP API lists and reads them), None without an agent."""
     sessions: ConversationSessions | None = field(init=False)
     """Which conversation a satellite, browser or client host is in."""
+    turn_taking: TurnTaking | None = field(init=False)
+    """When a spoken turn is over and what starts before it is (None without STT or an agent)."""
 
     def __post_init__(self) -> None:
-        self.pipeline = VoicePipeline(self.stt, self.agent, self.tts) if self.agent is not None else None
+        self.turn_taking = None
+        if self.agent is not None and self.stt is not None:
+            self.turn_taking = TurnTaking.for_agent(self.stt.vad_settings, self.agent)
+        self.pipeline = VoicePipeline(self.stt, self.agent, self.tts, self.turn_taking) if self.agent is not None else None
         self.history = self.agent.store if self.agent is not None else None
         self.sessions = self.agent.sessions if self.agent is not None else None
         self.recorder = TurnRecorder(self.metrics, self.history)

@@ -9,10 +9,15 @@ below, so a new field is a new option with no other code.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from aria_wire import settings_tree
+
+from .satellite_profiles import NO_PROFILE, SatelliteProfile, fold_section
 
 
 def default_data_dir() -> Path:
@@ -58,9 +63,9 @@ class SttSettings(_Section):
     language: str | None = Field("en", description="spoken language code; empty for auto-detection")
     cpu_threads: int = Field(0, ge=0, le=256, description="CPU threads for inference (0: all cores)")
     final_decode: FinalDecode = Field(
-        "full",
-        description="a spoken turn's transcript: full (Whisper's 30 s window, the most accurate) or verified "
-        "(a 10 s window that must agree with the first pass; ~0.4 s sooner on a CPU, a little less accurate)",
+        "verified",
+        description="a spoken turn's transcript: verified (a 10 s window that must agree with the first pass, "
+        "else the 30 s decode; ~0.3 s sooner on a CPU) or full (always Whisper's 30 s window)",
     )
 
     @model_validator(mode="after")
@@ -74,11 +79,12 @@ class VadSettings(_Section):
 
     threshold: float = Field(0.5, gt=0.0, lt=1.0, description="speech probability above which a 32 ms frame is speech")
     speculate_after_ms: int = Field(
-        160, ge=32, le=5000, description="ms of silence after speech before a speculative decode starts"
+        96, ge=32, le=5000, description="ms of silence after speech before the quick pass reads the words so far "
+        "(and a speculative decode starts)"
     )
     end_of_speech_ms: int = Field(600, ge=64, le=10000, description="ms of silence that end a spoken turn (endpointing)")
     complete_request_end_ms: int = Field(
-        200,
+        160,
         ge=0,
         le=10000,
         description="ms of silence that end a turn early when the speculative transcript is already a whole "
@@ -299,30 +305,24 @@ class SatellitesSettings(_Section):
     arbitration_window_s: float = Field(
         0.2, ge=0.0, le=5.0, description="s to wait for other rooms hearing the same wake word; the best one answers"
     )
-    languages: list[Annotated[str, Field(pattern=r"^[^=]+=[a-z]{2,3}$")]] = Field(
-        default_factory=list,
-        description="the language spoken at a satellite, NAME=LANG (kitchen=ja): its turns are transcribed, "
-        "answered and spoken in it (repeatable; default: the STT language)",
-    )
-    areas: list[Annotated[str, Field(pattern=r"^[^=]+=.+$")]] = Field(
-        default_factory=list,
-        description="the Home Assistant area a satellite stands in, NAME=AREA (kitchen=Kitchen): 'turn on the light' "
-        "there means that area's lights (repeatable; default: the area of the Home Assistant device named like it)",
-    )
-    ha_devices: list[Annotated[str, Field(pattern=r"^[^=]+=[0-9A-Za-z_-]+$")]] = Field(
-        default_factory=list,
-        description="the Home Assistant device that stands for a satellite, NAME=DEVICE_ID (repeatable; default: the "
-        "device named like the satellite, else one in its area)",
-    )
-    trusted: list[str] = Field(
-        default_factory=list,
-        description="satellites found over zeroconf that the user approved for security-sensitive actions "
-        "(unlock, open the garage; by name; satellites given by --satellite are trusted). Anyone on the network "
-        "can advertise a satellite, so a discovered one is refused those actions until approved here",
+    profiles: dict[str, SatelliteProfile] = Field(
+        default_factory=dict,
+        description="per-satellite settings: a [satellites.NAME] table (see below); on the command line "
+        "NAME.KEY=VALUE (kitchen.area=Kitchen, repeatable); the older --satellites-areas etc. fill it too",
     )
     microphone_chunks: int = Field(
         64, ge=4, le=4096, description="audio chunks of a turn buffered for the pipeline (more slows the satellite down)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fold_profiles(cls, data: Any) -> Any:
+        """Every spelling of the per-satellite table becomes ``profiles`` (satellite_profiles.py)."""
+        return fold_section(data) if isinstance(data, Mapping) else data
+
+    def profile(self, name: str) -> SatelliteProfile:
+        """What is configured for satellite ``name`` (every key unset when nothing is)."""
+        return self.profiles.get(name, NO_PROFILE)
 
 
 class HomeAssistantSettings(_Section):
@@ -368,35 +368,6 @@ class HomeAssistantSettings(_Section):
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
-def _per_satellite(entries: list[str], name: str) -> str | None:
-    """The VALUE of the ``NAME=VALUE`` entry for satellite ``name`` (the last one wins), or None."""
-    found = None
-    for entry in entries:
-        satellite, _, value = entry.partition("=") if "=" in entry else ("", "", "")
-        if satellite == name:
-            found = value
-    return found
-
-
-def satellite_language(settings: SatellitesSettings, name: str) -> str | None:
-    """The language set for satellite ``name`` (``--satellites-languages NAME=LANG``), or None."""
-    for entry in settings.languages:
-        satellite, _, language = entry.rpartition("=")
-        if satellite == name:
-            return language
-    return None
-
-
-def satellite_area(settings: SatellitesSettings, name: str) -> str | None:
-    """The Home Assistant area set for satellite ``name`` (``--satellites-areas NAME=AREA``), or None."""
-    return _per_satellite(settings.areas, name)
-
-
-def satellite_ha_device(settings: SatellitesSettings, name: str) -> str | None:
-    """The Home Assistant device id set for satellite ``name`` (``--satellites-ha-devices NAME=ID``), or None."""
-    return _per_satellite(settings.ha_devices, name)
-
-
 class ServerSettings(_Section):
     """Everything the server needs; each component receives only its own section."""
 
@@ -419,33 +390,14 @@ class ServerSettings(_Section):
 
 def section_names() -> list[str]:
     """The nested sections of ServerSettings, in declaration order."""
-    return [
-        name
-        for name, field in ServerSettings.model_fields.items()
-        if isinstance(field.annotation, type) and issubclass(field.annotation, _Section)
-    ]
+    return settings_tree.section_names(ServerSettings)
 
 
 def leaf_paths() -> dict[str, tuple[str, ...]]:
     """Option name (``stt-model``) -> path in the tree (``("stt", "model")``) for every leaf."""
-    paths: dict[str, tuple[str, ...]] = {}
-    sections = set(section_names())
-    for name, field in ServerSettings.model_fields.items():
-        if name in sections:
-            sub = field.annotation
-            assert isinstance(sub, type) and issubclass(sub, _Section)
-            for leaf in sub.model_fields:
-                paths[f"{name}-{leaf}".replace("_", "-")] = (name, leaf)
-        else:
-            paths[name.replace("_", "-")] = (name,)
-    return paths
+    return settings_tree.leaf_paths(ServerSettings)
 
 
 def field_info(path: tuple[str, ...]) -> Any:
     """The pydantic FieldInfo at ``path``."""
-    model: type[BaseModel] = ServerSettings
-    for part in path[:-1]:
-        annotation = model.model_fields[part].annotation
-        assert isinstance(annotation, type) and issubclass(annotation, BaseModel)
-        model = annotation
-    return model.model_fields[path[-1]]
+    return settings_tree.field_info(ServerSettings, path)

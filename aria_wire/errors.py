@@ -5,7 +5,8 @@
     │   ├── FrameTooLarge    a header announced more bytes than allowed: close the connection
     │   └── JsonRejected     JSON too deep, an integer too long, NaN (``jsonsafe.loads_bounded``)
     ├── IdleTimeout          a peer sent nothing (or stalled mid-frame) for too long
-    └── AudioFormatError     unsupported rate/width/channels, or audio outside a stream
+    ├── AudioFormatError     unsupported rate/width/channels, or audio outside a stream
+    └── SettingsError        a program's settings (file, environment, command line) do not validate
 
 The server adds its stage errors (``aria_server.errors``) under the same base; faces translate
 them into wire errors and tests assert on ``code``.
@@ -60,3 +61,9 @@ class IdleTimeout(AriaError):
     def __init__(self, message: str, *, mid_frame: bool) -> None:
         super().__init__(message, code="frame-timeout" if mid_frame else None)
         self.mid_frame = mid_frame
+
+
+class SettingsError(AriaError):
+    """Settings that cannot start the program: the message names each bad key and its option."""
+
+    default_code = "bad-settings"

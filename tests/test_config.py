@@ -105,7 +105,7 @@ def test_engine_options_derive_from_the_settings_tree(tmp_path: Path) -> None:
     )
     assert (settings.stt.backend, settings.stt.url, settings.stt.fallback) == ("wyoming", "tcp://gpu-box:10300", ["faster-whisper"])
     assert (settings.tts.backend, settings.tts.url, settings.tts.fallback) == ("wyoming", "tcp://gpu-box:10200", ["piper"])
-    assert settings.tts.language_voices == ["ja=kokoro:jf_alpha"] and settings.satellites.languages == ["kitchen=ja"]
+    assert settings.tts.language_voices == ["ja=kokoro:jf_alpha"] and settings.satellites.profile("kitchen").language == "ja"
     assert settings.llm.gpu_layers == -1 and settings.tts.device == "cpu"
 
 

@@ -17,13 +17,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 from typing import Any
 
-from ..errors import LlmError
 from ..home.client import HomeAssistantClient
 from ..home.mapping import IntentMapper
 from ..llm.fallback import LlmChain
@@ -39,9 +38,8 @@ from .responders.home import HomeResponder, OpenQuestions
 from .responders.local import LocalIntents, NoModel, TruthGuard
 from .responders.model import ModelResponder
 from .sessions import ConversationSessions
-from .speculation import Speculation, Speculations
+from .speculation import Speculation
 from .timers import TimerService
-from .tool_turn import ToolTurn
 from .truth import RequestKind, classify
 
 _LOGGER = logging.getLogger(__name__)
@@ -72,14 +70,12 @@ class Agent:
         """Home Assistant, when ``--ha-url`` is set."""
         self.home_control = home is not None or toolbox is not None
         """Whether home control is configured: only then may device requests go past the guard."""
-        self.speculations = Speculations()
-        """Replies started on a quick transcript before the turn ended (``speculate``)."""
         self.local = LocalIntents(intents)
         self.solver = Solver()
         self.home_responder = HomeResponder(home, intents) if home is not None else None
         self.guard = TruthGuard(intents, home_control=self.home_control)
         self.model = (
-            ModelResponder(settings, chain, self.store, intents, toolbox, self.speculations) if chain is not None else None
+            ModelResponder(settings, chain, self.store, intents, toolbox) if chain is not None else None
         )
         self._offer_tools_to_home()
         questions = OpenQuestions(self.home_responder) if self.home_responder is not None else None
@@ -114,7 +110,7 @@ class Agent:
         if self.model is not None:
             self.model.chain = chain
         else:
-            self.model = ModelResponder(self.settings, chain, self.store, self.intents, self._toolbox, self.speculations)
+            self.model = ModelResponder(self.settings, chain, self.store, self.intents, self._toolbox)
         self._offer_tools_to_home()
 
     @property
@@ -144,36 +140,6 @@ class Agent:
         """Languages this agent accepts (others are not handled)."""
         return list(self.settings.languages)
 
-    def is_complete_request(self, text: str, language: str | None = None, satellite: str | None = None) -> bool:
-        """Whether ``text`` is already a whole request: a local intent matches it, or, with Home
-        Assistant configured and answering, it is a whole device command naming what Home Assistant
-        knows ("turn on the kitchen light"; "turn on the light" from a ``satellite`` with a device)."""
-        if self.intents.matches(text, language):
-            return True
-        if self.home is None:
-            return False
-        try:
-            return self._whole_device_command(text, language, satellite)
-        except Exception:  # a failed check must cost only the early end, never the turn
-            _LOGGER.exception("could not judge %r as a whole device command", text)
-            return False
-
-    def _whole_device_command(self, text: str, language: str | None, satellite: str | None) -> bool:
-        # English only: the device-command patterns and the command words are English. The quick
-        # transcript becomes final, so its target must be a name Home Assistant has (the check that
-        # the quick pass heard it right); anything else waits for the full decode as before.
-        assert self.home is not None
-        return (
-            _is_english(language)
-            and classify(text) is RequestKind.DEVICE_COMMAND
-            and not self.intents.sounds_unfinished(text, language)
-            and self.home.knows_target(text, satellite)
-        )
-
-    def sounds_unfinished(self, text: str, language: str | None = None) -> bool:
-        """Whether ``text`` stops mid-sentence ("set a timer for"): the speaker is still thinking."""
-        return self.intents.sounds_unfinished(text, language)
-
     def supports_language(self, language: str | None) -> bool:
         """Whether a request in ``language`` (``en-US`` counts as ``en``; None as the default) is served."""
         if not language:
@@ -191,33 +157,13 @@ class Agent:
         if self.chain is not None:
             await self.chain.start()
         if self.model is not None and self.toolbox is not None:
-            self._warming = asyncio.create_task(self._warm_tools(), name="warm tool prompt")
-
-    async def _warm_tools(self) -> None:
-        """Evaluate the tools' prompt prefix once, in the background, so the first tool turn finds
-        it in the model's cache."""
-        assert self.model is not None and self.toolbox is not None and self.chain is not None
-        try:
-            turn = ToolTurn(self.toolbox)
-            tools = await turn.start()
-            if not tools:
-                return
-            # The first backend directly, not through the chain: a long first evaluation must not
-            # count as the model failing its first-token deadline (health, cool-down).
-            backend = self.chain.backends[0]
-            messages = await self.model.messages_for(ConversationRequest("warm-up", "Hello"), tools)(backend)
-            async with asyncio.timeout(self.settings.start_timeout_s), contextlib.aclosing(backend.stream(messages, tools)) as stream:
-                async for _ in stream:
-                    break  # the first token means the prefix is in the cache: stop there
-        except (LlmError, TimeoutError) as err:
-            _LOGGER.info("the tool prompt was not warmed: %r", err)
+            self._warming = asyncio.create_task(self.model.warm_tools(), name="warm tool prompt")
 
     async def aclose(self) -> None:
         """Stop the models, drop the timers, close the database."""
         if self._warming is not None:
             self._warming.cancel()
             await asyncio.gather(self._warming, return_exceptions=True)
-        await self.speculations.aclose()
         if self.chain is not None:
             await self.chain.aclose()
         if self.toolbox is not None:
@@ -246,23 +192,26 @@ class Agent:
     def request(
         self, conversation_id: str, text: str, *, language: str | None = None, timers_ring: bool = True,
         satellite: str | None = None, area: str | None = None, trusted: bool = False,
+        speculation: Speculation | None = None,
     ) -> ConversationRequest:
         """The frozen request every responder is asked."""
         return ConversationRequest(
             conversation_id, text, language, satellite, area, trusted, timers_ring,
-            self.sessions.session_of(conversation_id),
+            self.sessions.session_of(conversation_id), speculation,
         )
 
     async def reply(
         self, conversation_id: str, text: str, *, language: str | None = None, timers_ring: bool = True,
         satellite: str | None = None, area: str | None = None, trusted: bool = False,
+        speculation: Speculation | None = None,
     ) -> AsyncGenerator[str, None]:
         """Text deltas of the answer; the turn is stored once the answer is complete.
 
         ``timers_ring``: whether a timer set in this turn can ring where the user is.
         ``satellite``: the satellite that heard it ("the light" means its room's). ``area``: its
         area, when the face knows it. ``trusted``: whether the requester may ask for
-        security-sensitive actions (see ``ConversationRequest.trusted``).
+        security-sensitive actions (see ``ConversationRequest.trusted``). ``speculation``: the reply
+        the turn started at a pause (used when it answers this very request).
 
         Never raises for a failing model (the user hears a short apology instead); cancellation
         propagates, and a cancelled turn is not stored.
@@ -270,7 +219,7 @@ class Agent:
         started = time.time()
         request = self.request(
             conversation_id, text, language=language, timers_ring=timers_ring, satellite=satellite, area=area,
-            trusted=trusted,
+            trusted=trusted, speculation=speculation,
         )
         answer = None
         for responder in self.responders:
@@ -281,10 +230,7 @@ class Agent:
             if self.model is not None:
                 if request.area is None and satellite is not None and self.home is not None:
                     # Home Assistant's tools know no device: the model is told the room.
-                    request = self.request(
-                        conversation_id, text, language=language, timers_ring=timers_ring, satellite=satellite,
-                        area=await self.home.area_of(satellite), trusted=trusted,
-                    )
+                    request = replace(request, area=await self.home.area_of(satellite))
                 answer = await self.model.respond(request)
             else:
                 answer = await NoModel(self.intents).respond(request)
@@ -328,6 +274,3 @@ class Agent:
                 return None
         return await self.model.speculate(request)
 
-
-def _is_english(language: str | None) -> bool:
-    return not language or language.replace("_", "-").split("-")[0].lower() == "en"

@@ -13,12 +13,13 @@ class ConversationAgent(Protocol):
 
     def reply(
         self, conversation_id: str, text: str, *, language: str | None = None, timers_ring: bool = True,
-        satellite: str | None = None, trusted: bool = False,
+        satellite: str | None = None, trusted: bool = False, speculation: Speculation | None = None,
     ) -> AsyncIterator[str]:
         """Text deltas of the answer as they are produced (``timers_ring``: False where a timer
         set now would ring nowhere, so one is refused instead; ``satellite``: the name of the
         satellite that heard the request, so "the light" can mean the light in its room;
-        ``trusted``: whether the requester may ask for security-sensitive actions).
+        ``trusted``: whether the requester may ask for security-sensitive actions;
+        ``speculation``: the reply the turn started at a pause, see ``speculate``).
 
         Cancellable at any point (barge-in closes the iterator); the turn is stored in the
         conversation's history when the answer completes. Failures of the language model are
@@ -35,24 +36,7 @@ class ConversationAgent(Protocol):
         ``satellite``: where it was heard, as for ``reply`` (the prompt must be the commit's).
 
         Only the generation starts: nothing is spoken, done or stored until ``reply`` is asked
-        the same request (it then continues the speculation), and ``Speculation.cancel`` stops it.
-        """
-        ...
-
-    def is_complete_request(self, text: str, language: str | None = None, satellite: str | None = None) -> bool:
-        """Whether ``text`` is a whole request already (the pipeline may stop listening early;
-        ``satellite``: where it was heard, as for ``reply``: "turn on the light" is whole where the
-        satellite's room is known).
-
-        Cheap and side-effect free: it is asked about speculative transcripts while the user
-        may still be speaking.
-        """
-        ...
-
-    def sounds_unfinished(self, text: str, language: str | None = None) -> bool:
-        """Whether ``text`` (a first-pass transcript at a pause) stops where no request ends
-        ("set a timer for"): the pipeline then waits longer before it stops listening.
-
-        Cheap and side-effect free, like ``is_complete_request``.
+        the same request with it (it then continues the speculation), and ``Speculation.cancel``
+        stops it. Cheap and side-effect free otherwise: it is asked while the user may still speak.
         """
         ...

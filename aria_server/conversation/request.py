@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .speculation import Speculation
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,9 @@ class ConversationRequest:
     """Whether a timer set now can ring where the user is."""
     session: str | None = None
     """The conversation's session (a satellite, a client host), when it has one."""
+    speculation: Speculation | None = None
+    """The reply the turn started at a pause (``turn_taking``); the model's step uses it when it
+    answers this very request on the same history."""
 
     @property
     def english(self) -> bool:

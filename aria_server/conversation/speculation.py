@@ -1,9 +1,10 @@
 """Speculative replies: the language model starts on the quick transcript of a pause that ends
 the turn, so its first words are ready when the final transcript confirms them.
 
-    at the pause        speculation = speculations.start(conversation_id, quick_text, history, stream)
+    at the pause        speculation = Speculation(conversation_id, quick_text, history, stream)
+                        (held by the turn: ``turn_taking.TurnDecisions``)
     speech resumes      speculation.cancel()                      (the reply answers the whole utterance)
-    final transcript    await speculations.take(conversation_id, final_text, history)
+    final transcript    await claim(request.speculation, final_text, history)
                           same request, same history -> the speculation: its buffered deltas, then the rest
                           otherwise                  -> None (cancelled; the agent starts afresh)
 
@@ -70,8 +71,7 @@ class Speculation:
     """One speculative generation: running in its own task, its deltas held until taken."""
 
     def __init__(
-        self, conversation_id: str, text: str, history: Hashable, stream: StreamFactory,
-        on_cancel: Callable[[Speculation], None] | None = None,
+        self, conversation_id: str, text: str, history: Hashable, stream: StreamFactory
     ) -> None:
         self.conversation_id = conversation_id
         self.text = text
@@ -80,7 +80,7 @@ class Speculation:
         """None while it may still be taken."""
         self.failed: LlmError | None = None
         self._items: asyncio.Queue[Delta | _End] = asyncio.Queue()
-        self._on_cancel = on_cancel
+        _LOGGER.debug("conversation %s: speculating on %r", conversation_id, text)
         self._task = asyncio.get_running_loop().create_task(self._pump(stream), name=f"speculation {conversation_id}")
 
     async def _pump(self, stream: StreamFactory) -> None:
@@ -111,8 +111,6 @@ class Speculation:
         if self.outcome is None:
             self.outcome = outcome
         self._task.cancel()
-        if self._on_cancel is not None:
-            self._on_cancel(self)
 
     async def wait_stopped(self) -> None:
         """Until the generation has stopped (the model is free for the next one)."""
@@ -130,52 +128,23 @@ class Speculation:
             await asyncio.gather(self._task, return_exceptions=True)
 
 
-class Speculations:
-    """The speculations in flight, at most one per conversation (a new one replaces the old)."""
-
-    def __init__(self) -> None:
-        self._by_conversation: dict[str, Speculation] = {}
-
-    def start(self, conversation_id: str, text: str, history: Hashable, stream: StreamFactory) -> Speculation:
-        """Start generating the reply to ``text`` now (``history``: the conversation's key when read)."""
-        old = self._by_conversation.pop(conversation_id, None)
-        if old is not None:
-            old.cancel()
-        speculation = Speculation(conversation_id, text, history, stream, self.forget)
-        self._by_conversation[conversation_id] = speculation
-        _LOGGER.debug("conversation %s: speculating on %r", conversation_id, text)
-        return speculation
-
-    async def take(self, conversation_id: str, text: str, history: HistoryKey) -> Speculation | None:
-        """The conversation's speculation when it answers this very request on this history;
-        otherwise None, and a speculation that does not fit is cancelled (and has stopped)."""
-        speculation = self._by_conversation.pop(conversation_id, None)
-        if speculation is None or not speculation.pending:
-            return None
-        reason = None
-        if not same_request(speculation.text, text):
-            reason = "the final transcript differs"
-        elif speculation.failed is not None:
-            reason = f"it failed ({speculation.failed.code})"
-        elif await history() != speculation.history:
-            reason = "the conversation moved on meanwhile"
-        if reason is None:
-            _LOGGER.debug("conversation %s: the speculation on %r is the reply", conversation_id, text)
-            speculation.outcome = Outcome.HIT
-            return speculation
-        _LOGGER.debug("conversation %s: speculation on %r discarded: %s", conversation_id, speculation.text, reason)
-        speculation.cancel(Outcome.MISS)
-        await speculation.wait_stopped()
+async def claim(speculation: Speculation | None, text: str, history: HistoryKey) -> Speculation | None:
+    """``speculation`` when it answers this very request on this history (it is the reply now);
+    otherwise None, and a speculation that does not fit is cancelled (and has stopped)."""
+    if speculation is None or not speculation.pending:
         return None
-
-    def forget(self, speculation: Speculation) -> None:
-        """Drop ``speculation`` from the registry (cancelled: nobody may take it)."""
-        if self._by_conversation.get(speculation.conversation_id) is speculation:
-            del self._by_conversation[speculation.conversation_id]
-
-    async def aclose(self) -> None:
-        """Cancel every speculation and wait until their generations stopped."""
-        speculations, self._by_conversation = list(self._by_conversation.values()), {}
-        for speculation in speculations:
-            speculation.cancel()
-        await asyncio.gather(*(s.wait_stopped() for s in speculations))
+    reason = None
+    if not same_request(speculation.text, text):
+        reason = "the final transcript differs"
+    elif speculation.failed is not None:
+        reason = f"it failed ({speculation.failed.code})"
+    elif await history() != speculation.history:
+        reason = "the conversation moved on meanwhile"
+    if reason is None:
+        _LOGGER.debug("conversation %s: the speculation on %r is the reply", speculation.conversation_id, text)
+        speculation.outcome = Outcome.HIT
+        return speculation
+    _LOGGER.debug("conversation %s: speculation on %r discarded: %s", speculation.conversation_id, speculation.text, reason)
+    speculation.cancel(Outcome.MISS)
+    await speculation.wait_stopped()
+    return None

@@ -33,7 +33,7 @@ from typing import Any
 import aiohttp
 
 from ..errors import HomeError, HomeUnauthorized, HomeUnreachable
-from ..settings import SatellitesSettings, satellite_area, satellite_ha_device
+from ..settings import SatellitesSettings
 from .directory import REFRESH_S, HomeDirectory, pick_device
 from .names import Named, name_index
 from .token import TokenSource
@@ -120,7 +120,7 @@ class HomeAssistantClient:
         self._session: aiohttp.ClientSession | None = None
         self.state = HomeStatus("unknown")
         self.satellites = satellites or SatellitesSettings()
-        """The satellite -> area / device settings (``--satellites-areas``, ``--satellites-ha-devices``)."""
+        """The per-satellite table: each satellite's area and Home Assistant device (``[satellites.NAME]``)."""
         self._connector = connector
         self.ws = HomeWebsocket(self.url, token, timeout_s, connector=connector)
         self.directory = HomeDirectory(self.ws)
@@ -181,9 +181,8 @@ class HomeAssistantClient:
             return True
         if named is not Named.GENERIC or satellite is None:
             return False
-        device = satellite_ha_device(self.satellites, satellite) or pick_device(
-            snapshot, satellite, satellite_area(self.satellites, satellite)
-        )
+        profile = self.satellites.profile(satellite)
+        device = profile.ha_device or pick_device(snapshot, satellite, profile.area)
         return device is not None
 
     async def probe(self) -> None:
@@ -212,14 +211,14 @@ class HomeAssistantClient:
         """The Home Assistant device that stands for ``satellite`` (settings, else the registry)."""
         return await self.directory.device_for(
             satellite,
-            device_id=satellite_ha_device(self.satellites, satellite),
-            area=satellite_area(self.satellites, satellite),
+            device_id=self.satellites.profile(satellite).ha_device,
+            area=self.satellites.profile(satellite).area,
         )
 
     async def area_of(self, satellite: str) -> str | None:
         """The name of the area ``satellite`` stands in: the setting, else its device's area in
         Home Assistant's registry (None when neither is known or Home Assistant cannot be read)."""
-        configured = satellite_area(self.satellites, satellite)
+        configured = self.satellites.profile(satellite).area
         if configured is not None:
             return configured
         try:

@@ -1,6 +1,6 @@
 """Whether a device command names only what Home Assistant knows, word for word.
 
-A whole device command may end the turn early (``Agent.is_complete_request``): the quick first
+A whole device command may end the turn early (``turn_taking.RequestShape``): the quick first
 pass's transcript then becomes final, so it must have heard the target right. The cheap check is
 that every word of the command is either command vocabulary ("turn", "on", "the", "lights", "to",
 "50", ...) or part of a name Home Assistant knows (an exposed entity's name or alias, an area's

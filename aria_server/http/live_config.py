@@ -16,7 +16,9 @@ from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
-from ..config import describe_validation_error, merge_trees
+from aria_wire.settings_tree import merge_trees
+
+from ..config import describe_validation_error
 from ..concurrency import run_blocking
 from ..config_checks import settings_problems
 from ..config_store import ConfigStore
@@ -52,7 +54,8 @@ def plain_tree(settings: ServerSettings) -> dict[str, Any]:
     for path in flatten(tree):
         value: Any = settings
         for part in path.split("."):
-            value = getattr(value, part)
+            # A table (the per-satellite profiles) is a dict of models.
+            value = value[part] if isinstance(value, Mapping) else getattr(value, part)
         if isinstance(value, SecretStr):
             *sections, leaf = path.split(".")
             node = tree

@@ -16,17 +16,17 @@ import logging
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from aria_wire.audio import PcmFormat
 
 from ..conversation.base import ConversationAgent
-from ..conversation.speculation import Outcome, Speculation, same_request
+from ..conversation.speculation import Speculation
 from ..errors import AriaError, RequestError
 from ..events import EventType, PipelineEvent
 from ..stt.service import SpeechService
 from ..tts.service import SpeechSynthesis
+from ..turn_taking.turn import TurnContext, TurnDecisions, TurnTaking
 from ..vad.endpointer import VadEventType
 
 _LOGGER = logging.getLogger(__name__)
@@ -59,10 +59,15 @@ class TurnRequest:
 class VoicePipeline:
     """Holds the shared stage services; every turn is independent."""
 
-    def __init__(self, stt: SpeechService | None, agent: ConversationAgent, tts: SpeechSynthesis | None) -> None:
+    def __init__(
+        self, stt: SpeechService | None, agent: ConversationAgent, tts: SpeechSynthesis | None,
+        turn_taking: TurnTaking | None = None,
+    ) -> None:
         self.stt = stt
         self.agent = agent
         self.tts = tts
+        self.turn_taking = turn_taking
+        """When a spoken turn is over and what starts early (None: plain endpointing, no early reply)."""
 
     async def run_turn(self, request: TurnRequest) -> AsyncGenerator[PipelineEvent, None]:
         """The events of one turn, ending with TURN_END (after an ERROR when a stage failed)."""
@@ -81,9 +86,10 @@ class _Turn:
         self.heard_language: str | None = None
         """The language the transcript was in (its voice speaks the answer unless the request sets one)."""
         self.queue: asyncio.Queue[PipelineEvent | None] = asyncio.Queue()
+        self.decisions: TurnDecisions | None = None
+        """The turn-taking decisions of a turn that silence ends (they own its speculative reply)."""
         self.speculation: Speculation | None = None
-        """The reply started on the quick transcript of a pause (at most one per turn)."""
-        self._speculating: asyncio.Task[None] | None = None
+        """The reply started at a pause, once the final transcript confirmed the request."""
 
     def _event(self, type_: EventType, **data: Any) -> PipelineEvent:
         return PipelineEvent(type_, self.turn_id, data)
@@ -125,52 +131,37 @@ class _Turn:
             cancelled = True
             raise
         finally:
-            if (speculated := self._end_speculation(cancelled)) is not None:
+            if self.decisions is not None and (speculated := self.decisions.end(cancelled)) is not None:
                 outcome["speculation"] = speculated
             self.emit(EventType.TURN_END, **outcome)
             self.queue.put_nowait(None)
-            if self.speculation is not None:
-                await self.speculation.wait_stopped()  # a cancelled turn leaves the model free
+            if self.decisions is not None:
+                await self.decisions.wait_stopped()  # a cancelled turn leaves the model free
 
     async def _listen(self) -> str:
         stt = self.pipeline.stt
-        if stt is None or self.request.audio is None or self.request.audio_format is None:
+        request = self.request
+        if stt is None or request.audio is None or request.audio_format is None:
             raise RequestError("this turn has neither text nor audio with a format", code="bad-turn")
-        early_end_ms = stt.vad_settings.complete_request_end_ms if self.request.end_on_silence else 0
-        language = self.request.language
-        session = stt.start(
-            self.request.audio_format,
-            language,
-            is_complete=(
-                partial(self.pipeline.agent.is_complete_request, language=language, satellite=self.request.satellite)
-                if early_end_ms else None
-            ),
-            is_unfinished=partial(self.pipeline.agent.sounds_unfinished, language=language),
-            endpointing=self.request.end_on_silence,
-            on_turn_complete=self._speculate if self.request.answer and self.request.end_on_silence else None,
-        )
+        taking = self.pipeline.turn_taking
+        if taking is not None and request.end_on_silence:
+            self.decisions = taking.begin(
+                TurnContext(request.conversation_id, request.language, request.satellite, speculate=request.answer)
+            )
+        session = stt.start(request.audio_format, request.language, turn=self.decisions, endpointing=request.end_on_silence)
         try:
-            async for pcm in self.request.audio:
+            async for pcm in request.audio:
                 ended = False
                 for vad in await session.feed(pcm):
                     if vad.type is VadEventType.SPEECH_START:
                         self.emit(EventType.VAD_START, frame=vad.frame)
-                    elif vad.type is VadEventType.SPEECH_RESUMED:
-                        self._cancel_speculation()  # the reply will answer the whole utterance
                     elif vad.type is VadEventType.SPEECH_END:
-                        self.emit(EventType.VAD_END, frame=vad.frame)
-                        ended = self.request.end_on_silence
-                if not ended and early_end_ms and await session.early_transcript(early_end_ms):
-                    # "What time is it" needs no more listening: answer after a short pause
-                    # instead of the full end-of-speech silence.
-                    self.emit(EventType.VAD_END, frame=session.endpointer.frames_seen - 1, early=True)
-                    ended = True
+                        # Early: a whole request ("what time is it") heard at a short pause.
+                        self.emit(EventType.VAD_END, frame=vad.frame, **({"early": True} if session.ended_early else {}))
+                        ended = request.end_on_silence
                 if ended:
                     break
             transcript = await session.finish()
-            if self._speculating is not None:
-                # A speculation still starting must be registered before the agent looks for it.
-                await asyncio.gather(self._speculating, return_exceptions=True)
         finally:
             await session.aclose()
         self.emit(
@@ -183,45 +174,9 @@ class _Turn:
             timings_ms=dict(transcript.timings_ms),
         )
         self.heard_language = transcript.language
-        if self.speculation is not None and not same_request(self.speculation.text, transcript.text):
-            self.speculation.cancel(Outcome.MISS)  # frees the model now for the reply to the final words
+        if self.decisions is not None:
+            self.speculation = await self.decisions.settle(transcript.text)
         return transcript.text
-
-    def _speculate(self, text: str) -> None:
-        """The pause looks like the end of the turn: start the reply on its quick transcript."""
-        if self._speculating is not None:
-            return  # one per turn: a second guess after speech resumed is as likely wrong
-        self._speculating = asyncio.get_running_loop().create_task(
-            self._start_speculation(text), name=f"turn {self.turn_id} speculation"
-        )
-
-    async def _start_speculation(self, text: str) -> None:
-        try:
-            self.speculation = await self.pipeline.agent.speculate(
-                self.request.conversation_id, text, language=self.request.language,
-                satellite=self.request.satellite,
-            )
-        except Exception:  # a failed guess costs the turn nothing: the reply starts at commit
-            _LOGGER.exception("turn %s: speculation failed to start", self.turn_id)
-
-    def _cancel_speculation(self) -> None:
-        if self._speculating is not None:
-            self._speculating.cancel()
-        if self.speculation is not None:
-            self.speculation.cancel()
-
-    def _end_speculation(self, cancelled: bool) -> str | None:
-        """Stop what is left of the speculation; what became of it (None: there was none)."""
-        if self._speculating is None:
-            return None
-        if self.speculation is None:
-            # Still starting, or stopped while it started: cancelled; else none was wanted.
-            stopped_early = not self._speculating.done() or self._speculating.cancelled()
-            self._speculating.cancel()
-            return str(Outcome.CANCELLED) if stopped_early else None
-        # Once taken, the reply owns it and has ended with it (or is cut short with the turn now).
-        self.speculation.cancel(Outcome.CANCELLED if cancelled else Outcome.UNUSED)
-        return str(self.speculation.outcome)
 
     async def _answer(self, text: str) -> None:
         deltas: asyncio.Queue[str | None] = asyncio.Queue()
@@ -234,7 +189,7 @@ class _Turn:
                 async for delta in self.pipeline.agent.reply(
                     self.request.conversation_id, text, language=self.request.language or self.heard_language,
                     timers_ring=self.request.timers_ring, satellite=self.request.satellite,
-                    trusted=self.request.trusted,
+                    trusted=self.request.trusted, speculation=self.speculation,
                 ):
                     reply.append(delta)
                     self.emit(EventType.LLM_DELTA, text=delta)

@@ -5,8 +5,9 @@ reconnect helper); what belongs to one connection lives in a ``Connection`` and 
 The session's ``TurnRunner`` runs at most one turn or announcement at a time; a new
 ``run-pipeline`` or a wake word while one runs is a barge-in and cancels it. Audio from the
 satellite goes to the turn's microphone while it listens, otherwise to the server-side wake
-word when the satellite streams all the time. The state moves only through
-``SatelliteStatus.to`` (the table in ``state.py``).
+word when the satellite streams all the time (``WakeSource.SERVER``). The state drives: it
+moves only through ``SatelliteStatus.to`` (the table in ``state.py``), and a follow-up (with
+the question the house asked, if any) is the FOLLOW_UP state and its data, not a flag.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from ..settings import SatellitesSettings
 from ..tts.service import SpeechSynthesis
 from .arbitration import Candidate
 from .client import SatelliteLink
-from .state import SatelliteState, SatelliteStatus
+from .state import TURN_STATES, SatelliteState, SatelliteStatus, WakeSource
 from .turns import Arbitrator, VoiceTurnPlan, announcement, offer_follow_up, voice_turn
 from .wake import StreamWake
 
@@ -108,9 +109,6 @@ class SatelliteSession:
         self.sends_played = False
         """True once the satellite reported ``played`` (Aria satellites, wyoming-satellite >= 1.1)."""
         self.conversation_id = ""
-        self.follow_up_until = 0.0
-        self._asked: asyncio.Future[str] | None = None
-        """The answer awaited for a question the house asked (``ask``), until its turn starts."""
         self._configured: asyncio.Future[dict[str, Any]] | None = None
         """The satellite's answer to a ``satellite-config`` in flight."""
 
@@ -127,12 +125,12 @@ class SatelliteSession:
     @property
     def trusted(self) -> bool:
         """Given by address (the user configured it), or found over zeroconf and approved by name."""
-        return self.status.source == "static" or self.status.name in self.deps.settings.trusted
+        return self.status.source == "static" or self.deps.settings.profile(self.status.name).trusted
 
     @property
     def wake_on_server(self) -> bool:
         """True when it streams all the time and the server hears the wake word."""
-        return self.status.wake == "server"
+        return self.status.wake is WakeSource.SERVER
 
     def to(self, state: SatelliteState, reason: str) -> None:
         """Move the state machine (turns report their phase here)."""
@@ -242,14 +240,15 @@ class SatelliteSession:
     async def _on_run_pipeline(self, connection: Connection, run: RunPipeline) -> None:
         if run.start_stage == PipelineStage.WAKE:
             # It streams from now on and leaves the wake word to us (as with Home Assistant).
-            self.status.wake = "server"
+            self.status.wake = WakeSource.SERVER
             if connection.wake is None:
                 settings = self.deps.settings
+                threshold = settings.profile(self.name).wake_threshold or settings.wake_threshold
                 connection.wake = StreamWake(
-                    settings.wake_model, settings.wake_threshold, settings.wake_refractory_s, self.deps.wake_executor
+                    settings.wake_model, threshold, settings.wake_refractory_s, self.deps.wake_executor
                 )
             return
-        self.status.wake = "local"
+        self.status.wake = WakeSource.LOCAL
         candidate, connection.pending = connection.pending, None
         await self.start_turn(candidate)
 
@@ -260,7 +259,7 @@ class SatelliteSession:
             return
         if connection.wake is None:
             return
-        if self.runner.current is None and time.monotonic() < self.follow_up_until:
+        if self.runner.current is None and self.status.follow_up(time.monotonic()) is not None:
             await self.start_turn(None, "follow-up")  # the reply asked a question: no wake word needed
             if (microphone := self.runner.listening()) is not None:
                 await microphone.put(chunk.audio, fmt)
@@ -274,7 +273,7 @@ class SatelliteSession:
     # -- turns -----------------------------------------------------------------------------
 
     def _kind(self, candidate: Candidate | None) -> str:
-        if time.monotonic() < self.follow_up_until:
+        if self.status.follow_up(time.monotonic()) is not None:
             return "follow-up"
         if self.runner.current is not None:
             return "barge-in"
@@ -287,16 +286,23 @@ class SatelliteSession:
         self.conversation_id = await self.runner.conversation_id(self.name, explicit)
         return self.conversation_id
 
-    def offer_follow_up(self, seconds: float) -> None:
-        """Speech in the next ``seconds`` is a follow-up (no wake word, same conversation)."""
-        self.follow_up_until = time.monotonic() + seconds
+    def offer_follow_up(self, seconds: float, heard: asyncio.Future[str] | None = None) -> bool:
+        """Speech in the next ``seconds`` is a follow-up (no wake word, same conversation), or,
+        with ``heard``, the answer to the house's question; False when a turn already began."""
+        offer = self.status.offer_follow_up(time.monotonic() + seconds, heard)
+        if offer is None:
+            _LOGGER.info("satellite %s: no follow-up, a turn is %s", self.name, self.status.state)
+            return False
+        # The state's deadline: it ends by itself (a later offer or a turn replaced it otherwise).
+        asyncio.get_running_loop().call_later(seconds, self.status.expire, offer)
+        return True
 
     async def start_turn(self, candidate: Candidate | None, kind: str | None = None) -> None:
         """Begin a voice turn now (ending any turn in flight: that is a barge-in)."""
         kind = kind or self._kind(candidate)
+        offer = self.status.take_follow_up(kind, time.monotonic())
         await self._end_turn("barge-in" if kind == "barge-in" else "new turn")
-        self.follow_up_until = 0.0
-        heard, self._asked = (self._asked, None) if kind == "follow-up" else (None, self._asked)
+        heard = offer.heard if offer is not None else None
         plan = VoiceTurnPlan(
             kind=kind,
             candidate=candidate if kind == "wake" else None,
@@ -326,30 +332,31 @@ class SatelliteSession:
         result: dict[str, Any] = await asyncio.shield(turn.task)
         return result
 
-    async def start_conversation(self, text: str, listen_s: float | None = None) -> dict[str, Any]:
-        """Speak ``text``, then listen without a wake word (the reply is a normal turn); returns
-        once it has been played and the microphone is open."""
+    async def start_conversation(
+        self, text: str, listen_s: float | None = None, heard: asyncio.Future[str] | None = None
+    ) -> dict[str, Any]:
+        """Speak ``text``, then listen without a wake word (the reply is a normal turn, or with
+        ``heard`` only heard); returns once it has been played and the microphone is open."""
         seconds = self.deps.settings.follow_up_s if listen_s is None else listen_s
         result = await self.announce(text)
         # After the announcement's own turn has ended: the satellite's reply starts a new turn at
         # once, which must not cancel the one that offered it.
-        await offer_follow_up(self, seconds)
+        await offer_follow_up(self, seconds, heard)
         return result | {"listening_s": seconds}
 
     async def ask(self, question: str, timeout_s: float) -> str:
         """Ask ``question`` and return what the user answered ("" after silence or ``timeout_s``);
         the answer is not sent to the conversation agent."""
         heard: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._asked = heard
         try:
             async with asyncio.timeout(timeout_s):
-                await self.start_conversation(question, listen_s=min(timeout_s, self.deps.settings.follow_up_s))
+                listen_s = min(timeout_s, self.deps.settings.follow_up_s)
+                await self.start_conversation(question, listen_s=listen_s, heard=heard)
                 return await asyncio.shield(heard)
         except TimeoutError:
             return ""
         finally:
-            if self._asked is heard:
-                self._asked = None
+            self.status.withdraw(heard)
 
     async def configure(self, settings: dict[str, float], timeout_s: float = 5.0) -> dict[str, Any]:
         """Change an Aria satellite's wake settings; its status once it applied them."""
@@ -375,8 +382,8 @@ class SatelliteSession:
         await self.runner.cancel(reason)
 
     def _idle(self) -> None:
-        """The turn in flight ended on its own."""
-        if self.connection is not None:
+        """The turn in flight ended on its own (a follow-up it offered stays open)."""
+        if self.connection is not None and self.status.state in TURN_STATES:
             self.to(SatelliteState.IDLE, "turn ended")
 
     async def _recorded(self, record: dict[str, Any]) -> None:

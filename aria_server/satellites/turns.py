@@ -33,7 +33,7 @@ from ..errors import SatelliteGone, TtsError
 from ..events import EventType, PipelineEvent
 from ..pipeline.runner import RunningTurn
 from ..pipeline.turn import TurnRequest
-from ..settings import SatellitesSettings, satellite_language
+from ..settings import SatellitesSettings
 from ..tts.service import SpeechSynthesis
 from .arbitration import Candidate
 from .reply import ReplySender
@@ -79,7 +79,7 @@ class SatelliteChannel(Protocol):
     @property
     def trusted(self) -> bool:
         """Whether requests heard here may ask for security-sensitive actions (a satellite the
-        user gave by address, or one found over zeroconf and approved in ``satellites.trusted``)."""
+        user gave by address, or one found over zeroconf and approved in its ``[satellites.NAME]`` table)."""
         ...
 
     async def send(self, event: Event) -> None:
@@ -90,8 +90,9 @@ class SatelliteChannel(Protocol):
         """Move the satellite's state machine."""
         ...
 
-    def offer_follow_up(self, seconds: float) -> None:
-        """The next speech within ``seconds`` continues the conversation without a wake word."""
+    def offer_follow_up(self, seconds: float, heard: asyncio.Future[str] | None = None) -> bool:
+        """The next speech within ``seconds`` continues the conversation without a wake word
+        (with ``heard``: it answers the house's question); False when a turn already began."""
         ...
 
 
@@ -137,7 +138,7 @@ async def voice_turn(turn: RunningTurn, channel: SatelliteChannel, plan: VoiceTu
             spans.info["outcome"] = "no-audio"
             return spans.as_dict()
         no_speech_s = plan.settings.follow_up_s if plan.kind == "follow-up" else plan.settings.no_speech_s
-        language = satellite_language(plan.settings, channel.name)
+        language = plan.settings.profile(channel.name).language
         request = TurnRequest(
             conversation_id=conversation_id, audio=microphone, audio_format=fmt, answer=plan.heard is None,
             language=language, satellite=channel.name, trusted=channel.trusted,
@@ -217,9 +218,10 @@ def _asks_question(text: str) -> bool:
     return text.rstrip().rstrip("\"')").endswith("?")
 
 
-async def offer_follow_up(channel: SatelliteChannel, seconds: float) -> None:
+async def offer_follow_up(channel: SatelliteChannel, seconds: float, heard: asyncio.Future[str] | None = None) -> None:
     """Reopen the microphone without a wake word, in the same conversation."""
-    channel.offer_follow_up(seconds)
+    if not channel.offer_follow_up(seconds, heard):
+        return
     if channel.wake_on_server:
         # It streams anyway: its next audio chunk starts the follow-up turn (see the session).
         return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -46,10 +46,19 @@ class Decoder(Protocol):
 
     def decode_fitted(
         self, samples: np.ndarray, language: str | None, hotwords: str | None = None, *, min_window_s: float = 0.0
-    ) -> tuple[str, str | None] | None:
-        """(text, language) from a window fitted to the utterance, at least ``min_window_s`` long:
-        the check a ``verified`` final decode compares with the first pass (None: no such pass)."""
+    ) -> Fitted | None:
+        """The words from a window fitted to the utterance, at least ``min_window_s`` long: the
+        check a ``verified`` final decode compares with the first pass (None: no such pass)."""
         ...
+
+
+class Fitted(NamedTuple):
+    """A fitted-window pass: its words, their language, and how sure the decoder was of them."""
+
+    text: str
+    language: str | None
+    avg_logprob: float = 0.0
+    """Mean log-probability per token of the words (0: certain, or not known)."""
 
 
 class SttSession(Protocol):
@@ -61,11 +70,6 @@ class SttSession(Protocol):
 
     async def finish(self) -> Transcript:
         """End of audio: the transcript, from a speculative decode when it is still valid."""
-        ...
-
-    async def early_transcript(self, min_silence_ms: int) -> str | None:
-        """The whole request a first pass heard at the last pause, once ``min_silence_ms`` of
-        silence followed it; None before that, when speech resumed, or when it was not one."""
         ...
 
     async def aclose(self) -> None:

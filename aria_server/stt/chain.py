@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import RemoteUnavailable, SttError
-from .base import Decoder
+from .base import Decoder, Fitted
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class DecoderChain:
 
     def decode_fitted(
         self, samples: np.ndarray, language: str | None, hotwords: str | None = None, *, min_window_s: float = 0.0
-    ) -> tuple[str, str | None] | None:
+    ) -> Fitted | None:
         """The fitted-window pass of the decoder that answered last (a remote has none)."""
         try:
             return self.active.decode_fitted(samples, language, hotwords, min_window_s=min_window_s)

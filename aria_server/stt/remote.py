@@ -22,6 +22,7 @@ from aria_wire.audio import MODEL_RATE
 
 from ..errors import ConfigError
 from ..remote import RemoteCaller, read_answer
+from .base import Fitted
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class WyomingDecoder:
 
     def decode_fitted(
         self, samples: np.ndarray, language: str | None, hotwords: str | None = None, *, min_window_s: float = 0.0
-    ) -> tuple[str, str | None] | None:
+    ) -> Fitted | None:
         """None: the remote's own transcript is the only one."""
         return None
 

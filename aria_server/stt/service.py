@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from aria_wire.audio import PcmFormat
 
@@ -14,7 +15,11 @@ from ..vad.end_of_turn import TurnCompletion
 from .base import Decoder
 from .hotwords import MAX_HOTWORDS_CHARS as MAX_HOTWORDS_CHARS  # re-exported for callers of start()
 from .hotwords import merge_hotwords
+from .options import SessionModels, SessionOptions
 from .session import StreamingSession
+
+if TYPE_CHECKING:
+    from ..turn_taking.turn import TurnDecisions
 
 
 class SpeechService:
@@ -27,7 +32,7 @@ class SpeechService:
         vad_settings: VadSettings,
         max_seconds: float,
         end_of_turn: TurnCompletion | None = None,
-        final_decode: FinalDecode = "full",
+        final_decode: FinalDecode = "verified",
         *,
         home_names: Callable[[], Sequence[str]] | None = None,
     ) -> None:
@@ -43,9 +48,9 @@ class SpeechService:
         self._vad_settings = vad_settings
         self._max_seconds = max_seconds
         # Whisper saturates the cores by itself: decodes queue on one thread instead of thrashing.
-        self._decode_executor = model_executor("stt", 1)
-        self._vad_executor = model_executor("vad", 2)
-        self._turn_executor = model_executor("end-of-turn", 1)
+        self._models = SessionModels(
+            decoder, vad, model_executor("stt", 1), model_executor("vad", 2), end_of_turn, model_executor("end-of-turn", 1)
+        )
 
     @property
     def vad_settings(self) -> VadSettings:
@@ -57,42 +62,23 @@ class SpeechService:
         fmt: PcmFormat,
         language: str | None = None,
         *,
-        is_complete: Callable[[str], bool] | None = None,
-        is_unfinished: Callable[[str], bool] | None = None,
+        turn: TurnDecisions | None = None,
         endpointing: bool = False,
         clock: Callable[[], float] = time.monotonic,
         hotwords: str | None = None,
-        on_turn_complete: Callable[[str], None] | None = None,
     ) -> StreamingSession:
-        """A new streaming session for audio in ``fmt`` (see ``StreamingSession`` for the first pass);
-        ``endpointing``: the turn ends on silence, so each pause is judged (end of turn or not),
-        ``is_unfinished`` telling words that stop mid-sentence;
-        ``clock`` tells a microphone from a recording (tests pass a simulated one);
-        ``hotwords`` biases its full decode; ``on_turn_complete`` hears the quick transcript of a
-        pause that looks like the end of the turn."""
-        hotwords = merge_hotwords(hotwords, self.home_names() if self.home_names is not None else ())
-        return StreamingSession(
-            decoder=self.decoder,
-            vad=self.vad,
-            vad_settings=self._vad_settings,
-            fmt=fmt,
-            language=language,
-            decode_executor=self._decode_executor,
-            vad_executor=self._vad_executor,
-            max_seconds=self._max_seconds,
-            is_complete=is_complete,
-            is_unfinished=is_unfinished,
-            endpointing=endpointing,
-            end_of_turn=self.end_of_turn,
-            turn_executor=self._turn_executor,
-            clock=clock,
-            hotwords=hotwords,
-            on_turn_complete=on_turn_complete,
-            final_decode=self.final_decode,
+        """A new streaming session for audio in ``fmt``; ``endpointing``: silence ends the turn,
+        and ``turn`` (its decisions) judges each pause; ``clock`` tells a microphone from a
+        recording (tests pass a simulated one); ``hotwords`` (with the home's names) bias the decode."""
+        options = SessionOptions(
+            fmt, language, self._max_seconds, endpointing,
+            merge_hotwords(hotwords, self.home_names() if self.home_names is not None else ()),
+            self.final_decode, clock,
         )
+        return StreamingSession(self._models, self._vad_settings, options, turn)
 
     def close(self) -> None:
         """Stop the worker threads (after the server has stopped accepting work)."""
-        self._decode_executor.shutdown(wait=False, cancel_futures=True)
-        self._vad_executor.shutdown(wait=False, cancel_futures=True)
-        self._turn_executor.shutdown(wait=False, cancel_futures=True)
+        for executor in (self._models.decode_executor, self._models.vad_executor, self._models.turn_executor):
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)

@@ -4,23 +4,21 @@ When the endpointer sees a pause (``vad.speculate_after_ms`` of silence), decodi
 the audio so far. If no speech follows before the audio ends, ``finish`` answers with that
 result at once; speech after the pause makes it stale and ``finish`` decodes again.
 
-Given ``is_complete`` (the voice pipeline's "is this a whole local request?"), the pause first
-runs a quick, rougher decode (``Decoder.decode_quick``). When its text is a whole request the
-full decode is skipped: the pipeline can stop listening at once (``early_transcript``) and the
-TTS gets the cores; otherwise the full decode follows as usual.
-
-The same pause judges whether the turn is over (``vad.complete_turn_end_ms`` /
-``incomplete_turn_end_ms``): words that stop mid-sentence ("set a timer for") make the turn wait
-longer than the end-of-speech silence; otherwise, when the semantic end-of-turn model hears a
-finished utterance, the turn ends after a short silence. A stream that arrives faster than real
-time (a client sending a recording) is already complete: no speculative work is started for it,
-so the one decode after ``audio-stop`` has the cores to itself.
+Where silence ends the turn, the session is given the turn's decisions
+(``turn_taking.TurnDecisions``): each pause first runs a quick, rougher decode
+(``Decoder.decode_quick``) and the turn's pause judge says what its words mean. A whole request
+("what time is it") ends the turn after a short silence with the quick pass's words as the
+transcript (no full decode: the TTS gets the cores); words that stop mid-sentence make the turn
+wait longer; an utterance the end-of-turn model hears as finished ends after a short silence;
+otherwise the full decode follows as usual. The session only listens and asks: the verdicts, and
+the reply started early, belong to the turn. A stream that arrives faster than real time (a
+client sending a recording) is already complete: no speculative work is started for it, so the one
+decode after ``audio-stop`` has the cores to itself.
 
 With ``final_decode="verified"`` the 30 s decode after the first pass is replaced, when it can be,
 by a second fitted-window pass (``VERIFY_WINDOW_S``, with the hotwords): when both passes hear the
 same words, that is the transcript (``Transcript.verified``); when they differ, the full decode
-runs as usual. It trades a little accuracy for ~0.4 s on every turn that is not a local request
-(figures in docs/benchmarks.md), so it is a setting, off by default.
+runs as usual (figures in docs/turn-taking.md).
 """
 
 from __future__ import annotations
@@ -28,21 +26,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from concurrent.futures import Executor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aria_wire.audio import MODEL_RATE, PcmFormat, ToModelFormat
+from aria_wire.audio import MODEL_RATE, ToModelFormat
 
 from ..concurrency import run_blocking
 from ..errors import AriaError, AudioFormatError, SttError
-from ..settings import FinalDecode, VadSettings
-from ..vad.base import FRAME_MS, FRAME_SAMPLES, VoiceActivityDetector
-from ..vad.end_of_turn import TurnCompletion
+from ..settings import VadSettings
+from ..turn_taking.judge import PauseFacts, Verdict
+from ..vad.base import FRAME_MS, FRAME_SAMPLES
 from ..vad.endpointer import Endpointer, VadEvent, VadEventType
-from .base import Decoder, Transcript, same_words
+from .base import Transcript, same_words
+from .options import SessionModels, SessionOptions
+
+if TYPE_CHECKING:
+    from ..turn_taking.turn import TurnDecisions
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -62,64 +62,40 @@ GATE_BLOCK_FRAMES = 8
 VERIFY_WINDOW_S = 10.0
 """The verifying pass's encoder window: long enough that Whisper rarely repeats itself in it, a
 third of the 30 s window's cost."""
+VERIFY_MIN_LOGPROB = -0.35
+"""Two windows that agree are trusted only when the longer one was this sure of the words (mean
+log-probability per token): both short windows can mishear alike ("Romito and Juliet"), and then
+the 30 s decode is asked (the figures: docs/turn-taking.md, ``scripts/bench-final-decode.py``)."""
 VERDICT_WAIT_S = 1.0
 """Longest the endpointer waits for a pause's judgement before ending on the plain silence."""
 
 
 class StreamingSession:
-    """Per-utterance state; thrown away after ``finish`` (nothing to reset)."""
+    """Per-utterance state; thrown away after ``finish`` (nothing to reset).
+
+    With ``turn`` (the turn's decisions, given where silence ends the turn) each pause is judged:
+    the session reads the words with a quick pass and asks the turn what they mean."""
 
     def __init__(
-        self,
-        *,
-        decoder: Decoder,
-        vad: VoiceActivityDetector,
-        vad_settings: VadSettings,
-        fmt: PcmFormat,
-        language: str | None,
-        decode_executor: Executor,
-        vad_executor: Executor,
-        max_seconds: float,
-        is_complete: Callable[[str], bool] | None = None,
-        is_unfinished: Callable[[str], bool] | None = None,
-        endpointing: bool = False,
-        end_of_turn: TurnCompletion | None = None,
-        turn_executor: Executor | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        hotwords: str | None = None,
-        on_turn_complete: Callable[[str], None] | None = None,
-        final_decode: FinalDecode = "full",
+        self, models: SessionModels, settings: VadSettings, options: SessionOptions, turn: TurnDecisions | None = None
     ) -> None:
-        self._decoder = decoder
-        self._final_decode = final_decode
-        self._on_turn_complete = on_turn_complete
-        """Told the quick transcript of a pause that looks like the end of the turn (the voice
-        pipeline starts the reply on it, speculatively)."""
-        self._hotwords = hotwords
-        self._vad = vad.session()
-        self._settings = vad_settings
-        self._converter = ToModelFormat(fmt)
-        self._language = language
-        self._decode_executor = decode_executor
-        self._vad_executor = vad_executor
-        self._max_samples = int(max_seconds * MODEL_RATE)
+        self._models = models
+        self._decoder = models.decoder
+        self._options = options
+        self._turn = turn if options.endpointing else None
+        self._vad = models.vad.session()
+        self._settings = settings
+        self._converter = ToModelFormat(options.fmt)
+        self._language = options.language
+        self._max_samples = int(options.max_seconds * MODEL_RATE)
         self._chunks: list[np.ndarray] = []
         self._samples = 0
-        self.endpointer = Endpointer(vad_settings)
+        self.endpointer = Endpointer(settings)
         self._speculation: asyncio.Task[_Decoded | None] | None = None
         """The decode started at the last pause; None as its result: the first pass was enough."""
         self._speculated_last_frame: int | None = None
-        self._is_complete = is_complete
-        self._is_unfinished = is_unfinished
-        self._quick: asyncio.Future[_FirstPass | None] | None = None
-        """The first pass's verdict at the last pause: the whole request heard, or None."""
-        self._end_of_turn = end_of_turn
-        self._turn_executor = turn_executor
-        self._endpointing = endpointing
-        # Only where silence ends the turn (satellites, /ws); a client that ends the audio itself
-        # (Home Assistant's asr) gets no use from the judgement.
-        self._judges_turns = endpointing and (vad_settings.complete_turn_end_ms > 0 or vad_settings.incomplete_turn_end_ms > 0)
-        self._clock = clock
+        self._whole: _FirstPass | None = None
+        """The whole request the first pass heard at the last pause (its words are the transcript)."""
         self._first_chunk_at: float | None = None
         self.batch = False
         """True once the audio ran ahead of real time: a recording, decoded once at the end."""
@@ -127,12 +103,24 @@ class StreamingSession:
         """A recording's audio not yet seen by the VAD (scored in one pass by ``finish``)."""
         self._verdict: asyncio.Future[None] | None = None
         """Done once the current pause has been judged (or will not be)."""
-        self.turn_verdicts: list[str] = []
-        """How each pause was judged (``complete``, ``mid-sentence``, ``undecided``), for spans and tests."""
+        self.ended_early = False
+        """The turn ended on a whole request heard by the first pass (no full decode)."""
+        self.verify_min_logprob = VERIFY_MIN_LOGPROB
+        """See ``VERIFY_MIN_LOGPROB`` (a measurement may lower it to see every agreement)."""
+
+    @property
+    def options(self) -> SessionOptions:
+        """How this utterance is heard (the hotwords include the home's names)."""
+        return self._options
+
+    @property
+    def turn_verdicts(self) -> list[str]:
+        """How each pause was judged (``complete``, ``mid-sentence``, ...), for spans and tests."""
+        return [str(verdict) for verdict in self._turn.verdicts] if self._turn is not None else []
 
     async def feed(self, pcm: bytes) -> list[VadEvent]:
         """Add audio; returns the endpointer events it caused (speech start, pause, end)."""
-        now = self._clock()
+        now = self._options.clock()
         if self._first_chunk_at is None:
             self._first_chunk_at = now
         samples = self._converter.convert(pcm)
@@ -145,10 +133,10 @@ class StreamingSession:
         # Only a stream whose client ends it (Wyoming asr) can be a recording: where silence ends
         # the turn, the audio is a live microphone by definition.
         ahead_s = self._samples / MODEL_RATE - (now - self._first_chunk_at)
-        if not self.batch and not self._endpointing and ahead_s > AHEAD_OF_REAL_TIME_S:
+        if not self.batch and not self._options.endpointing and ahead_s > AHEAD_OF_REAL_TIME_S:
             self.batch = True
             _LOGGER.debug("audio arrives faster than real time: no speculative decoding for this stream")
-        if self.batch or (not self._endpointing and now - self._first_chunk_at < TELL_LIVE_WITHIN_S):
+        if self.batch or (not self._options.endpointing and now - self._first_chunk_at < TELL_LIVE_WITHIN_S):
             # A recording: score it in one VAD pass at the end rather than a thread hop per chunk
             # (a backlog of those hops came after audio-stop, before the decode could start).
             # Until a stream has shown which it is, its audio waits the same way: a recording sent
@@ -158,21 +146,26 @@ class StreamingSession:
             return []
         if self._unscored:  # a live stream after all: score what waited, then chunk by chunk
             samples, self._unscored = np.concatenate([*self._unscored, samples]), []
-        probabilities = await run_blocking(self._vad_executor, self._vad.probabilities, samples)
+        probabilities = await run_blocking(self._models.vad_executor, self._vad.probabilities, samples)
         await self._await_verdict_before_end(len(probabilities))
         events = self.endpointer.feed(probabilities)
         for event in events:
             if event.type is VadEventType.PAUSE and not self.batch:
                 self._speculate()
+            elif event.type is VadEventType.SPEECH_RESUMED and self._turn is not None:
+                self._turn.speech_resumed()
+            elif event.type is VadEventType.SPEECH_END:
+                self.ended_early = self._whole is not None and self._speculation_valid()
         return events
 
     async def _await_verdict_before_end(self, frames: int) -> None:
-        """Before these frames can reach the end-of-speech silence, let the pause's judgement land
-        (its audio waits upstream meanwhile), so a mid-sentence pause is never ended by a race."""
+        """Before these frames can reach the shortest silence any verdict ends a turn on, let the
+        pause's judgement land (its audio waits upstream meanwhile): a mid-sentence pause is never
+        ended by a race, and a whole request ends as soon as it is heard."""
         verdict = self._verdict
-        if verdict is None or verdict.done() or self.endpointer.end_after_ms is not None:
+        if verdict is None or verdict.done() or self.endpointer.end_after_ms is not None or self._turn is None:
             return
-        if self.endpointer.silence_ms() + frames * FRAME_MS < self._settings.end_of_speech_ms:
+        if self.endpointer.silence_ms() + frames * FRAME_MS < self._turn.judge.shortest_end_ms():
             return
         try:
             await asyncio.wait_for(asyncio.shield(verdict), VERDICT_WAIT_S)
@@ -195,17 +188,24 @@ class StreamingSession:
 
     def _decode_call(self, samples: np.ndarray) -> _Decoded:
         started = time.perf_counter()
-        texts, language = self._decoder.decode(samples, self._language, self._hotwords)
+        texts, language = self._decoder.decode(samples, self._language, self._options.hotwords)
         return texts, language, (time.perf_counter() - started) * 1000, False
 
     def _verify_call(self, samples: np.ndarray, first_text: str) -> _Decoded | None:
-        """The transcript when a second, longer fitted window hears ``first_text``'s words; else None."""
+        """The transcript when a second, longer fitted window hears ``first_text``'s words, and is
+        sure of them (``VERIFY_MIN_LOGPROB``); else None (the full decode answers)."""
         started = time.perf_counter()
-        checked = self._decoder.decode_fitted(samples, self._language, self._hotwords, min_window_s=VERIFY_WINDOW_S)
-        if checked is None or not checked[0] or not same_words(checked[0], first_text):
-            _LOGGER.debug("fitted windows disagree (%r, %r): full decode", first_text, checked and checked[0])
+        checked = self._decoder.decode_fitted(
+            samples, self._language, self._options.hotwords, min_window_s=VERIFY_WINDOW_S
+        )
+        if checked is None or not checked.text or not same_words(checked.text, first_text):
+            _LOGGER.debug("fitted windows disagree (%r, %r): full decode", first_text, checked and checked.text)
             return None
-        return [checked[0]], checked[1] or self._language, (time.perf_counter() - started) * 1000, True
+        if checked.avg_logprob < self.verify_min_logprob:
+            _LOGGER.debug("fitted windows agree on %r, unsure (%.2f): full decode", first_text, checked.avg_logprob)
+            return None
+        _LOGGER.debug("fitted windows agree on %r (%.2f)", first_text, checked.avg_logprob)
+        return [checked.text], checked.language or self._language, (time.perf_counter() - started) * 1000, True
 
     def _quick_call(self, samples: np.ndarray) -> tuple[str | None, float]:
         started = time.perf_counter()
@@ -214,130 +214,82 @@ class StreamingSession:
 
     def _speculate(self) -> None:
         self._speculated_last_frame = self.endpointer.last_speech_frame
-        loop = asyncio.get_running_loop()
-        self._quick = loop.create_future() if self._wants_first_pass else None
+        self._whole = None
         _settle(self._verdict)  # the previous pause's judgement is moot
-        self._verdict = loop.create_future() if self._judges_turns else None
+        first_pass = self._turn is not None and self._turn.wants_first_pass
+        self._verdict = asyncio.get_running_loop().create_future() if first_pass else None
         # A stale speculation still runs to completion in its thread; we only stop waiting for it.
         self._speculation = asyncio.create_task(
-            self._speculative_decode(self._speech_window(), self._quick, self._speculated_last_frame),
+            self._speculative_decode(self._speech_window(), first_pass, self._speculated_last_frame),
             name="stt-speculation",
         )
         self._speculation.add_done_callback(_log_failure)
 
-    @property
-    def _wants_first_pass(self) -> bool:
-        return self._is_complete is not None or self._judges_turns
-
-    async def _speculative_decode(
-        self, window: np.ndarray, quick: asyncio.Future[_FirstPass | None] | None, last_frame: int | None
-    ) -> _Decoded | None:
-        """The full decode, or None when the first pass heard a whole request (its text in ``quick``)
-        or when speech resumed meanwhile (the next pause decodes again; nobody reads this one)."""
+    async def _speculative_decode(self, window: np.ndarray, first_pass: bool, last_frame: int | None) -> _Decoded | None:
+        """The full decode, or None when the first pass heard a whole request (``_whole``), when the
+        pause was judged mid-sentence (``finish`` decodes if the turn ends there after all) or when
+        speech resumed meanwhile (the next pause decodes again; nobody reads this one)."""
         verdict = self._verdict
         try:
-            return await self._first_pass_then_decode(window, quick, verdict, last_frame)
+            if first_pass:
+                text = await self._first_pass(window, last_frame)
+                if text is None or self.endpointer.last_speech_frame != last_frame:
+                    return None
+                if self._turn is not None and self._turn.verdicts[-1:] == [Verdict.MID_SENTENCE]:
+                    # The turn waits for more words: a decode now would most likely be stale, and
+                    # would hold the one decode thread when the next pause needs its quick pass.
+                    return None
+                _settle(verdict)  # the endpointer need not wait for the full decode
+                if text and self._options.final_decode == "verified":
+                    verified = await run_blocking(self._models.decode_executor, self._verify_call, window, text)
+                    if verified is not None or self.endpointer.last_speech_frame != last_frame:
+                        return verified
+            return await run_blocking(self._models.decode_executor, self._decode_call, window)
         finally:
             _settle(verdict)
-            if quick is not None and not quick.done():
-                quick.set_result(None)  # whatever went wrong, ``early_transcript`` is never left waiting
 
-    async def _first_pass_then_decode(
-        self,
-        window: np.ndarray,
-        quick: asyncio.Future[_FirstPass | None] | None,
-        verdict: asyncio.Future[None] | None,
-        last_frame: int | None,
-    ) -> _Decoded | None:
-        if quick is not None:
-            # The end-of-turn model runs on its own thread while the first pass decodes.
-            sounds_done = self._sounds_done(window) if self._judges_turns else None
-            try:
-                text, quick_ms = await run_blocking(self._decode_executor, self._quick_call, window)
-            except BaseException:
-                if not quick.done():
-                    quick.set_result(None)  # failed or cancelled: no early verdict
-                if sounds_done is not None:
-                    sounds_done.cancel()
-                raise
-            whole = text if text and self._whole_request(text) else None
-            _LOGGER.debug("first pass heard %r in %.0f ms (a whole request: %s)", text, quick_ms, whole is not None)
-            quick.set_result((whole, quick_ms) if whole else None)
-            if whole or self.endpointer.last_speech_frame != last_frame:
-                if sounds_done is not None:
-                    sounds_done.cancel()
-                return None
-            if self._judges_turns:
-                await self._judge_turn(text or "", sounds_done, last_frame)
-            if text and self._on_turn_complete is not None and self._looks_complete(text, last_frame, sounds_done):
-                self._on_turn_complete(text)
-            _settle(verdict)  # the endpointer need not wait for the full decode
-            if self.endpointer.last_speech_frame != last_frame:
-                return None
-            if text and self._final_decode == "verified":
-                verified = await run_blocking(self._decode_executor, self._verify_call, window, text)
-                if verified is not None or self.endpointer.last_speech_frame != last_frame:
-                    return verified
-        return await run_blocking(self._decode_executor, self._decode_call, window)
-
-    def _whole_request(self, text: str) -> bool:
-        """``is_complete(text)``; a check that fails counts as "not a whole request" (the full
-        decode then answers) rather than failing the turn."""
-        if self._is_complete is None:
-            return False
+    async def _first_pass(self, window: np.ndarray, last_frame: int | None) -> str | None:
+        """Read the pause's words and have the turn judge them; None when they are a whole request
+        (kept in ``_whole``, the transcript if the turn ends here), else the words heard."""
+        assert self._turn is not None
+        # The end-of-turn model runs on its own thread while the first pass decodes.
+        sounds_done = self._sounds_done(window)
         try:
-            return self._is_complete(text)
-        except Exception:
-            _LOGGER.exception("the whole-request check failed on %r", text)
-            return False
+            text, quick_ms = await run_blocking(self._models.decode_executor, self._quick_call, window)
+        except BaseException:
+            if sounds_done is not None:
+                sounds_done.cancel()
+            raise
+        text = text or ""
+        whole = bool(text) and self._turn.whole_request(text)
+        unfinished = not whole and bool(text) and self._turn.unfinished(text)
+        _LOGGER.debug("first pass heard %r in %.0f ms (a whole request: %s)", text, quick_ms, whole)
+        if (whole or unfinished) and sounds_done is not None:
+            sounds_done.cancel()  # the words decide: the sound cannot change the verdict
+            sounds_done = None
+        facts = PauseFacts(whole, unfinished, await sounds_done if sounds_done is not None else None)
+        if self.endpointer.last_speech_frame != last_frame:
+            return text  # speech resumed meanwhile: this pause is moot
+        judgement = self._turn.judge.judge(facts)
+        self._turn.judged(text, facts, judgement)
+        if judgement.end_after_ms is not None:
+            self.endpointer.end_after_ms = judgement.end_after_ms
+        if judgement.ends_early:
+            self._whole = (text, quick_ms)
+            return None
+        return text
 
     def _sounds_done(self, window: np.ndarray) -> asyncio.Future[float] | None:
         """The end-of-turn model's P(done) for this pause, computing on its thread (None: no model)."""
-        if self._end_of_turn is None or not self._settings.complete_turn_end_ms:
+        assert self._turn is not None
+        if self._models.end_of_turn is None or not self._turn.judge.judges_sound:
             return None
-        return asyncio.ensure_future(run_blocking(self._turn_executor, self._end_of_turn.probability, window))
-
-    async def _judge_turn(self, text: str, sounds_done: asyncio.Future[float] | None, last_frame: int | None) -> None:
-        """Set how much silence ends this pause: longer mid-sentence, shorter when it sounds done."""
-        settings = self._settings
-        unfinished = self._is_unfinished is not None and self._is_unfinished(text)
-        if text and settings.incomplete_turn_end_ms and unfinished:
-            if sounds_done is not None:
-                sounds_done.cancel()
-            verdict, end_ms = "mid-sentence", max(settings.incomplete_turn_end_ms, settings.end_of_speech_ms)
-        elif sounds_done is not None and (probability := await sounds_done) >= settings.end_of_turn_threshold:
-            verdict, end_ms = "complete", settings.complete_turn_end_ms
-            _LOGGER.debug("end of turn: %r sounds finished (p=%.2f)", text, probability)
-        else:
-            verdict, end_ms = "undecided", None
-        if self.endpointer.last_speech_frame == last_frame:  # still the same pause
-            self.turn_verdicts.append(verdict)
-            if end_ms is not None:
-                self.endpointer.end_after_ms = end_ms
-
-    def _looks_complete(self, text: str, last_frame: int | None, sounds_done: asyncio.Future[float] | None) -> bool:
-        """Whether this pause (still the current one) looks like the end of the turn: the end-of-turn
-        model heard a finished utterance, or, with no model to ask, the words do not stop mid-sentence."""
-        if self.endpointer.last_speech_frame != last_frame:
-            return False
-        if sounds_done is not None:
-            return bool(self.turn_verdicts) and self.turn_verdicts[-1] == "complete"
-        return not (self._is_unfinished is not None and self._is_unfinished(text))
+        return asyncio.ensure_future(
+            run_blocking(self._models.turn_executor, self._models.end_of_turn.probability, window)
+        )
 
     def _speculation_valid(self) -> bool:
         return self._speculation is not None and self._speculated_last_frame == self.endpointer.last_speech_frame
-
-    async def early_transcript(self, min_silence_ms: int) -> str | None:
-        """The whole local request heard at the last pause, once at least ``min_silence_ms`` of
-        silence followed it; None before that, when speech resumed, or when it was not one.
-
-        Waits for the first pass when it is still running: the audio that arrives meanwhile
-        stays queued upstream, and the pass takes a fraction of the endpointing silence.
-        """
-        if self._quick is None or not self._speculation_valid() or self.endpointer.silence_ms() < min_silence_ms:
-            return None
-        heard = await asyncio.shield(self._quick)
-        return heard[0] if heard is not None else None
 
     async def finish(self) -> Transcript:
         """The transcript; empty without running Whisper when the VAD heard no speech."""
@@ -350,7 +302,9 @@ class StreamingSession:
             # A recording: decode all of it while the VAD scores it, on the other core; the VAD
             # then only gates (no speech: no transcript) instead of trimming first.
             backlog, self._unscored = np.concatenate(self._unscored), []
-            whole = asyncio.ensure_future(run_blocking(self._decode_executor, self._decode_call, self._all_audio()))
+            whole = asyncio.ensure_future(
+                run_blocking(self._models.decode_executor, self._decode_call, self._all_audio())
+            )
             try:
                 await self._score_until_speech(backlog)
             except BaseException:
@@ -363,22 +317,21 @@ class StreamingSession:
             return Transcript(text="", language=self._language)
         speculative = self._speculation_valid()
         try:
-            if speculative:
-                assert self._speculation is not None
-                decoded = await self._speculation
-                if decoded is None:
-                    assert self._quick is not None and (heard := self._quick.result()) is not None
-                    text, quick_ms = heard
-                    return Transcript(
-                        text=text, segments=(text,), language=self._language, speculative=True, first_pass=True,
-                        timings_ms={"decode": quick_ms, "wait_after_stop": (time.perf_counter() - stop_time) * 1000},
-                    )
+            decoded = await self._speculation if speculative and self._speculation is not None else None
+            if decoded is None and speculative and self._whole is not None:
+                text, quick_ms = self._whole
+                return Transcript(
+                    text=text, segments=(text,), language=self._language, speculative=True, first_pass=True,
+                    timings_ms={"decode": quick_ms, "wait_after_stop": (time.perf_counter() - stop_time) * 1000},
+                )
+            speculative = decoded is not None  # else a pause judged mid-sentence, ended on after all
+            if decoded is not None:
                 texts, language, decode_ms, verified = decoded
             elif whole is not None:
                 texts, language, decode_ms, verified = await whole
             else:
                 texts, language, decode_ms, verified = await run_blocking(
-                    self._decode_executor, self._decode_call, self._speech_window()
+                    self._models.decode_executor, self._decode_call, self._speech_window()
                 )
         except (asyncio.CancelledError, AriaError):
             raise
@@ -405,7 +358,7 @@ class StreamingSession:
         while ``finish`` waits.
         """
         if not self.endpointer.has_speech:  # else it was heard while the stream was live
-            await run_blocking(self._vad_executor, self._feed_until_speech, audio)
+            await run_blocking(self._models.vad_executor, self._feed_until_speech, audio)
 
     def _feed_until_speech(self, audio: np.ndarray) -> None:
         block = GATE_BLOCK_FRAMES * FRAME_SAMPLES
@@ -418,9 +371,7 @@ class StreamingSession:
         """Release VAD state; a stale speculation is left to finish on its own thread."""
         if self._speculation is not None and not self._speculation.done():
             self._speculation.cancel()
-        if self._quick is not None and not self._quick.done():
-            self._quick.cancel()
-        self._speculation = self._quick = None
+        self._speculation = None
         _settle(self._verdict)
         self._vad.close()
 

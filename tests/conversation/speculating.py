@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from aria_server.conversation import Agent, create_agent
+from aria_server.conversation.speculation import Speculation
 from aria_server.llm.base import ChatMessage, LanguageModel
 from aria_server.llm.fallback import LlmChain
 from tests.conversation.conftest import agent_settings
@@ -83,9 +84,9 @@ async def counting_agent(data_dir: Path, **llm: object) -> tuple[Agent, Counting
     return agent, model
 
 
-async def reply_text(agent: Agent, conversation_id: str, text: str) -> str:
-    """The whole reply the agent gives (as a face would speak it)."""
-    return "".join([delta async for delta in agent.reply(conversation_id, text, language="en")])
+async def reply_text(agent: Agent, conversation_id: str, text: str, speculation: Speculation | None = None) -> str:
+    """The whole reply the agent gives (as a face would speak it), with the turn's speculation."""
+    return "".join([delta async for delta in agent.reply(conversation_id, text, language="en", speculation=speculation)])
 
 
 async def drain(deltas: AsyncIterator[str]) -> str:

@@ -48,7 +48,7 @@ async def test_a_confirmed_speculation_is_the_reply_and_the_model_runs_once(fres
     assert speculation is not None
     await asyncio.wait_for(model.started.wait(), 120)  # its first words wait, unspoken, for the final transcript
 
-    reply = await reply_text(agent, "spec-hit", "what is the capital of france")
+    reply = await reply_text(agent, "spec-hit", "what is the capital of france", speculation)
 
     assert len(model.generations) == 1 and model.generations[0].finished
     assert reply == model.generations[0].text.strip()
@@ -63,7 +63,7 @@ async def test_a_different_final_request_discards_the_guess(fresh: tuple[Agent, 
     assert speculation is not None
     await asyncio.wait_for(model.started.wait(), 120)
 
-    reply = await reply_text(agent, "spec-miss", "Tell me about the sun.")
+    reply = await reply_text(agent, "spec-miss", "Tell me about the sun.", speculation)
 
     assert speculation.outcome is Outcome.MISS
     guess, (answer,) = model.asked("moon"), model.asked("sun")
@@ -80,7 +80,7 @@ async def test_a_conversation_that_moved_on_makes_the_guess_stale(fresh: tuple[A
     await asyncio.wait_for(model.started.wait(), 120)
     await reply_text(agent, "spec-stale", "what time is it")  # another turn of it is committed meanwhile
 
-    await reply_text(agent, "spec-stale", "Why is the sky blue?")
+    await reply_text(agent, "spec-stale", "Why is the sky blue?", speculation)
 
     assert speculation.outcome is Outcome.MISS
     assert len(model.asked("sky")) == 2  # the prompt now holds the turn in between

@@ -20,7 +20,6 @@ from aria_server.home.directory import (
 )
 from aria_server.home.websocket import websocket_url
 from aria_server.services import Services
-from aria_server.settings import satellite_area, satellite_ha_device
 from aria_server.stt.service import MAX_HOTWORDS_CHARS, SpeechService, merge_hotwords
 from aria_wire.audio import PcmFormat
 
@@ -50,15 +49,15 @@ def test_area_and_device_per_satellite_come_from_the_command_line_the_environmen
         ["--satellites-areas", "kitchen=Kitchen", "--satellites-areas", "den=Living Room",
          "--satellites-ha-devices", "den=0123abcd"], {},
     )
-    assert satellite_area(settings.satellites, "kitchen") == "Kitchen"
-    assert satellite_area(settings.satellites, "den") == "Living Room"
-    assert satellite_area(settings.satellites, "hall") is None
-    assert satellite_ha_device(settings.satellites, "den") == "0123abcd"
+    assert settings.satellites.profile("kitchen").area == "Kitchen"
+    assert settings.satellites.profile("den").area == "Living Room"
+    assert settings.satellites.profile("hall").area is None
+    assert settings.satellites.profile("den").ha_device == "0123abcd"
     env = load_settings([], {"ARIA_SATELLITES_AREAS": "hall=Hall,attic=Attic"})
-    assert satellite_area(env.satellites, "attic") == "Attic"
+    assert env.satellites.profile("attic").area == "Attic"
     config = tmp_path / "aria.toml"
     config.write_text('[satellites]\nha_devices = ["kitchen=feed42"]\n')
-    assert satellite_ha_device(load_settings(["--config", str(config)], {}).satellites, "kitchen") == "feed42"
+    assert load_settings(["--config", str(config)], {}).satellites.profile("kitchen").ha_device == "feed42"
 
 
 def test_a_malformed_entry_is_refused_at_load() -> None:
@@ -68,7 +67,7 @@ def test_a_malformed_entry_is_refused_at_load() -> None:
 
 def test_the_home_client_gets_the_satellite_settings() -> None:
     client = home_client(load_settings(["--ha-url", "http://ha:8123", "--satellites-areas", "k=Kitchen"], {}))
-    assert client is not None and satellite_area(client.satellites, "k") == "Kitchen"
+    assert client is not None and client.satellites.profile("k").area == "Kitchen"
     assert client.ws.url == "ws://ha:8123/api/websocket"
 
 
@@ -144,7 +143,7 @@ async def test_every_transcription_session_gets_the_home_names(services: Service
     try:
         session = stt.start(PcmFormat(16_000, 2, 1), "en", hotwords="Aria")
         try:
-            assert session._hotwords == "Aria, Kitchen light, Living Room"
+            assert session.options.hotwords == "Aria, Kitchen light, Living Room"
         finally:
             await session.aclose()
     finally:

@@ -37,7 +37,7 @@ class Microphone:
 
 async def run_turn(services: Services, microphone: Microphone, *, end_on_silence: bool = True) -> list[PipelineEvent]:
     assert services.agent is not None
-    pipeline = VoicePipeline(services.stt, services.agent, services.tts)
+    pipeline = VoicePipeline(services.stt, services.agent, services.tts, services.turn_taking)
     request = TurnRequest(
         conversation_id="test-turn", audio=microphone.stream(), audio_format=microphone.format,
         language="en", end_on_silence=end_on_silence,

@@ -73,6 +73,9 @@ async def room_satellite(tmp_path: Path) -> AsyncIterator[tuple[SatelliteProcess
         tmp_path, "room", "--wake-word", "none", "--mic-command", feeder.command, "--snd-file", str(tmp_path / "room.wav"),
         "--events-socket", str(tmp_path / "room.sock"), "--reply-gap", "1.5", "--mic-stall", "1.0",
     )
+    # The socket is served by the satellite's tasks, which start just after "ready": a client
+    # connecting at once could find no socket yet.
+    await satellite.wait_line(r"room events on unix:")
     try:
         yield satellite, feeder
     finally:

@@ -106,7 +106,7 @@ def test_every_package_is_found(package: str) -> None:
 
 # -- inside the server: arrows point from the faces and the composition root down to the stages --
 
-STAGES = ("vad", "stt", "tts", "llm", "conversation", "home", "tools", "store")
+STAGES = ("vad", "stt", "tts", "llm", "conversation", "home", "tools", "store", "turn_taking")
 """The stage packages: what a turn is made of. They know nothing of who composes or calls them."""
 FACES = ("wyoming", "http", "satellites")
 """The faces: they translate a wire into calls on the stages and the pipeline."""

@@ -14,7 +14,6 @@ own time: nothing depends on how fast this machine is.
 from __future__ import annotations
 
 import tempfile
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ from aria_server.stt.service import SpeechService
 from aria_server.stt.session import StreamingSession
 from aria_server.vad.endpointer import VadEventType
 from aria_wire.audio import PcmFormat
+from tests.stt.judged import decisions
 from tests.conftest import AudioClock, normalise
 from tests.satellites.harness import ClipMaker
 
@@ -72,11 +72,8 @@ async def _listen(session: StreamingSession, pcm: bytes, clock: AudioClock | Non
 def _start(services: Services, clock: AudioClock, **vad: int) -> StreamingSession:
     """A session as the voice pipeline starts one for a satellite: endpointing, the agent's judgement."""
     assert services.agent is not None
-    return _service(services, **vad).start(
-        FORMAT, "en", endpointing=True, clock=clock,
-        is_complete=partial(services.agent.is_complete_request, language="en"),
-        is_unfinished=partial(services.agent.sounds_unfinished, language="en"),
-    )
+    service = _service(services, **vad)
+    return service.start(FORMAT, "en", endpointing=True, clock=clock, turn=decisions(services, service.vad_settings))
 
 
 def _service(services: Services, **vad: int) -> SpeechService:

@@ -22,7 +22,7 @@ import pytest
 from aria_server.events import EventType, PipelineEvent
 from aria_server.pipeline.turn import TurnRequest, VoicePipeline
 from aria_server.services import Services, close_services, load_services
-from aria_server.settings import SatellitesSettings, satellite_language
+from aria_server.settings import SatellitesSettings
 from aria_server.stt import bundled
 from aria_server.stt.base import Transcript
 from aria_server.stt.service import SpeechService
@@ -107,7 +107,7 @@ async def _turn(base: Services, pcm: bytes, fmt: PcmFormat, language: str | None
         for offset in range(0, len(audio), step):
             yield audio[offset : offset + step]
 
-    pipeline = VoicePipeline(base.stt, base.agent, tts)  # type: ignore[arg-type]
+    pipeline = VoicePipeline(base.stt, base.agent, tts, base.turn_taking)  # type: ignore[arg-type]
     request = TurnRequest(conversation_id=conversation, audio=microphone(), audio_format=fmt, language=language)
     events = [event async for event in pipeline.run_turn(request)]
     [stt_end] = [event.data for event in events if event.type is EventType.STT_END]
@@ -125,7 +125,7 @@ async def test_a_voice_turn_answers_in_the_language_it_heard(base: Services) -> 
 
 async def test_a_satellite_with_a_language_has_its_turns_decoded_in_it(base: Services) -> None:
     # --satellites-languages kitchen=de: the kitchen's turns are requested in German.
-    language = satellite_language(SatellitesSettings(languages=["kitchen=de"]), "kitchen")
+    language = SatellitesSettings(languages=["kitchen=de"]).profile("kitchen").language
     stt_end, tts, _ = await _turn(base, *espeak(*GERMAN_HEARD_AS_ENGLISH), language, "kitchen-language")
     assert stt_end["language"] == "de" and {"auf", "minuten"} <= set(normalise(stt_end["text"]).split())
     assert set(tts.languages) == {"de"}

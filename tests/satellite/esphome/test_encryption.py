@@ -12,6 +12,7 @@ from aioesphomeapi import InvalidEncryptionKeyAPIError, RequiresEncryptionAPIErr
 from aioesphomeapi.core import APIConnectionError
 
 from aria_satellite.__main__ import build_parser, settings_from_args
+from aria_wire.errors import SettingsError
 
 from .conftest import ApiSatellite, VoiceSession, api_client, key_file, start_satellite
 
@@ -63,12 +64,12 @@ async def test_without_a_key_an_encrypting_client_learns_the_device_is_plaintext
 def test_a_key_file_others_may_read_is_refused(tmp_path: Path) -> None:
     path = key_file(tmp_path, KEY)
     os.chmod(path, 0o644)
-    with pytest.raises(ValueError, match="chmod 600"):
+    with pytest.raises(SettingsError, match="chmod 600"):
         settings_from_args(build_parser().parse_args(["--esphome-key-file", str(path)]))
 
 
 def test_a_key_must_be_32_bytes_of_base64() -> None:
-    with pytest.raises(ValueError, match="not 32"):
+    with pytest.raises(SettingsError, match="not 32"):
         settings_from_args(build_parser().parse_args(["--esphome-key", "c2hvcnQ="]))
 
 

@@ -16,11 +16,16 @@ from aioesphomeapi import VoiceAssistantTimerEventType as Timer
 
 from tests.satellites.harness import Feeder
 
-from .conftest import AUDIO, ApiSatellite, MediaServer, VoiceSession, api_client, start_satellite, wait
+from .conftest import AUDIO, SPEAKER_RATE, ApiSatellite, MediaServer, VoiceSession, api_client, start_satellite, wait
 
 pytestmark = pytest.mark.timeout(240)
 
 SECOND = 16_000 * 2
+SENTENCE = 3 * SECOND
+"""Streamed audio that holds all of turn_on_the_lamp.wav (2.0 s, after at most 0.7 s of pre-roll).
+
+A reply sent before then plays over the end of the sentence, which then rightly interrupts it
+(barge-in): tests that expect a reply played to its end wait for this much first."""
 
 
 def pipeline(session: VoiceSession, reply_url: str | None, text: str = "turn on the lamp", **intent: str) -> None:
@@ -64,7 +69,7 @@ async def test_a_voice_turn_streams_the_microphone_and_plays_the_reply(talker: A
         session = VoiceSession(client)
         conversation_id, wake_word = await session.next_start()
         assert (conversation_id, wake_word) == ("", None)  # started on speech, a new conversation
-        await wait(lambda: len(session.audio) >= SECOND, "a second of microphone audio")
+        await wait(lambda: len(session.audio) >= SENTENCE, "the whole sentence streamed")
         pipeline(session, media.url("reply.wav"))
         assert await session.next_finished() is True
         await session.audio_ended.wait()  # the satellite ended its audio when the transcript came
@@ -79,7 +84,7 @@ async def test_continued_conversation_listens_again_in_the_same_conversation(
     async with api_client(talker.port) as client:
         session = VoiceSession(client)
         await session.next_start()
-        await wait(lambda: len(session.audio) >= SECOND, "a second of microphone audio")
+        await wait(lambda: len(session.audio) >= SENTENCE, "the whole sentence streamed")
         pipeline(session, media.url("reply.wav"), continue_conversation="1")
         assert await session.next_finished() is True
         conversation_id, wake_word = await session.next_start()  # no wake word needed
@@ -150,20 +155,29 @@ async def test_voice_messages_from_a_client_that_did_not_subscribe_are_ignored(q
 
 
 async def test_barge_in_reports_the_interrupted_reply_and_starts_a_turn(tmp_path: Path, media: MediaServer) -> None:
+    # Two races made this test pass by luck (and once fail): the reply started while the first
+    # sentence was still being spoken (Home Assistant answered after 1 s of its 2 s), so that
+    # sentence's end, not the second one, usually interrupted the reply; and over speech the echo
+    # canceller cannot learn that this microphone does not hear the speaker (it judges the first
+    # ~0.5 s of playback), so it may go on removing the user as echo and the 30 s reply plays out.
+    # Hence: reply once the whole sentence has been streamed, and talk over the reply once it has
+    # been playing (into the speaker file) for a second over a silent microphone.
     feeder = Feeder(tmp_path, "den")
     sat = await start_satellite(tmp_path, "den", "--wake-word", "none", "--mic-command", feeder.command, mic=None)
     try:
         async with api_client(sat.port) as client:
             session = VoiceSession(client)
-            feeder.say(AUDIO / "turn_on_the_lamp.wav")
+            feeder.say(AUDIO / "turn_on_the_lamp.wav")  # 2.0 s; pre-roll included, at most 2.6 s streamed
             await session.next_start()
-            await wait(lambda: len(session.audio) >= SECOND, "a second of microphone audio")
+            await wait(lambda: len(session.audio) >= SENTENCE, "the whole sentence streamed")
             pipeline(session, media.url("long.wav"))  # a 30 s reply
             await sat.process.wait_event(lambda e: e["event"] == "playback-started")
+            await wait(lambda: sat.played.stat().st_size >= 44 + 2 * SPEAKER_RATE, "a second of the reply played")
+            mark = len(sat.process.events())
             feeder.say(AUDIO / "turn_on_the_lamp.wav")  # the user talks over it
             assert await session.next_finished() is False
             assert await session.next_start() == ("", None)
-            await sat.process.wait_event(lambda e: e["event"] == "barge-in")
+            await sat.process.wait_event(lambda e: e["event"] == "barge-in", after=mark)
     finally:
         await sat.stop()
 
@@ -172,7 +186,7 @@ async def test_early_tts_plays_the_streamed_reply_once(talker: ApiSatellite, med
     async with api_client(talker.port) as client:
         session = VoiceSession(client)
         await session.next_start()
-        await wait(lambda: len(session.audio) >= SECOND, "a second of microphone audio")
+        await wait(lambda: len(session.audio) >= SENTENCE, "the whole sentence streamed")
         send = client.send_voice_assistant_event
         before = len(media.requests)
         send(Ev.VOICE_ASSISTANT_RUN_START, {"url": media.url("reply.wav")})

@@ -24,6 +24,12 @@ function label(name) {
   return name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 }
 
+/** A table of models by name ({kitchen: {area: "Kitchen"}}) as NAME.KEY=VALUE lines, the server's entry form. */
+function entries(table) {
+  return Object.entries(table ?? {}).flatMap(([name, row]) =>
+    Object.entries(row ?? {}).filter(([, value]) => value !== null && value !== false).map(([key, value]) => `${name}.${key}=${value}`));
+}
+
 /** The input element for one field, filled with `value`. */
 function control(path, field, value) {
   const common = { id: `field-${path}`, name: path, "aria-describedby": `error-${path} hint-${path}` };
@@ -34,6 +40,9 @@ function control(path, field, value) {
   }
   if (field.type === "array") {
     return h("textarea", { ...common, rows: 2, placeholder: "one per line" }, (value ?? []).join("\n"));
+  }
+  if (field.type === "object") {
+    return h("textarea", { ...common, rows: 3, placeholder: "NAME.KEY=VALUE, one per line" }, entries(value).join("\n"));
   }
   if (path.endsWith("prompt")) return h("textarea", { ...common, rows: 3 }, value ?? "");
   const numeric = field.type === "integer" || field.type === "number";
@@ -50,7 +59,7 @@ function control(path, field, value) {
 function read(el, field) {
   if (field.type === "boolean") return el.checked;
   const text = el.value;
-  if (field.type === "array") return text.split("\n").map((line) => line.trim()).filter(Boolean);
+  if (field.type === "array" || field.type === "object") return text.split("\n").map((line) => line.trim()).filter(Boolean);
   if (text.trim() === "" && field.nullable) return null;
   if (field.type === "integer" || field.type === "number") {
     const number = Number(text.trim());
@@ -142,7 +151,8 @@ export function mount(root, app) {
     for (const [path, { field, el }] of fields) {
       if (field.readOnly) continue;
       const value = read(el, field);
-      if (JSON.stringify(value) !== JSON.stringify(getPath(values, path) ?? (field.type === "array" ? [] : null))) {
+      const current = field.type === "object" ? entries(getPath(values, path)) : getPath(values, path);
+      if (JSON.stringify(value) !== JSON.stringify(current ?? (field.type === "array" ? [] : null))) {
         setPath(change, path, value);
       }
     }
