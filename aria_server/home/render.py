@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ..text import words
 from .client import EntityState
 from .entities import HomeEntity
 from .targets import Problem, Targets
@@ -64,6 +65,10 @@ def describe(entity: HomeEntity, state: EntityState | None) -> str:
         return f"set to {mode}, at {current:g} degrees" if isinstance(current, (int, float)) else f"set to {mode}"
     unit = state.attributes.get("unit_of_measurement")
     return f"{state.state} {unit}" if unit else state_word(entity, state.state)
+
+
+YES_NO_STATES = frozenset({"on", "off", "open", "closed", "locked", "unlocked", "playing", "paused", "idle"})
+"""States a yes-or-no question may end with ("is the TV on?") and be answered yes or no."""
 
 
 def state_word(entity: HomeEntity, state: str) -> str:
@@ -157,6 +162,18 @@ def _common_word(entities: Sequence[HomeEntity], state: str) -> str:
     not "on"), else as Home Assistant names it."""
     said = {state_word(e, state) for e in entities}
     return said.pop() if len(said) == 1 else state.replace("_", " ")
+
+
+def states_asked(text: str, entities: Sequence[HomeEntity], states: Mapping[str, EntityState]) -> str:
+    """The states of the devices a question names; a yes-or-no question about one device
+    ("is the television on?") answered yes or no first, from the state read."""
+    said = words(text)
+    if len(entities) == 1 and len(said) > 2 and said[0] in ("is", "are") and said[-1] in YES_NO_STATES:
+        entity = entities[0]
+        now = describe(entity, states.get(entity.entity_id))
+        if now in YES_NO_STATES:
+            return f"{'Yes' if now == said[-1] else 'No'}, {names([entity])} {is_(entity)} {now}."
+    return states_said(entities, states)
 
 
 def states_said(entities: Sequence[HomeEntity], states: Mapping[str, EntityState]) -> str:

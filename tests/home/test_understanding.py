@@ -118,6 +118,13 @@ def test_a_door_or_window_sensor_is_said_open_or_closed_not_on_or_off() -> None:
     assert render.answer_query("which", {"state": "on"}, both, read) == "The Bathroom window is open."
 
 
+def test_a_yes_or_no_question_the_templates_missed_is_answered_yes_or_no_from_the_state() -> None:
+    tv = HomeEntity("media_player.tv", "Living room TV", ("television",))
+    assert render.states_asked("Is the television on?", [tv], states(media_player__tv="off")) == "No, the Living room TV is off."
+    assert render.states_asked("Is the television on?", [tv], states(media_player__tv="on")) == "Yes, the Living room TV is on."
+    assert render.states_asked("Tell me about the television.", [tv], states(media_player__tv="on")) == "The Living room TV is on."
+
+
 def test_a_name_carrying_a_sentence_is_said_only_up_to_its_first_mark() -> None:
     coffee = next(e for e in home().entities if e.domain == "switch")
     assert render.states_said([coffee], states(switch__coffee="off")) == "The Coffee maker is off."

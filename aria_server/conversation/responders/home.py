@@ -206,7 +206,7 @@ class HomeResponder:
             return None
         if mentioned and kind is not RequestKind.DEVICE_COMMAND and not _commands(request.text):
             states = await self.home.states([e.entity_id for e in mentioned])
-            return Said(render.states_said(mentioned, states), "home")
+            return Said(render.states_asked(request.text, mentioned, states), "home")
         if self.mapper is not None and snapshot.entities:
             try:
                 mapping = await self.mapper.map(request.text, snapshot)
