@@ -182,8 +182,10 @@ async def run(args: argparse.Namespace) -> BenchReport:
                     else:
                         answer = await home.ask_own_agent(sentence["text"])
                     ms = (time.perf_counter() - started) * 1000
-                    if agent == "aria":
-                        await ask_aria(args.uri, "No.", args.timeout)  # closes a question it asked, if any
+                    if agent == "aria" and answer.rstrip().endswith("?"):
+                        # Closes the question it asked ("are you sure?"); otherwise "No." would
+                        # only be a chat turn for the model, minutes of CPU on a loaded machine.
+                        await ask_aria(args.uri, "No.", args.timeout)
                     after = {e: await home.state(e) for e in sentence["set"]}
                     levels = {e: await home.level(e) for e in sentence.get("levels", {})}
                     judged = verdict(sentence, answer, before, after, levels)
