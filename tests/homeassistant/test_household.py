@@ -82,7 +82,7 @@ async def test_colloquial_commands_in_a_bigger_home_are_carried_out_and_read_bac
     await call(ha, "turn_on", "light.floor_lamp", "on")
     await call(ha, "turn_on", "light.kitchen_light", "on")
     # An area said by its alias ("lounge"): both of its lights, and no other room's.
-    answer = await ask(household_aria, "Please turn off the lights in the lounge.")
+    answer = await ask(household_aria, "Lights out in the lounge, please.")
     # Aria answers after Home Assistant carried it out and the states were read back.
     for entity_id, wanted in (("light.floor_lamp", "off"), ("light.living_room_light", "off"), ("light.kitchen_light", "on")):
         assert await state(ha, entity_id) == wanted, (entity_id, answer)
