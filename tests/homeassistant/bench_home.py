@@ -6,7 +6,9 @@ sentences, states set and read back over REST.
 
     ARIA_BENCH_HOME=large pytest -p no:cacheprovider tests/homeassistant/bench_home.py -s -k 2025.4.4
 
-(``ARIA_BENCH_HOME``: realistic (default) or large; tables in /tmp/fb/home-<home>-<release>.txt.)
+(``ARIA_BENCH_HOME``: realistic (default) or large; ``ARIA_BENCH_SENTENCES``: another set than the
+shipped one, e.g. ``tests/homeassistant/large_home_sentences.jsonl``, the large home's shorter
+run; tables in /tmp/fb/home-<home>-<release>.txt.)
 """
 
 import asyncio
@@ -38,6 +40,8 @@ async def test_bench_home(ha_workdir: Path, ha_release: str) -> None:
                 "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(household.token_file), "--repeats", "1",
                 "--warmup", "1", "--timeout", "300", "--json", str(OUT / f"home-{name}-{ha_release}.json"),
             ]
+            if sentences := os.environ.get("ARIA_BENCH_SENTENCES"):
+                command += ["--sentences", str(Path(sentences).resolve())]
             process = await asyncio.create_subprocess_exec(
                 *command, cwd=str(ROOT), env=_environ(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
             )
