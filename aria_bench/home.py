@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -173,24 +174,36 @@ async def run(args: argparse.Namespace) -> BenchReport:
         for _ in range(args.repeats):
             for sentence in sentences:
                 for agent in agents:
-                    await home.set_levels(sentence.get("set_levels", {}), args.timeout)
-                    await home.set(sentence["set"], args.timeout)
-                    before = {e: await home.state(e) for e in sentence["set"]}
-                    started = time.perf_counter()
-                    if agent == "aria":
-                        answer = await ask_aria(args.uri, sentence["text"], args.timeout)
-                    else:
-                        answer = await home.ask_own_agent(sentence["text"])
-                    ms = (time.perf_counter() - started) * 1000
-                    if agent == "aria" and answer.rstrip().endswith("?"):
-                        # Closes the question it asked ("are you sure?"); otherwise "No." would
-                        # only be a chat turn for the model, minutes of CPU on a loaded machine.
-                        await ask_aria(args.uri, "No.", args.timeout)
-                    after = {e: await home.state(e) for e in sentence["set"]}
-                    levels = {e: await home.level(e) for e in sentence.get("levels", {})}
-                    judged = verdict(sentence, answer, before, after, levels)
-                    outcomes.append(Outcome(agent, sentence["class"], sentence["text"], answer, judged, ms))
+                    outcome = await ask_one(home, args, agent, sentence)
+                    outcomes.append(outcome)
+                    # One line per answer as it comes: a run cut short still has its figures.
+                    print("outcome", json.dumps(outcome.__dict__), file=sys.stderr, flush=True)
     return report(outcomes)
+
+
+async def ask_one(home: Home, args: argparse.Namespace, agent: str, sentence: dict[str, Any]) -> Outcome:
+    """One sentence asked of one agent, its entities put in their states first and read after;
+    an answer that does not come within ``--timeout`` is judged as an empty answer."""
+    await home.set_levels(sentence.get("set_levels", {}), args.timeout)
+    await home.set(sentence["set"], args.timeout)
+    before = {e: await home.state(e) for e in sentence["set"]}
+    started = time.perf_counter()
+    try:
+        if agent == "aria":
+            answer = await ask_aria(args.uri, sentence["text"], args.timeout)
+        else:
+            answer = await home.ask_own_agent(sentence["text"])
+    except TimeoutError:
+        answer = ""
+    ms = (time.perf_counter() - started) * 1000
+    if agent == "aria" and answer.rstrip().endswith("?"):
+        # Closes the question it asked ("are you sure?"); otherwise "No." would only be a chat
+        # turn for the model, minutes of CPU on a loaded machine.
+        await ask_aria(args.uri, "No.", args.timeout)
+    after = {e: await home.state(e) for e in sentence["set"]}
+    levels = {e: await home.level(e) for e in sentence.get("levels", {})}
+    text = answer if answer or ms < args.timeout * 1000 else f"(no answer in {args.timeout:g} s)"
+    return Outcome(agent, sentence["class"], sentence["text"], text, verdict(sentence, answer, before, after, levels), ms)
 
 
 def report(outcomes: list[Outcome]) -> BenchReport:

@@ -74,6 +74,9 @@ async def start_aria(household: RunningHousehold, data_dir: Path, port: int, *ex
     )
     try:
         await aria.wait_for_line(r"Wyoming server listening on tcp://", 600)
+        if aria.count(r"is not available at start-up"):
+            # A loaded machine missed the model's start-up check: the home's mapping needs the model.
+            await aria.wait_for_line(r"is reachable again", 600)
     except BaseException:
         await aria.stop()
         raise
