@@ -39,7 +39,7 @@ from .stats import summarize
 from .wire import connect, read_event
 
 HELP = "truth about the home: Aria vs Home Assistant's own agent on the same sentences (needs --ha-url)"
-REFUSING = ("nothing was changed", "which one", "couldn't", "can't", "didn't", "not sure", "sorry", "don't know", "isn't trusted")
+REFUSING = ("nothing was changed", "did not change anything", "which one", "couldn't", "can't", "didn't", "not sure", "sorry", "don't know", "isn't trusted")
 SERVICES = {
     **{(domain, state): f"turn_{state}" for domain in ("light", "switch", "fan", "media_player", "input_boolean") for state in ("on", "off")},
     ("lock", "locked"): "lock", ("lock", "unlocked"): "unlock",
