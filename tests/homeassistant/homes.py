@@ -20,6 +20,7 @@ Starting the realistic home costs Home Assistant a second or two more; the large
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +49,7 @@ class Thing:
         return self.entity_id.split(".", 1)[0] == domain
 
 
-FLOORS = {"Ground Floor": ("downstairs",), "First Floor": ("upstairs",)}
+FLOORS: dict[str, tuple[str, ...]] = {"Ground Floor": ("downstairs",), "First Floor": ("upstairs",)}
 AREAS = {
     # area: (floor, aliases). Kitchen, Living Room and Hallway already exist in the normal home.
     "Kitchen": ("Ground Floor", ()),
@@ -148,33 +149,32 @@ def household(name: str) -> Household:
     raise ValueError(f"no home called {name!r} (one of {', '.join(HOMES)})")
 
 
+TEMPLATE_KEYS = {"light": "lights", "switch": "switches", "cover": "covers", "fan": "fans", "sensor": "sensors", "binary_sensor": "sensors"}
+"""The legacy template platforms' keys for their entities (the normal home's format)."""
+HEATER = Thing("switch.heating_relay", "Heating relay", "")
+"""The thermostat's heater: a template switch the household hides from Assist."""
+
+
 def package(home: Household) -> str:
     """The home's entities as a Home Assistant package (JSON, which is YAML)."""
-    config: dict[str, Any] = {"input_boolean": {}, "input_number": {}, "light": [], "switch": [], "lock": [],
-                              "cover": [], "fan": [], "sensor": [], "binary_sensor": [], "media_player": [], "climate": []}
-    lights, switches, covers, fans, sensors, binaries = {}, {}, {}, {}, {}, {}
-    for thing in home.things:
+    helpers: dict[str, dict[str, Any]] = {"input_boolean": {}, "input_number": {}}
+    templates: dict[str, dict[str, Any]] = {domain: {} for domain in TEMPLATE_KEYS}
+    platforms: dict[str, list[dict[str, Any]]] = {"lock": [], "media_player": [], "climate": []}
+    for thing in (*home.things, HEATER):
         domain, slug = thing.entity_id.split(".", 1)
         if domain not in ("sensor", "climate"):
-            config["input_boolean"][f"{slug}_power"] = {"name": f"{thing.name} power"}
+            helpers["input_boolean"][f"{slug}_power"] = {"name": f"{thing.name} power"}
         if thing.level:
-            config["input_number"][f"{slug}_level"] = {"name": f"{thing.name} level", "min": 0, "max": 100 if domain != "light" else 255, "initial": 0 if domain != "light" else 128}
-        builder = BUILDERS[domain]
-        target = {"lights": lights, "switches": switches, "covers": covers, "fans": fans, "sensors": sensors, "binary": binaries}
-        if builder is not None:
-            bucket, spec = builder(thing)
-            target[bucket][slug] = spec
-    config["input_boolean"]["heating_relay_power"] = {"name": "Heating relay power"}
-    switches["heating_relay"] = _switch(Thing("switch.heating_relay", "Heating relay", ""))[1]
-    config["light"].append({"platform": "template", "lights": lights})
-    config["switch"].append({"platform": "template", "switches": switches})
-    config["cover"].append({"platform": "template", "covers": covers})
-    config["fan"].append({"platform": "template", "fans": fans})
-    config["sensor"].append({"platform": "template", "sensors": sensors})
-    config["binary_sensor"].append({"platform": "template", "sensors": binaries})
-    config["lock"].extend(_lock(t) for t in home.things if t.domain_is("lock"))
-    config["media_player"].extend(_media_player(t) for t in home.things if t.domain_is("media_player"))
-    config["climate"].extend(_thermostat(t) for t in home.things if t.domain_is("climate"))
+            top, initial = (255, 128) if domain == "light" else (100, 0)
+            helpers["input_number"][f"{slug}_level"] = {"name": f"{thing.name} level", "min": 0, "max": top, "initial": initial}
+        if domain in TEMPLATE_KEYS:
+            templates[domain][slug] = TEMPLATES[domain](thing)
+        else:
+            platforms[domain].append(PLATFORMS[domain](thing))
+    config: dict[str, Any] = dict(helpers)
+    for domain, entities in templates.items():
+        config[domain] = [{"platform": "template", TEMPLATE_KEYS[domain]: entities}]
+    config.update(platforms)
     return json.dumps({k: v for k, v in config.items() if v}, indent=1)
 
 
@@ -204,19 +204,19 @@ def _level_action(thing: Thing, variable: str) -> list[dict[str, Any]]:
     ]
 
 
-def _light(thing: Thing) -> tuple[str, dict[str, Any]]:
+def _light(thing: Thing) -> dict[str, Any]:
     spec = {"friendly_name": thing.name, **_on_off(thing)}
     if thing.level:
         spec["level_template"] = f"{{{{ states('input_number.{thing.slug}_level') | int }}}}"
         spec["set_level"] = _level_action(thing, "brightness")
-    return "lights", spec
+    return spec
 
 
-def _switch(thing: Thing) -> tuple[str, dict[str, Any]]:
-    return "switches", {"friendly_name": thing.name, **_on_off(thing)}
+def _switch(thing: Thing) -> dict[str, Any]:
+    return {"friendly_name": thing.name, **_on_off(thing)}
 
 
-def _cover(thing: Thing) -> tuple[str, dict[str, Any]]:
+def _cover(thing: Thing) -> dict[str, Any]:
     on_off = _on_off(thing)
     spec = {
         "friendly_name": thing.name, "unique_id": on_off["unique_id"], "device_class": thing.device_class,
@@ -227,28 +227,28 @@ def _cover(thing: Thing) -> tuple[str, dict[str, Any]]:
         spec["position_template"] = f"{{{{ states('{level}') | int if is_state('{_power(thing)}', 'on') else 0 }}}}"
         spec["set_cover_position"] = _level_action(thing, "position")
         spec["open_cover"] = [on_off["turn_on"], {"action": "input_number.set_value", "target": {"entity_id": level}, "data": {"value": 100}}]
-    return "covers", spec
+    return spec
 
 
-def _fan(thing: Thing) -> tuple[str, dict[str, Any]]:
+def _fan(thing: Thing) -> dict[str, Any]:
     spec = {"friendly_name": thing.name, **_on_off(thing)}
     if thing.level:
         spec["percentage_template"] = f"{{{{ states('input_number.{thing.slug}_level') | int }}}}"
         spec["set_percentage"] = _level_action(thing, "percentage")
         spec["speed_count"] = 4
-    return "fans", spec
+    return spec
 
 
-def _sensor(thing: Thing) -> tuple[str, dict[str, Any]]:
+def _sensor(thing: Thing) -> dict[str, Any]:
     unit = "°C" if thing.device_class == "temperature" else "%"
-    return "sensors", {
+    return {
         "friendly_name": thing.name, "unique_id": f"aria-household-{thing.slug}", "device_class": thing.device_class,
         "unit_of_measurement": unit, "value_template": str(thing.value),
     }
 
 
-def _binary(thing: Thing) -> tuple[str, dict[str, Any]]:
-    return "binary", {
+def _binary(thing: Thing) -> dict[str, Any]:
+    return {
         "friendly_name": thing.name, "unique_id": f"aria-household-{thing.slug}", "device_class": thing.device_class,
         "value_template": f"{{{{ is_state('{_power(thing)}', 'on') }}}}",
     }
@@ -280,10 +280,10 @@ def _thermostat(thing: Thing) -> dict[str, Any]:
     }
 
 
-BUILDERS = {
+TEMPLATES: dict[str, Callable[[Thing], dict[str, Any]]] = {
     "light": _light, "switch": _switch, "cover": _cover, "fan": _fan, "sensor": _sensor, "binary_sensor": _binary,
-    "lock": None, "media_player": None, "climate": None,
 }
+PLATFORMS: dict[str, Callable[[Thing], dict[str, Any]]] = {"lock": _lock, "media_player": _media_player, "climate": _thermostat}
 
 
 async def furnish(ws: Any, home: Household) -> None:
