@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -38,12 +39,19 @@ from .stats import summarize
 from .wire import connect, read_event
 
 HELP = "truth about the home: Aria vs Home Assistant's own agent on the same sentences (needs --ha-url)"
-REFUSING = ("nothing was changed", "which one", "couldn't", "can't", "didn't", "not sure", "sorry", "don't know", "isn't trusted")
+REFUSING = ("nothing was changed", "did not change anything", "which one", "couldn't", "can't", "didn't", "not sure", "sorry", "don't know", "isn't trusted")
 SERVICES = {
-    ("light", "on"): "turn_on", ("light", "off"): "turn_off", ("switch", "on"): "turn_on", ("switch", "off"): "turn_off",
+    **{(domain, state): f"turn_{state}" for domain in ("light", "switch", "fan", "media_player", "input_boolean") for state in ("on", "off")},
     ("lock", "locked"): "lock", ("lock", "unlocked"): "unlock",
     ("cover", "open"): "open_cover", ("cover", "closed"): "close_cover",
 }
+"""How a sentence's ``set`` puts an entity in a state (``input_boolean``: a helper behind a sensor)."""
+LEVELS = {
+    "light": ("turn_on", "brightness_pct", "brightness"), "cover": ("set_cover_position", "position", "current_position"),
+    "fan": ("set_percentage", "percentage", "percentage"), "climate": ("set_temperature", "temperature", "temperature"),
+}
+"""A sentence's ``levels`` (percent; degrees for climate): the service and field that set one and
+the attribute it is read back from (a light's brightness is 0-255)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,12 +76,17 @@ def load(path: Path | None) -> list[dict[str, Any]]:
     return [json.loads(line) for line in raw.splitlines() if line.strip() and not line.startswith("#")]
 
 
-def verdict(sentence: dict[str, Any], answer: str, before: dict[str, str], after: dict[str, str]) -> str:
-    """right / false statement / refusal for one answer and the states around it."""
+def verdict(
+    sentence: dict[str, Any], answer: str, before: dict[str, str], after: dict[str, str], levels: dict[str, float] | None = None,
+) -> str:
+    """right / false statement / refusal for one answer and the states (and ``levels``) around it."""
     said = answer.lower()
     refused = any(mark in said for mark in REFUSING) or said.rstrip().endswith("?")
-    if "expect" in sentence:
-        if all(after.get(e) == s for e, s in sentence["expect"].items()):
+    if "expect" in sentence or "levels" in sentence:
+        levels = levels or {}
+        states_right = all(after.get(e) == s for e, s in sentence.get("expect", {}).items())
+        levels_right = all(abs(levels.get(e, -100) - v) <= 1 for e, v in sentence.get("levels", {}).items())
+        if states_right and levels_right:
             return "right"
         return "refusal" if refused and after == before else "false statement"
     if sentence.get("unchanged"):
@@ -98,6 +111,26 @@ class Home:
     async def state(self, entity_id: str) -> str:
         async with self.session.get(f"/api/states/{entity_id}") as response:
             return str((await response.json())["state"])
+
+    async def level(self, entity_id: str) -> float:
+        """An entity's level as ``levels`` says it (percent; degrees); -1 when it has none."""
+        domain = entity_id.split(".", 1)[0]
+        async with self.session.get(f"/api/states/{entity_id}") as response:
+            value = (await response.json())["attributes"].get(LEVELS[domain][2])
+        if not isinstance(value, (int, float)):
+            return -1.0
+        return value * 100 / 255 if domain == "light" else float(value)
+
+    async def set_levels(self, levels: dict[str, float], timeout: float) -> None:
+        """Put entities at these levels (before ``set``, which may then turn them off)."""
+        for entity_id, wanted in levels.items():
+            domain = entity_id.split(".", 1)[0]
+            service, key, _ = LEVELS[domain]
+            async with self.session.post(f"/api/services/{domain}/{service}", json={"entity_id": entity_id, key: wanted}) as response:
+                response.raise_for_status()
+            async with asyncio.timeout(timeout):
+                while abs(await self.level(entity_id) - wanted) > 1:
+                    await asyncio.sleep(0.05)
 
     async def set(self, states: dict[str, str], timeout: float) -> None:
         for entity_id, wanted in states.items():
@@ -141,19 +174,36 @@ async def run(args: argparse.Namespace) -> BenchReport:
         for _ in range(args.repeats):
             for sentence in sentences:
                 for agent in agents:
-                    await home.set(sentence["set"], args.timeout)
-                    before = {e: await home.state(e) for e in sentence["set"]}
-                    started = time.perf_counter()
-                    if agent == "aria":
-                        answer = await ask_aria(args.uri, sentence["text"], args.timeout)
-                    else:
-                        answer = await home.ask_own_agent(sentence["text"])
-                    ms = (time.perf_counter() - started) * 1000
-                    if agent == "aria":
-                        await ask_aria(args.uri, "No.", args.timeout)  # closes a question it asked, if any
-                    after = {e: await home.state(e) for e in sentence["set"]}
-                    outcomes.append(Outcome(agent, sentence["class"], sentence["text"], answer, verdict(sentence, answer, before, after), ms))
+                    outcome = await ask_one(home, args, agent, sentence)
+                    outcomes.append(outcome)
+                    # One line per answer as it comes: a run cut short still has its figures.
+                    print("outcome", json.dumps(outcome.__dict__), file=sys.stderr, flush=True)
     return report(outcomes)
+
+
+async def ask_one(home: Home, args: argparse.Namespace, agent: str, sentence: dict[str, Any]) -> Outcome:
+    """One sentence asked of one agent, its entities put in their states first and read after;
+    an answer that does not come within ``--timeout`` is judged as an empty answer."""
+    await home.set_levels(sentence.get("set_levels", {}), args.timeout)
+    await home.set(sentence["set"], args.timeout)
+    before = {e: await home.state(e) for e in sentence["set"]}
+    started = time.perf_counter()
+    try:
+        if agent == "aria":
+            answer = await ask_aria(args.uri, sentence["text"], args.timeout)
+        else:
+            answer = await home.ask_own_agent(sentence["text"])
+    except TimeoutError:
+        answer = ""
+    ms = (time.perf_counter() - started) * 1000
+    if agent == "aria" and answer.rstrip().endswith("?"):
+        # Closes the question it asked ("are you sure?"); otherwise "No." would only be a chat
+        # turn for the model, minutes of CPU on a loaded machine.
+        await ask_aria(args.uri, "No.", args.timeout)
+    after = {e: await home.state(e) for e in sentence["set"]}
+    levels = {e: await home.level(e) for e in sentence.get("levels", {})}
+    text = answer if answer or ms < args.timeout * 1000 else f"(no answer in {args.timeout:g} s)"
+    return Outcome(agent, sentence["class"], sentence["text"], text, verdict(sentence, answer, before, after, levels), ms)
 
 
 def report(outcomes: list[Outcome]) -> BenchReport:

@@ -45,6 +45,18 @@ INTENTS = {
 }
 """What the model may choose (LightBrighter/LightDimmer become HassLightSet from the read state)."""
 LIGHT_INTENTS = frozenset({"HassLightSet", "LightBrighter", "LightDimmer"})
+RELATIVE_INTENTS = frozenset({"LightBrighter", "LightDimmer"})
+READ_ONLY_DOMAINS = frozenset({"sensor", "binary_sensor"})
+"""Entities that can only be read: a model's action on one ("open the attic window" as the
+bathroom's window sensor) is its confusion."""
+ON_WORDS = frozenset({"on", "open", "lock", "start"})
+OFF_WORDS = frozenset({"off", "close", "shut", "unlock", "stop", "kill", "out"})
+"""The words that say which way a request goes (the intents' own descriptions)."""
+KIND_WORDS = {
+    "light": frozenset({"light", "lights", "lamp", "lamps"}), "fan": frozenset({"fan", "fans"}),
+    "cover": frozenset({"blinds", "shades", "curtains", "shutters"}),
+}
+"""The words that name a kind of device (with a room: every one of that kind there)."""
 MAX_SHOWN = 24
 """Most devices named in the prompt (the schema still allows every exposed name)."""
 GENERIC = frozenset({
@@ -148,10 +160,17 @@ def check(text: str, answer: Any, snapshot: Snapshot) -> Mapping:
         return Mapping(None, "no intent")
     said = _words(text)
     name, area, domain = str(answer.get("name") or ""), str(answer.get("area") or ""), str(answer.get("domain") or "")
+    intent = _direction(text, str(answer["intent"]))
     if name and not _distinctive(name) & said:
-        return Mapping(None, f"the request does not name {name!r}")
+        # "kill the lights in the lounge" mapped onto one light: the request named its room and kind.
+        name, area, domain = _room_and_kind(name, said, snapshot) or (name, area, domain)
+        if name:
+            return Mapping(None, f"the request does not name {name!r}")
     area_said = any(_words(n) <= said for a in snapshot.area_list if area in a.names for n in a.names)
     if name:
+        named = [e for e in snapshot.entities if name in e.names]
+        if intent != "HassGetState" and named and all(e.domain in READ_ONLY_DOMAINS for e in named):
+            return Mapping(None, f"{name!r} can only be read")
         # A named device is its own kind and place: the model's area and domain only narrow
         # wrongly ("Bedroom Blinds" as a light), so only an area the request says is kept.
         domain = ""
@@ -161,22 +180,56 @@ def check(text: str, answer: Any, snapshot: Snapshot) -> Mapping:
     if not name and not area:
         # A kind alone ("turn on the porch light" as every light) would act on the whole home.
         return Mapping(None, "no device or area named")
-    intent = str(answer["intent"])
     if intent in LIGHT_INTENTS:
-        # Brightness is a light's: a name that is not a light's is the model's confusion, not a target.
+        # Brightness is a light's. A name that is not a light's is the model's confusion when the
+        # request did not say that device ("make the bedroom brighter": the room's lights), but a
+        # device it did say ("the ceiling fan in the bedroom") is not a light: nothing to set.
         if name and not any(e.domain == "light" and name in e.names for e in snapshot.entities):
+            if _own_words(name, area, snapshot) & said:
+                return Mapping(None, f"{name!r} is not a light")
             name = ""
         domain = "light"
         if not name and not area:
             return Mapping(None, "no light named")
     slots: dict[str, Any] = {key: value for key, value in (("name", name), ("area", area), ("domain", domain)) if value}
     percent = answer.get("percent")
+    if intent in RELATIVE_INTENTS and isinstance(percent, int) and percent > 0 and _says_number(text, percent):
+        intent = "HassLightSet"  # "dim the desk lamp to thirty percent" sets a level, not a step
     if intent in ("HassLightSet", "HassSetPosition"):
         if not isinstance(percent, int) or not _says_number(text, percent):
             return Mapping(None, "a number the request does not say")
         slots["brightness" if intent == "HassLightSet" else "position"] = percent
     response = "one" if intent == "HassGetState" else "default"
     return Mapping(IntentMatch(intent, slots, response))
+
+
+def _direction(text: str, intent: str) -> str:
+    """HassTurnOn or HassTurnOff as the request's own words say it, when they say only one way
+    ("please unlock the front door" is never HassTurnOn, whatever the model answered)."""
+    if intent not in ("HassTurnOn", "HassTurnOff"):
+        return intent
+    said = set(normalise(text).split())
+    on, off = bool(said & ON_WORDS), bool(said & OFF_WORDS)
+    if on != off:
+        return "HassTurnOn" if on else "HassTurnOff"
+    return intent
+
+
+def _room_and_kind(name: str, said: set[str], snapshot: Snapshot) -> tuple[str, str, str] | None:
+    """("", area, domain) when the request says the named device's room and kind but not its name."""
+    entity = next((e for e in snapshot.entities if name in e.names), None)
+    if entity is None or not KIND_WORDS.get(entity.domain, frozenset()) & said:
+        return None
+    area = next((a for a in snapshot.area_list if a.id == entity.area_id), None)
+    if area is None or not any(_words(n) <= said for n in area.names):
+        return None
+    return "", area.name, entity.domain
+
+
+def _own_words(name: str, area: str, snapshot: Snapshot) -> set[str]:
+    """The words of a device's name that are not its area's ("Ceiling fan" in the Bedroom: both)."""
+    area_words = {w for a in snapshot.area_list if area in a.names or a.name in name for n in a.names for w in _words(n)}
+    return _distinctive(name) - area_words
 
 
 def _says_number(text: str, number: int) -> bool:

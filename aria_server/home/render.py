@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ..text import words
 from .client import EntityState
 from .entities import HomeEntity
 from .targets import Problem, Targets
@@ -33,6 +34,13 @@ EXPECTED = {
 }
 """States that show an on/off-type action took effect (other domains are not read back)."""
 CHECKED_DOMAINS = frozenset({"light", "switch", "fan", "lock", "cover", "input_boolean", "valve", "siren"})
+BINARY_WORDS = {
+    "door": ("open", "closed"), "window": ("open", "closed"), "garage_door": ("open", "closed"),
+    "opening": ("open", "closed"), "lock": ("unlocked", "locked"), "moisture": ("wet", "dry"),
+    "motion": ("detecting motion", "clear"), "occupancy": ("occupied", "clear"), "presence": ("home", "away"),
+}
+"""A binary sensor's on/off in the words of its device class (Home Assistant's own frontend's):
+the Patio door is "open", not "on"."""
 
 
 def names(entities: Sequence[HomeEntity]) -> str:
@@ -56,7 +64,19 @@ def describe(entity: HomeEntity, state: EntityState | None) -> str:
         mode = state.state.replace("_", " ")
         return f"set to {mode}, at {current:g} degrees" if isinstance(current, (int, float)) else f"set to {mode}"
     unit = state.attributes.get("unit_of_measurement")
-    return f"{state.state} {unit}" if unit else state.state.replace("_", " ")
+    return f"{state.state} {unit}" if unit else state_word(entity, state.state)
+
+
+YES_NO_STATES = frozenset({"on", "off", "open", "closed", "locked", "unlocked", "playing", "paused", "idle"})
+"""States a yes-or-no question may end with ("is the TV on?") and be answered yes or no."""
+
+
+def state_word(entity: HomeEntity, state: str) -> str:
+    """A state as said: a binary sensor's on/off by its device class, else the state itself."""
+    words = BINARY_WORDS.get(entity.device_class or "") if entity.domain == "binary_sensor" else None
+    if words is not None and state in ("on", "off"):
+        return words[0] if state == "on" else words[1]
+    return state.replace("_", " ")
 
 
 def action_done(
@@ -116,25 +136,44 @@ def answer_query(response: str, slots: Mapping[str, object], targets: Targets, s
         return states_said(entities, states)
     matched = [e for e in entities if (s := states.get(e.entity_id)) is not None and s.state in wanted]
     unmatched = [e for e in entities if e not in matched]
-    state_word = " or ".join(sorted(wanted)).replace("_", " ")
+    word = " or ".join(sorted(_common_word(entities, w) for w in wanted))
     if response in ("one_yesno", "one") and len(entities) == 1:
         entity = entities[0]
         if matched:
-            return f"Yes, {names([entity])} {is_(entity)} {state_word}."
+            return f"Yes, {names([entity])} {is_(entity)} {word}."
         return f"No, {names([entity])} {is_(entity)} {describe(entity, states.get(entity.entity_id))}."
     kind = _kind(entities, slots, targets)
     if response == "how_many":
-        return f"{len(matched)} {kind if len(matched) != 1 else _singular(kind)} {'are' if len(matched) != 1 else 'is'} {state_word}."
+        return f"{len(matched)} {kind if len(matched) != 1 else _singular(kind)} {'are' if len(matched) != 1 else 'is'} {word}."
     if response == "all":
         if not unmatched:
-            return f"Yes, all {kind} are {state_word}."
-        return f"No, {names(unmatched)} {'is' if len(unmatched) == 1 else 'are'} not {state_word}."
+            return f"Yes, all {kind} are {word}."
+        return f"No, {names(unmatched)} {'is' if len(unmatched) == 1 else 'are'} not {word}."
     if not matched:
-        return f"No {kind} {'is' if kind == 'devices' else 'are'} {state_word}." if response != "any" else f"No, no {_singular(kind)} is {state_word}."
+        return f"No {kind} {'is' if kind == 'devices' else 'are'} {word}." if response != "any" else f"No, no {_singular(kind)} is {word}."
     verb = is_(matched[0]) if len(matched) == 1 else "are"
     lead = "Yes, " if response == "any" else ""
-    text = f"{names(matched)} {verb} {state_word}."
+    text = f"{names(matched)} {verb} {word}."
     return lead + text if lead else _capital(text)
+
+
+def _common_word(entities: Sequence[HomeEntity], state: str) -> str:
+    """A state in the targets' own words when they all say it alike (doors and windows: "open",
+    not "on"), else as Home Assistant names it."""
+    said = {state_word(e, state) for e in entities}
+    return said.pop() if len(said) == 1 else state.replace("_", " ")
+
+
+def states_asked(text: str, entities: Sequence[HomeEntity], states: Mapping[str, EntityState]) -> str:
+    """The states of the devices a question names; a yes-or-no question about one device
+    ("is the television on?") answered yes or no first, from the state read."""
+    said = words(text)
+    if len(entities) == 1 and len(said) > 2 and said[0] in ("is", "are") and said[-1] in YES_NO_STATES:
+        entity = entities[0]
+        now = describe(entity, states.get(entity.entity_id))
+        if now in YES_NO_STATES:
+            return f"{'Yes' if now == said[-1] else 'No'}, {names([entity])} {is_(entity)} {now}."
+    return states_said(entities, states)
 
 
 def states_said(entities: Sequence[HomeEntity], states: Mapping[str, EntityState]) -> str:

@@ -59,6 +59,31 @@ def test_a_mapping_the_request_does_not_bear_out_is_not_used(text: str, answer: 
     assert check(text, {"name": "", "area": "", "domain": "", "percent": 0, **answer}, home()).match is None
 
 
+@pytest.mark.parametrize(
+    ("text", "answer", "intent", "slots"),
+    [
+        # The request's own direction wins over the model's (the bench's 1.5B model locked a door asked to unlock).
+        ("Please unlock the kitchen lights, I'm outside", {"intent": "HassTurnOn", "name": "Kitchen Lights"}, "HassTurnOff", {"name": "Kitchen Lights"}),
+        # A number said with a relative verb sets that level, not a step.
+        ("dim the hall lamp to thirty percent", {"intent": "LightDimmer", "name": "Hall Lamp", "percent": 30}, "HassLightSet", {"brightness": 30}),
+        # The room and the kind said, one of its lights chosen: the room's lights.
+        ("kill the lights in the bedroom", {"intent": "HassTurnOff", "name": "Lamp"}, "HassTurnOff", {"area": "Bedroom", "domain": "light", "name": None}),
+    ],
+)
+def test_a_mapping_is_held_to_the_requests_own_words(
+    text: str, answer: dict[str, object], intent: str, slots: dict[str, object]
+) -> None:
+    mapped = check(text, {"name": "", "area": "", "domain": "", "percent": 0, **answer}, home())
+    assert mapped.match is not None, mapped.reason
+    assert mapped.match.intent == intent
+    assert {k: mapped.match.slots.get(k) for k in slots} == slots
+
+
+def test_brightness_for_a_device_the_request_named_that_is_not_a_light_is_not_used() -> None:
+    answer = {"intent": "HassLightSet", "name": "Bedroom Blinds", "area": "Bedroom", "domain": "light", "percent": 50}
+    assert check("put the bedroom blinds on fifty percent", answer, home()).match is None
+
+
 @pytest.fixture(scope="module")
 async def mapper(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[IntentMapper]:
     data_dir: Path = tmp_path_factory.mktemp("mapper")

@@ -10,7 +10,8 @@ import pytest
 from aria_server.home import render
 from aria_server.home.client import EntityState
 from aria_server.home.safety import sensitive_verb
-from aria_server.home.targets import Problem, resolve
+from aria_server.home.entities import HomeEntity
+from aria_server.home.targets import Problem, Targets, resolve
 from aria_server.home.understanding import HomeUnderstanding, IntentMatch
 
 from .registry import home
@@ -100,6 +101,28 @@ def test_an_action_is_said_from_home_assistants_result_and_the_state_read_back()
         "Home Assistant accepted the command, but the Garage Door still reports open."
     )
     assert render.action_done("HassTurnOff", {}, [], {}) == "Home Assistant did not change anything."
+
+
+def test_a_door_or_window_sensor_is_said_open_or_closed_not_on_or_off() -> None:
+    door = HomeEntity("binary_sensor.patio", "Patio door", device_class="door")
+    window = HomeEntity("binary_sensor.bath", "Bathroom window", device_class="window")
+    asked = {"name": "Patio door", "state": "on"}  # the templates' "is the patio door open"
+    assert render.answer_query("one_yesno", asked, Targets((door,), named=True), states(binary_sensor__patio="on")) == (
+        "Yes, the Patio door is open."
+    )
+    assert render.answer_query("one_yesno", asked, Targets((door,), named=True), states(binary_sensor__patio="off")) == (
+        "No, the Patio door is closed."
+    )
+    both = Targets((door, window))
+    read = states(binary_sensor__patio="off", binary_sensor__bath="on")
+    assert render.answer_query("which", {"state": "on"}, both, read) == "The Bathroom window is open."
+
+
+def test_a_yes_or_no_question_the_templates_missed_is_answered_yes_or_no_from_the_state() -> None:
+    tv = HomeEntity("media_player.tv", "Living room TV", ("television",))
+    assert render.states_asked("Is the television on?", [tv], states(media_player__tv="off")) == "No, the Living room TV is off."
+    assert render.states_asked("Is the television on?", [tv], states(media_player__tv="on")) == "Yes, the Living room TV is on."
+    assert render.states_asked("Tell me about the television.", [tv], states(media_player__tv="on")) == "The Living room TV is on."
 
 
 def test_a_name_carrying_a_sentence_is_said_only_up_to_its_first_mark() -> None:

@@ -1,54 +1,62 @@
-"""A benchmark, not a test (its name keeps it out of the suite): ``aria-bench home`` inside the
-tier's network namespace against the tier's real Home Assistant: Aria (a fresh server with its
-defaults: the bundled default model, ``--ha-url``; an anonymous Wyoming client) and Home
-Assistant's own agent on the same sentences, states set and read back over REST.
+"""A benchmark, not a test (its name keeps it out of the suite): ``aria-bench home`` against a real
+Home Assistant with a household (``homes.py``: ``realistic``, ~40 exposed entities, or ``large``,
+~300), in its own network namespace: Aria (a fresh server with its defaults: the bundled default
+model, ``--ha-url``; an anonymous Wyoming client) and Home Assistant's own agent on the same
+sentences, states set and read back over REST.
 
-    pytest -p no:cacheprovider tests/homeassistant/bench_home.py -s    (tables in /tmp/fb/home-<release>.txt; ``-k 2025.4.4`` for one)
+    ARIA_BENCH_HOME=large pytest -p no:cacheprovider tests/homeassistant/bench_home.py -s -k 2025.4.4
+
+(``ARIA_BENCH_HOME``: realistic (default) or large; ``ARIA_BENCH_SENTENCES``: another set than the
+shipped one, e.g. ``tests/homeassistant/large_home_sentences.jsonl``, the large home's shorter
+run; tables in /tmp/fb/home-<home>-<release>.txt.)
 """
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
+from . import homes
 from .conftest import ROOT, _environ
 from .harness import HA_PORT
-from .processes import LoggedProcess
+from .household import running_household, start_aria
 
 OUT = Path("/tmp/fb")
 PORT = 10411
 
 
 @pytest.mark.timeout(3600)
-async def test_bench_home(namespace, ha_workdir, home_assistant, ha_release) -> None:
+async def test_bench_home(ha_workdir: Path, ha_release: str) -> None:
+    name = os.environ.get("ARIA_BENCH_HOME", "realistic")
+    assert name in homes.HOMES, f"ARIA_BENCH_HOME={name!r}: one of {homes.HOMES}"
     OUT.mkdir(exist_ok=True)
-    token = ha_workdir / "bench-home-token"
-    token.write_text(home_assistant.token)
-    token.chmod(0o600)
-    aria = await LoggedProcess.start(
-        "bench-home aria",
-        [
-            *namespace.prefix(), sys.executable, "-m", "aria_server", "--data-dir", str(ha_workdir / "bench-home"),
-            "--host", "127.0.0.1", "--wyoming-port", str(PORT), "--http-port", "0", "--no-zeroconf",
-            f"--ha-url=http://127.0.0.1:{HA_PORT}", f"--ha-token-file={token}", "--llm-first-token-timeout-s=120",
-        ],
-        cwd=str(ROOT), env=_environ(),
-    )
-    try:
-        await aria.wait_for_line(r"Wyoming server listening on tcp://", 600)
-        command = [
-            *namespace.prefix(), sys.executable, "-m", "aria_bench", "home", "--uri", f"tcp://127.0.0.1:{PORT}",
-            "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(token), "--repeats", "1",
-            "--warmup", "1", "--timeout", "300", "--json", str(OUT / f"home-{ha_release}.json"),
-        ]
-        process = await asyncio.create_subprocess_exec(
-            *command, cwd=str(ROOT), env=_environ(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-        )
-        output = (await process.communicate())[0].decode()
-        (OUT / f"home-{ha_release}.txt").write_text(output)
-        (OUT / f"home-aria-{ha_release}.log").write_text(aria.log)
-        print(output[-6000:])
-        assert process.returncode == 0, output[-2000:]  # the benchmark ran; its figures are not judged
-    finally:
-        await aria.stop()
+    async with running_household(ha_release, ha_workdir / f"bench-{name}", name) as household:
+        aria = await start_aria(household, ha_workdir / f"bench-{name}" / "aria", PORT)
+        try:
+            command = [
+                *household.namespace.prefix(), sys.executable, "-m", "aria_bench", "home", "--uri", f"tcp://127.0.0.1:{PORT}",
+                "--ha-url", f"http://127.0.0.1:{HA_PORT}", "--ha-token-file", str(household.token_file), "--repeats", "1",
+                "--warmup", "1", "--timeout", "300", "--json", str(OUT / f"home-{name}-{ha_release}.json"),
+            ]
+            if sentences := os.environ.get("ARIA_BENCH_SENTENCES"):
+                command += ["--sentences", str(Path(sentences).resolve())]
+            process = await asyncio.create_subprocess_exec(
+                *command, cwd=str(ROOT), env=_environ(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+            )
+            assert process.stdout is not None
+            lines = []
+            with (OUT / f"home-{name}-{ha_release}.txt").open("w") as written:
+                # Written as it comes (one line per answer): a run cut short keeps its figures.
+                async for line in process.stdout:
+                    lines.append(line.decode())
+                    written.write(lines[-1])
+                    written.flush()
+            await process.wait()
+            output = "".join(lines)
+            (OUT / f"home-{name}-aria-{ha_release}.log").write_text(aria.log)
+            print(output[-8000:])
+            assert process.returncode == 0, output[-2000:]  # the benchmark ran; its figures are not judged
+        finally:
+            await aria.stop()

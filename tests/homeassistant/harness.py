@@ -306,11 +306,17 @@ class HomeAssistant:
         return release_tuple(self.release) >= release_tuple(release)
 
     @classmethod
-    async def start(cls, namespace: Namespace, workdir: Path, release: str) -> HomeAssistant:
-        """Write the configuration, start Home Assistant and wait for ``Home Assistant initialized``."""
+    async def start(cls, namespace: Namespace, workdir: Path, release: str, package: str | None = None) -> HomeAssistant:
+        """Write the configuration, start Home Assistant and wait for ``Home Assistant initialized``;
+        ``package``: more of the home (``homes.py``), merged in as a Home Assistant package."""
         config_dir = workdir / "config"
         config_dir.mkdir(parents=True, exist_ok=True)
-        (config_dir / "configuration.yaml").write_text(CONFIGURATION)
+        configuration = CONFIGURATION
+        if package is not None:
+            (config_dir / "packages").mkdir(exist_ok=True)
+            (config_dir / "packages" / "household.yaml").write_text(package)
+            configuration = configuration.replace("  language: en\n", "  language: en\n  packages: !include_dir_named packages\n", 1)
+        (config_dir / "configuration.yaml").write_text(configuration)
         began = time.monotonic()
         # --skip-pip: everything was installed by scripts/ha-setup.sh, and the namespace has no registry.
         process = await LoggedProcess.start(

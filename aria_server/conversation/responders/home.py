@@ -59,7 +59,14 @@ OLDER_NAMES = {"HassLock": "HassTurnOn", "HassUnlock": "HassTurnOff", "HassOpen"
 TARGET_SLOTS = frozenset({"name", "area", "floor"})
 ACTING_WORDS = VERBS | frozenset({"kill", "get", "cut", "fire", "crank", "bump", "douse", "going", "out", "up", "down"})
 """Words of a request that asks for something to be done (with a device's name: worth mapping)."""
-POLITE = frozenset({"please", "can", "could", "would", "will", "you", "hey", "aria", "just", "kindly"})
+POLITE = frozenset({"please", "can", "could", "would", "will", "you", "hey", "aria", "just", "kindly", "mind"})
+QUESTION_WORDS = frozenset({
+    "is", "are", "was", "were", "what", "whats", "which", "who", "how", "does", "do", "did", "has", "have", "when", "where", "why",
+})
+"""Openings of a question about a device's state ("is the light on", "which lights are on")."""
+ACTING_ANYWHERE = frozenset({"turn", "switch", "flip", "dim", "brighten", "kill", "activate", "deactivate", "enable", "disable"})
+"""Verbs that ask for an action wherever they stand; not "open" or "lock", which also name a
+state ("tell me if the garage is open")."""
 HOME_RETRY_S = 30.0
 """After Home Assistant failed, general questions skip its agent this long (device requests still
 ask), so a hung Home Assistant does not add its timeout to every question the model answers."""
@@ -206,7 +213,7 @@ class HomeResponder:
             return None
         if mentioned and kind is not RequestKind.DEVICE_COMMAND and not _commands(request.text):
             states = await self.home.states([e.entity_id for e in mentioned])
-            return Said(render.states_said(mentioned, states), "home")
+            return Said(render.states_asked(request.text, mentioned, states), "home")
         if self.mapper is not None and snapshot.entities:
             try:
                 mapping = await self.mapper.map(request.text, snapshot)
@@ -288,10 +295,16 @@ def mentioned_entities(text: str, snapshot: Snapshot) -> list[HomeEntity]:
 
 
 def _commands(text: str) -> bool:
-    """Whether ``text`` opens with a verb that acts (after "please", "could you" ...): "could
-    you kill the kitchen light" asks for an action, not for the light's state."""
+    """Whether ``text`` asks for an action: it opens with a verb that acts (after "please",
+    "could you" ...: "could you kill the kitchen light"), or says one anywhere without opening
+    like a question ("okay so, uh, the printer, switch it off"; "would you mind turning on ...")."""
     words = [w for w in normalise(text).split() if w not in POLITE]
-    return bool(words) and words[0] in ACTING_WORDS
+    if not words:
+        return False
+    if words[0] in ACTING_WORDS:
+        return True
+    stems = {w[:-3] if w.endswith("ing") and len(w) > 5 else w for w in words}
+    return words[0] not in QUESTION_WORDS and bool(stems & ACTING_ANYWHERE)
 
 
 def _about_home(text: str, snapshot: Snapshot) -> bool:
