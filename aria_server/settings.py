@@ -82,6 +82,10 @@ class VadSettings(_Section):
         96, ge=32, le=5000, description="ms of silence after speech before the quick pass reads the words so far "
         "(and a speculative decode starts)"
     )
+    settle_after_ms: int = Field(
+        160, ge=32, le=5000, description="ms of silence after which a pause is judged by how it sounds (end-of-turn "
+        "model) and the final decode starts; the words are read earlier, at speculate_after_ms"
+    )
     end_of_speech_ms: int = Field(600, ge=64, le=10000, description="ms of silence that end a spoken turn (endpointing)")
     complete_request_end_ms: int = Field(
         160,

@@ -35,7 +35,7 @@ from aria_wire.audio import MODEL_RATE, ToModelFormat
 from ..concurrency import run_blocking
 from ..errors import AriaError, AudioFormatError, SttError
 from ..settings import VadSettings
-from ..turn_taking.judge import PauseFacts, Verdict
+from ..turn_taking.judge import Judgement, PauseFacts, Verdict
 from ..vad.base import FRAME_MS, FRAME_SAMPLES
 from ..vad.endpointer import Endpointer, VadEvent, VadEventType
 from .base import Transcript, same_words
@@ -105,6 +105,8 @@ class StreamingSession:
         """Done once the current pause has been judged (or will not be)."""
         self.ended_early = False
         """The turn ended on a whole request heard by the first pass (no full decode)."""
+        self._settling: asyncio.Future[None] | None = None
+        """Done once the current pause has lasted ``vad.settle_after_ms`` (or is moot)."""
         self.verify_min_logprob = VERIFY_MIN_LOGPROB
         """See ``VERIFY_MIN_LOGPROB`` (a measurement may lower it to see every agreement)."""
 
@@ -156,6 +158,10 @@ class StreamingSession:
                 self._turn.speech_resumed()
             elif event.type is VadEventType.SPEECH_END:
                 self.ended_early = self._whole is not None and self._speculation_valid()
+        if self._settling is not None and (
+            self.endpointer.silence_ms() >= self._settings.settle_after_ms or not self._speculation_valid()
+        ):
+            _settle(self._settling)
         return events
 
     async def _await_verdict_before_end(self, frames: int) -> None:
@@ -216,6 +222,7 @@ class StreamingSession:
         self._speculated_last_frame = self.endpointer.last_speech_frame
         self._whole = None
         _settle(self._verdict)  # the previous pause's judgement is moot
+        _settle(self._settling)
         first_pass = self._turn is not None and self._turn.wants_first_pass
         self._verdict = asyncio.get_running_loop().create_future() if first_pass else None
         # A stale speculation still runs to completion in its thread; we only stop waiting for it.
@@ -239,7 +246,15 @@ class StreamingSession:
                     # The turn waits for more words: a decode now would most likely be stale, and
                     # would hold the one decode thread when the next pause needs its quick pass.
                     return None
-                _settle(verdict)  # the endpointer need not wait for the full decode
+                _settle(verdict)  # the words are judged: the endpointer need not wait for more
+                # How it sounds, and the final decode, wait for a settled pause: a short gap
+                # between words would otherwise start a decode that holds the one decode thread.
+                if not await self._pause_settles(last_frame):
+                    return None
+                window = self._speech_window()
+                await self._judge_sound(text, window, last_frame)
+                if self.endpointer.last_speech_frame != last_frame:
+                    return None
                 if text and self._options.final_decode == "verified":
                     verified = await run_blocking(self._models.decode_executor, self._verify_call, window, text)
                     if verified is not None or self.endpointer.last_speech_frame != last_frame:
@@ -249,35 +264,44 @@ class StreamingSession:
             _settle(verdict)
 
     async def _first_pass(self, window: np.ndarray, last_frame: int | None) -> str | None:
-        """Read the pause's words and have the turn judge them; None when they are a whole request
-        (kept in ``_whole``, the transcript if the turn ends here), else the words heard."""
+        """Read the pause's words; when they decide the pause (a whole request, or words that stop
+        mid-sentence) have the turn judge it. None for a whole request (kept in ``_whole``, the
+        transcript if the turn ends here), else the words heard."""
         assert self._turn is not None
-        # The end-of-turn model runs on its own thread while the first pass decodes.
-        sounds_done = self._sounds_done(window)
-        try:
-            text, quick_ms = await run_blocking(self._models.decode_executor, self._quick_call, window)
-        except BaseException:
-            if sounds_done is not None:
-                sounds_done.cancel()
-            raise
+        text, quick_ms = await run_blocking(self._models.decode_executor, self._quick_call, window)
         text = text or ""
         whole = bool(text) and self._turn.whole_request(text)
         unfinished = not whole and bool(text) and self._turn.unfinished(text)
         _LOGGER.debug("first pass heard %r in %.0f ms (a whole request: %s)", text, quick_ms, whole)
-        if (whole or unfinished) and sounds_done is not None:
-            sounds_done.cancel()  # the words decide: the sound cannot change the verdict
-            sounds_done = None
-        facts = PauseFacts(whole, unfinished, await sounds_done if sounds_done is not None else None)
-        if self.endpointer.last_speech_frame != last_frame:
-            return text  # speech resumed meanwhile: this pause is moot
-        judgement = self._turn.judge.judge(facts)
-        self._turn.judged(text, facts, judgement)
-        if judgement.end_after_ms is not None:
-            self.endpointer.end_after_ms = judgement.end_after_ms
+        if self.endpointer.last_speech_frame != last_frame or not (whole or unfinished):
+            return text  # speech resumed meanwhile (this pause is moot), or the sound decides
+        judgement = self._judged(text, PauseFacts(whole, unfinished))
         if judgement.ends_early:
             self._whole = (text, quick_ms)
             return None
         return text
+
+    async def _pause_settles(self, last_frame: int | None) -> bool:
+        """Until the silence reaches ``vad.settle_after_ms``: True, or False once speech resumed."""
+        if self.endpointer.silence_ms() < self._settings.settle_after_ms:
+            self._settling = asyncio.get_running_loop().create_future()
+            await self._settling
+        return self.endpointer.last_speech_frame == last_frame
+
+    async def _judge_sound(self, text: str, window: np.ndarray, last_frame: int | None) -> None:
+        """Have the turn judge a settled pause by how it sounds (the end-of-turn model)."""
+        sounds_done = self._sounds_done(window)
+        probability = await sounds_done if sounds_done is not None else None
+        if self.endpointer.last_speech_frame == last_frame:  # still the same pause
+            self._judged(text, PauseFacts(sounds_done=probability))
+
+    def _judged(self, text: str, facts: PauseFacts) -> Judgement:
+        assert self._turn is not None
+        judgement = self._turn.judge.judge(facts)
+        self._turn.judged(text, facts, judgement)
+        if judgement.end_after_ms is not None:
+            self.endpointer.end_after_ms = judgement.end_after_ms
+        return judgement
 
     def _sounds_done(self, window: np.ndarray) -> asyncio.Future[float] | None:
         """The end-of-turn model's P(done) for this pause, computing on its thread (None: no model)."""
@@ -294,6 +318,7 @@ class StreamingSession:
     async def finish(self) -> Transcript:
         """The transcript; empty without running Whisper when the VAD heard no speech."""
         stop_time = time.perf_counter()
+        _settle(self._settling)  # the audio ended: the pause is as settled as it will be
         tail = self._converter.convert(b"", last=True)
         if len(tail):
             self._chunks.append(tail)
@@ -373,6 +398,7 @@ class StreamingSession:
             self._speculation.cancel()
         self._speculation = None
         _settle(self._verdict)
+        _settle(self._settling)
         self._vad.close()
 
 
