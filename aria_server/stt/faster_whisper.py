@@ -17,6 +17,10 @@ from .base import Fitted
 
 _LOGGER = logging.getLogger(__name__)
 
+TOKENS_PER_SECOND = 8
+"""Most tokens a second of speech is given in a fitted-window pass (English speech is ~4)."""
+MIN_FITTED_TOKENS = 16
+
 FULL_WINDOW_FRAMES = 3000
 """Whisper's encoder window: 30 s of 10 ms mel frames, whatever the utterance's length."""
 QUICK_WINDOW_STEP = 250
@@ -165,7 +169,10 @@ class WhisperDecoder:
             encoded,
             [prompt],
             beam_size=self.settings.beam_size,
-            max_length=224,
+            # Speech is at most a few tokens a second: a window that sets Whisper repeating itself
+            # stops there instead of decoding up to 224 tokens (once 0.8 s for "what day is it
+            # today"). The length counts the prompt (and its hotwords).
+            max_length=min(224, len(prompt) + MIN_FITTED_TOKENS + int(TOKENS_PER_SECOND * len(samples) / 16_000)),
             no_repeat_ngram_size=3,
             suppress_blank=True,
             suppress_tokens=[-1],

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+import numpy as np
 import pytest
 
+from aria_server.services import Services
 from aria_server.stt.faster_whisper import without_echoes
+from tests.conftest import normalise
+from tests.satellites.harness import ClipMaker
 
 
 @pytest.mark.parametrize(
@@ -39,3 +46,13 @@ def test_repeated_sentences_are_dropped_new_ones_kept(heard: str, kept: str) -> 
 )
 def test_a_sentence_ending_in_its_own_last_words_again_loses_the_repeat(heard: str, kept: str) -> None:
     assert without_echoes(heard) == kept
+
+
+async def test_a_fitted_pass_with_a_long_hotword_prompt_still_hears_the_words(services: Services) -> None:
+    # The fitted pass's length budget counts its prompt: forty names must not leave it no room.
+    assert services.stt is not None
+    speech = ClipMaker(Path(tempfile.mkdtemp())).speech("Turn on the kitchen light.")
+    samples = np.concatenate([np.zeros(4000, np.int16), speech, np.zeros(1600, np.int16)])
+    hotwords = ", ".join(f"Device number {i}" for i in range(40))
+    fitted = services.stt.decoder.decode_fitted(samples, "en", hotwords, min_window_s=10)
+    assert fitted is not None and "kitchen light" in normalise(fitted.text)
