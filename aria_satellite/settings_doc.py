@@ -9,12 +9,10 @@ docs/satellite-configuration.md`` rewrites the part below ``MARKER``;
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
 
 from pydantic import BaseModel
 
-from aria_wire.settings_doc import HEADER, replace_generated, row
+from aria_wire.settings_doc import HEADER, page_main, replace_generated, row
 from aria_wire.settings_tree import env_name, field_info, leaf_paths, section_names
 
 from .config import ENV_PREFIX
@@ -53,13 +51,7 @@ def render_page(current: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Print the reference tables, or rewrite a page's generated part in place (``--write``)."""
-    parser = argparse.ArgumentParser(prog="python -m aria_satellite.settings_doc", description=__doc__.splitlines()[0])
-    parser.add_argument("--write", type=Path, metavar="PAGE", help="rewrite PAGE's part below the marker line")
-    args = parser.parse_args(argv)
-    if args.write is None:
-        print(render_reference(), end="")
-        return
-    args.write.write_text(render_page(args.write.read_text(encoding="utf-8")), encoding="utf-8")
+    page_main("python -m aria_satellite.settings_doc", __doc__.splitlines()[0], render_page, render_reference, argv)
 
 
 if __name__ == "__main__":

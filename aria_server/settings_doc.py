@@ -10,13 +10,11 @@ and ``tests/structure/test_configuration_page.py`` fails when the page is out of
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from aria_wire.settings_doc import HEADER, replace_generated, row
+from aria_wire.settings_doc import HEADER, page_main, replace_generated, row
 
 from .satellite_profiles import LEGACY_KEYS, PROFILES_OPTION, SatelliteProfile
 from .settings import ServerSettings, default_data_dir, field_info, leaf_paths, section_names
@@ -78,13 +76,7 @@ def render_page(current: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Print the reference tables, or rewrite a page's generated part in place (``--write``)."""
-    parser = argparse.ArgumentParser(prog="python -m aria_server.settings_doc", description=__doc__.splitlines()[0])
-    parser.add_argument("--write", type=Path, metavar="PAGE", help="rewrite PAGE's part below the marker line")
-    args = parser.parse_args(argv)
-    if args.write is None:
-        print(render_reference(), end="")
-        return
-    args.write.write_text(render_page(args.write.read_text(encoding="utf-8")), encoding="utf-8")
+    page_main("python -m aria_server.settings_doc", __doc__.splitlines()[0], render_page, render_reference, argv)
 
 
 if __name__ == "__main__":

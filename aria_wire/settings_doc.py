@@ -100,3 +100,18 @@ def replace_generated(current: str, marker: str, reference: str) -> str:
     if not found:
         raise ValueError(f"the page has no marker line {marker!r}")
     return f"{intro}{marker}\n\n{reference}"
+
+
+def page_main(prog: str, description: str, render_page: Callable[[str], str], render_reference: Callable[[], str],
+              argv: list[str] | None = None) -> None:
+    """A settings page's command line: print the reference tables, or rewrite a page's generated
+    part in place (``--write PAGE``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--write", type=Path, metavar="PAGE", help="rewrite PAGE's part below the marker line")
+    args = parser.parse_args(argv)
+    if args.write is None:
+        print(render_reference(), end="")
+        return
+    args.write.write_text(render_page(args.write.read_text(encoding="utf-8")), encoding="utf-8")
