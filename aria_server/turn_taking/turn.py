@@ -57,10 +57,6 @@ class TurnTaking:
         """Pauses judged by ``agent``'s intents and home; replies started by its ``speculate``."""
         return cls(settings, RequestShape(agent.intents, agent.home), agent.speculate)
 
-    @property
-    def settings(self) -> VadSettings:
-        return self.judge.settings
-
     def begin(self, context: TurnContext) -> TurnDecisions:
         """The decisions of a new turn heard where silence ends it."""
         return TurnDecisions(self, context)
