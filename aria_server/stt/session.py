@@ -35,7 +35,7 @@ from aria_wire.audio import MODEL_RATE, ToModelFormat
 from ..concurrency import run_blocking
 from ..errors import AriaError, AudioFormatError, SttError
 from ..settings import VadSettings
-from ..turn_taking.judge import Judgement, PauseFacts, Verdict
+from ..turn_taking.judge import Judgement, PauseFacts
 from ..vad.base import FRAME_MS, FRAME_SAMPLES
 from ..vad.endpointer import Endpointer, VadEvent, VadEventType
 from .base import Transcript, same_words
@@ -239,12 +239,11 @@ class StreamingSession:
         verdict = self._verdict
         try:
             if first_pass:
-                text = await self._first_pass(window, last_frame)
-                if text is None or self.endpointer.last_speech_frame != last_frame:
-                    return None
-                if self._turn is not None and self._turn.verdicts[-1:] == [Verdict.MID_SENTENCE]:
-                    # The turn waits for more words: a decode now would most likely be stale, and
-                    # would hold the one decode thread when the next pause needs its quick pass.
+                text, by_words = await self._first_pass(window, last_frame)
+                # Words that decided the pause need no decode now: a whole request is its own
+                # transcript; after words that stop mid-sentence a decode would most likely be
+                # stale, and would hold the one decode thread when the next pause needs its pass.
+                if by_words is not None or self.endpointer.last_speech_frame != last_frame:
                     return None
                 _settle(verdict)  # the words are judged: the endpointer need not wait for more
                 # How it sounds, and the final decode, wait for a settled pause: a short gap
@@ -263,10 +262,10 @@ class StreamingSession:
         finally:
             _settle(verdict)
 
-    async def _first_pass(self, window: np.ndarray, last_frame: int | None) -> str | None:
-        """Read the pause's words; when they decide the pause (a whole request, or words that stop
-        mid-sentence) have the turn judge it. None for a whole request (kept in ``_whole``, the
-        transcript if the turn ends here), else the words heard."""
+    async def _first_pass(self, window: np.ndarray, last_frame: int | None) -> tuple[str, Judgement | None]:
+        """Read the pause's words; when they decide the pause (a whole request, kept in ``_whole``
+        as the transcript if the turn ends here, or words that stop mid-sentence) have the turn
+        judge it. The words heard, and that judgement (None: the sound decides)."""
         assert self._turn is not None
         text, quick_ms = await run_blocking(self._models.decode_executor, self._quick_call, window)
         text = text or ""
@@ -274,12 +273,11 @@ class StreamingSession:
         unfinished = not whole and bool(text) and self._turn.unfinished(text)
         _LOGGER.debug("first pass heard %r in %.0f ms (a whole request: %s)", text, quick_ms, whole)
         if self.endpointer.last_speech_frame != last_frame or not (whole or unfinished):
-            return text  # speech resumed meanwhile (this pause is moot), or the sound decides
+            return text, None  # speech resumed meanwhile (this pause is moot), or the sound decides
         judgement = self._judged(text, PauseFacts(whole, unfinished))
         if judgement.ends_early:
             self._whole = (text, quick_ms)
-            return None
-        return text
+        return text, judgement
 
     async def _pause_settles(self, last_frame: int | None) -> bool:
         """Until the silence reaches ``vad.settle_after_ms``: True, or False once speech resumed."""
