@@ -315,12 +315,12 @@ async def run(args: argparse.Namespace) -> BenchReport:
 
 
 def _transcript_notes(runs: list[ClipRun]) -> list[str]:
-    """Per kind of request: which decode made the transcript (the first pass, two fitted windows
-    that agreed with ``--stt-final-decode verified``, or the full 30 s decode)."""
+    """Per kind of request: which decode made the transcript (the first pass on a whole request
+    that ended the turn early, the first pass at the turn's last pause, or the full 30 s decode)."""
     notes = []
     for kind in sorted({_kind(run) for run in runs}):
         made = [
-            "first pass" if run.stt.get("first_pass") else "verified" if run.stt.get("verified") else "full"
+            "whole request" if run.stt.get("first_pass") else "first pass" if run.stt.get("at_pause") else "full"
             for run in runs if _kind(run) == kind and run.stt
         ]
         counts = ", ".join(f"{name} {made.count(name)}" for name in sorted(set(made)))

@@ -1,5 +1,5 @@
-"""A measurement, not a test: would the quick fitted-window pass hear Home Assistant names better
-with the hotwords the full decode gets?
+"""A measurement, not a test: does the first pass (``StreamingSession``'s 10 s window) hear Home
+Assistant names better with the hotwords, and what do they cost?
 
 Runs the steps of ``WhisperDecoder.decode_quick`` (aria_server/stt/faster_whisper.py, through its
 private model) once without and once with ``hotwords`` in the prompt, on 12 device commands naming
@@ -27,12 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aria_server.home.names import Named, name_index
 from aria_server.settings import SttSettings
-from aria_server.stt.faster_whisper import (
-    FULL_WINDOW_FRAMES,
-    QUICK_WINDOW_STEP,
-    WhisperDecoder,
-    without_echoes,
-)
+from aria_server.stt.faster_whisper import WhisperDecoder
+from aria_server.stt.session import FIRST_PASS_WINDOW_S
 from tests.satellites.harness import ClipMaker
 
 NAMES = [
@@ -49,23 +45,8 @@ VOICES = ("piper", "en-us", "en-gb+f3")
 
 
 def quick(decoder: WhisperDecoder, samples: np.ndarray, hotwords: str | None) -> str:
-    from ctranslate2 import StorageView
-    from faster_whisper.tokenizer import Tokenizer
-
-    model = decoder._model
-    features = model.feature_extractor(samples.astype(np.float32) / 32768.0)
-    frames = features.shape[-1]
-    window = min(FULL_WINDOW_FRAMES, math.ceil((frames + 100) / QUICK_WINDOW_STEP) * QUICK_WINDOW_STEP)
-    padded = np.zeros((features.shape[0], window), dtype=np.float32)
-    padded[:, : min(frames, window)] = features[:, :window]
-    encoded = model.model.encode(StorageView.from_array(padded[np.newaxis]), to_cpu=False)
-    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
-    prompt = model.get_prompt(tokenizer, [], without_timestamps=True, hotwords=hotwords)
-    result = model.model.generate(
-        encoded, [prompt], beam_size=decoder.settings.beam_size, max_length=224, no_repeat_ngram_size=3,
-        suppress_blank=True, suppress_tokens=[-1],
-    )
-    return without_echoes(tokenizer.decode([t for t in result[0].sequences_ids[0] if t < tokenizer.eot]).strip())
+    """The session's first pass, as it runs at a pause."""
+    return decoder.decode_fitted(samples, "en", hotwords, min_window_s=FIRST_PASS_WINDOW_S).text
 
 
 def espeak(text: str, voice: str) -> np.ndarray:

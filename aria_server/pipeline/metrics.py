@@ -69,7 +69,7 @@ class TurnSpans:
                 event.data.get("timings_ms", {}),
                 speculative=event.data.get("speculative"),
                 first_pass=event.data.get("first_pass", False),
-                verified=event.data.get("verified", False),
+                at_pause=event.data.get("at_pause", False),
             )
         elif event.type is EventType.LLM_DELTA:
             self.mark("first_token", event.t_ns)

@@ -170,7 +170,7 @@ class _Turn:
             language=transcript.language,
             speculative=transcript.speculative,
             first_pass=transcript.first_pass,
-            verified=transcript.verified,
+            at_pause=transcript.at_pause,
             timings_ms=dict(transcript.timings_ms),
         )
         self.heard_language = transcript.language

@@ -20,9 +20,10 @@ class Transcript:
     speculative: bool = False
     """True when the answer came from a decode started before the audio ended."""
     first_pass: bool = False
-    """True when it came from the quick first pass (a whole local request heard early)."""
-    verified: bool = False
-    """True when two fitted-window passes agreed and the 30 s decode was skipped (``stt.final_decode``)."""
+    """True when the quick first pass heard a whole request and the turn ended early on it."""
+    at_pause: bool = False
+    """True when the first pass's words at the turn's last pause are the transcript and the 30 s
+    decode was skipped (``stt.final_decode = first-pass``)."""
     timings_ms: dict[str, float] = field(default_factory=dict)
     """Stage timings of this utterance, milliseconds (e.g. ``decode``, ``wait_after_stop``)."""
 
@@ -40,15 +41,11 @@ class Decoder(Protocol):
         the recognition should favour (Wyoming ``transcript_names`` / ``transcript_terms``)."""
         ...
 
-    def decode_quick(self, samples: np.ndarray, language: str | None) -> str | None:
-        """A faster, slightly less accurate first pass (None when the model cannot make one)."""
-        ...
-
     def decode_fitted(
         self, samples: np.ndarray, language: str | None, hotwords: str | None = None, *, min_window_s: float = 0.0
     ) -> Fitted | None:
-        """The words from a window fitted to the utterance, at least ``min_window_s`` long: the
-        check a ``verified`` final decode compares with the first pass (None: no such pass)."""
+        """The words from a window fitted to the utterance, at least ``min_window_s`` long, and how
+        sure the decoder was of them: the first pass at a pause (None: the model has none)."""
         ...
 
 
@@ -59,6 +56,8 @@ class Fitted(NamedTuple):
     language: str | None
     avg_logprob: float = 0.0
     """Mean log-probability per token of the words (0: certain, or not known)."""
+    whole: bool = True
+    """The window held all of the audio (False: longer than one encoder window, cut)."""
 
 
 class SttSession(Protocol):

@@ -68,13 +68,6 @@ class DecoderChain:
             self.last_error = "; ".join(errors)
         raise SttError(f"every STT decoder failed ({self.last_error})", code="stt-unavailable")
 
-    def decode_quick(self, samples: np.ndarray, language: str | None) -> str | None:
-        """The quick pass of the decoder that answered last (a remote has none)."""
-        try:
-            return self.active.decode_quick(samples, language)
-        except RemoteUnavailable:
-            return None
-
     def decode_fitted(
         self, samples: np.ndarray, language: str | None, hotwords: str | None = None, *, min_window_s: float = 0.0
     ) -> Fitted | None:

@@ -6,6 +6,7 @@ import logging
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,8 @@ def resolve_device(device: str) -> str:
     return ctranslate2_placement(device).device
 
 
-_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+_SENTENCE = re.compile(r"(?:[^.!?]|[.!?](?=\S))+[.!?]*")
+"""A sentence: up to end punctuation followed by a space or the end ("21.5" is no sentence end)."""
 _WORD = re.compile(r"[\w']+")
 
 
@@ -60,6 +62,8 @@ def without_echoes(text: str) -> str:
         'What time is it? Set a timer.'
         >>> without_echoes("Set a timer for 10 minutes 10 minutes")
         'Set a timer for 10 minutes'
+        >>> without_echoes("Set the thermostat to 21.5 degrees.")
+        'Set the thermostat to 21.5 degrees.'
     """
     sentences = [_without_repeated_tail(m.group(0).strip()) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
     if not sentences:
@@ -92,8 +96,6 @@ class WhisperDecoder:
     """Loads the model once (blocking: call from a worker thread) and decodes whole utterances."""
 
     def __init__(self, settings: SttSettings) -> None:
-        from faster_whisper import WhisperModel
-
         self.settings = settings
         self.name = settings.model
         placement = ctranslate2_placement(settings.device)
@@ -103,47 +105,47 @@ class WhisperDecoder:
         if compute_type == "default":
             compute_type = "float16" if self.device == "cuda" else "int8"
         self.compute_type = compute_type
-        path = resolve_model(settings.model)
+        self._model = self._load(settings.cpu_threads)
+        # The first pass at a pause reads a short window with a beam search of small steps, which
+        # a second thread slows down (on 2 cores ~150 ms with two threads, ~115 ms with one, while
+        # the 30 s decode gains from both): on the CPU it has a copy of the model of its own.
+        threads = settings.first_pass_threads
+        separate = self.device == "cpu" and threads > 0 and threads != settings.cpu_threads
+        self._first_pass_model = self._load(threads) if separate else self._model
+        self.languages = ["en"] if settings.model.endswith(".en") else sorted(self._model.supported_languages)
+        _LOGGER.info("Whisper model %s loaded on %s (%s)", settings.model, self.device, compute_type)
+
+    def _load(self, cpu_threads: int) -> Any:
+        from faster_whisper import WhisperModel
+
         try:
-            self._model = WhisperModel(
-                path,
+            return WhisperModel(
+                resolve_model(self.settings.model),
                 device=self.device,
-                compute_type=compute_type,
-                cpu_threads=settings.cpu_threads,
+                compute_type=self.compute_type,
+                cpu_threads=cpu_threads,
                 local_files_only=True,
             )
         except Exception as err:  # faster-whisper raises several kinds for a missing model
             raise ConfigError(
-                f"cannot load Whisper model {settings.model!r} ({err}); give a CTranslate2 model "
+                f"cannot load Whisper model {self.settings.model!r} ({err}); give a CTranslate2 model "
                 "directory with --stt-model (Aria never downloads models)",
                 code="stt-model-missing",
             ) from err
-        self.languages = ["en"] if settings.model.endswith(".en") else sorted(self._model.supported_languages)
-        _LOGGER.info("Whisper model %s loaded on %s (%s)", settings.model, self.device, compute_type)
-
-    def decode_quick(self, samples: np.ndarray, language: str | None) -> str | None:
-        """A first pass that encodes only a window fitted to the utterance, not 30 s.
-
-        On the CPU the encoder's 30 s window is most of the cost (tiny.en: ~310 of ~410 ms for a
-        short command; a fitted window ~75 ms in all), but Whisper was trained on 30 s windows
-        and a fitted one misrecognises a little more often. So this pass is only used to tell
-        early that the user made a whole local request; transcripts come from ``decode`` (or from
-        ``decode_fitted`` agreeing with it: ``stt.final_decode = verified``).
-        A multilingual model with no language set detects it on this same fitted window (one
-        decoder step on the encoder output it already has; the full decode detects again on its
-        30 s window), so the first pass and its end-of-turn judgement work with auto-detection too.
-        """
-        return self.decode_fitted(samples, language).text
 
     def decode_fitted(
         self, samples: np.ndarray, language: str | None, hotwords: str | None = None, *, min_window_s: float = 0.0
     ) -> Fitted:
         """The words from an encoder window fitted to the utterance: the utterance plus at
-        least 1 s, rounded up to 2.5 s steps, and at least ``min_window_s``.
+        least 1 s, rounded up to 2.5 s steps, and at least ``min_window_s``; how sure Whisper was
+        of them (mean log-probability per token).
 
-        A window of 10 s costs ~130 ms here against ~510 ms for the 30 s one; on the bench's clips
-        it mishears more (WER 0.067 against 0.039), but mostly in ways a shorter window does not
-        repeat: the session's ``verified`` final decode takes a transcript only when two windows agree.
+        On the CPU the encoder's 30 s window is most of a decode's cost; a 10 s window costs ~130 ms
+        here against ~350 ms for the 30 s decode, but Whisper was trained on 30 s windows and a
+        shorter one mishears more often (on the bench's 31 clips WER 0.067 against 0.039; a window
+        fitted to a short command, ~5 s, 0.228). The session's first pass uses 10 s and trusts its
+        words only where Whisper was sure of them. A multilingual model with no language set
+        detects it on this same window (one decoder step on the encoder output it already has).
         """
         from ctranslate2 import StorageView
         from faster_whisper.tokenizer import Tokenizer
@@ -155,9 +157,10 @@ class WhisperDecoder:
         window = min(FULL_WINDOW_FRAMES, max(fitted, int(min_window_s * 100)))
         padded = np.zeros((features.shape[0], window), dtype=np.float32)
         padded[:, : min(frames, window)] = features[:, :window]
-        encoded = self._model.model.encode(StorageView.from_array(padded[np.newaxis]), to_cpu=False)
-        if self._model.model.is_multilingual and language is None:
-            token, _ = self._model.model.detect_language(encoded)[0][0]
+        model = self._first_pass_model.model
+        encoded = model.encode(StorageView.from_array(padded[np.newaxis]), to_cpu=False)
+        if model.is_multilingual and language is None:
+            token, _ = model.detect_language(encoded)[0][0]
             language = token[2:-2]  # "<|de|>"
         tokenizer = Tokenizer(
             self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language=language
@@ -165,7 +168,7 @@ class WhisperDecoder:
         prompt = self._model.get_prompt(tokenizer, [], without_timestamps=True, hotwords=hotwords or None)
         # A fitted window makes Whisper prone to repeating itself ("What time is it? What time is
         # it?"): no 3-word sequence may come twice, and echoes that slip through are dropped.
-        result = self._model.model.generate(
+        result = model.generate(
             encoded,
             [prompt],
             beam_size=self.settings.beam_size,
@@ -180,7 +183,7 @@ class WhisperDecoder:
         )
         text = tokenizer.decode([t for t in result[0].sequences_ids[0] if t < tokenizer.eot]).strip()
         # The score is the sequence's log-probability over its length: a mean per token.
-        return Fitted(without_echoes(text), language, float(result[0].scores[0]))
+        return Fitted(without_echoes(text), language, float(result[0].scores[0]), whole=frames <= window)
 
     def decode(
         self, samples: np.ndarray, language: str | None, hotwords: str | None = None
@@ -202,6 +205,7 @@ class WhisperDecoder:
         return texts, info.language
 
     def warm_up(self) -> None:
-        """One decode so the first real request does not pay for lazy initialisation."""
-        rng = np.random.default_rng(0)
-        self.decode((rng.standard_normal(16_000) * 300).astype(np.int16), None)
+        """One decode and one first pass, so the first real request does not pay for lazy initialisation."""
+        noise = (np.random.default_rng(0).standard_normal(16_000) * 300).astype(np.int16)
+        self.decode(noise, None)
+        self.decode_fitted(noise, None)

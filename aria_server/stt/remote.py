@@ -109,14 +109,11 @@ class WyomingDecoder:
 
         return self.caller.call(request)
 
-    def decode_quick(self, samples: np.ndarray, language: str | None) -> str | None:
-        """No quick first pass: a second round trip would cost what it saves."""
-        return None
-
     def decode_fitted(
         self, samples: np.ndarray, language: str | None, hotwords: str | None = None, *, min_window_s: float = 0.0
     ) -> Fitted | None:
-        """None: the remote's own transcript is the only one."""
+        """None: no first pass (a second round trip would cost what it saves); the remote's own
+        transcript is the only one."""
         return None
 
     def warm_up(self) -> None:

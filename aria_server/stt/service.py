@@ -32,7 +32,7 @@ class SpeechService:
         vad_settings: VadSettings,
         max_seconds: float,
         end_of_turn: TurnCompletion | None = None,
-        final_decode: FinalDecode = "verified",
+        final_decode: FinalDecode = "first-pass",
         *,
         home_names: Callable[[], Sequence[str]] | None = None,
     ) -> None:

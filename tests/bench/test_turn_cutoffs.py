@@ -53,7 +53,7 @@ async def test_with_the_pause_judgement_the_paused_request_is_heard_whole(tmp_pa
     assert data["kinds"] == {"paused-local": {"n": 1, "cut_off": 0}}
     assert "paused-local" in stdout and "cut off: 0 of 1 turns" in stdout and "first audio" in stdout
     # Which decode made the transcript is reported per kind (here the quick pass heard a whole timer).
-    made = "first pass" if run["stt"]["first_pass"] else "verified" if run["stt"]["verified"] else "full"
+    made = "whole request" if run["stt"]["first_pass"] else "first pass" if run["stt"]["at_pause"] else "full"
     assert f"transcripts, paused-local: {made} 1" in stdout
 
 

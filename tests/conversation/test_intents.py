@@ -125,6 +125,10 @@ def test_matching_tells_a_whole_request_without_answering_it() -> None:
     assert intents.matches("Set a timer for five minutes.", "en")
     assert intents.matches("What time is it", None)
     assert not intents.matches("Set a timer for", "en")  # the user is still speaking
+    # Matched, but answered with "For how long?": heard at a thinking pause ("set a timer for ...
+    # ten minutes") it once ended the turn and cut the user off. The sentence is still going.
+    assert not intents.matches("Set a timer for it.", "en") and intents.sounds_unfinished("Set a timer for it.", "en")
+    assert say(intents, "Set a timer for it.", "en") is not None  # still asked, once the turn ends
     assert not intents.matches("Turn on the lamp in the living room", "en")
     assert not intents.matches("What time is it?", "xx")
     assert intents.timers.active(session=None) == []  # matching set no timer

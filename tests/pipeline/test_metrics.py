@@ -42,7 +42,7 @@ def test_marks_from_events_and_since_end_of_speech() -> None:
     assert data["since_start_ms"]["vad_start"] == 300.0
     assert data["transcript"] == "what time is it" and data["reply"] == "It's 3 pm."
     assert data["outcome"] == "done" and data["satellite"] == "kitchen"
-    assert data["stt"] == {"decode": 400.0, "speculative": True, "first_pass": False, "verified": False}
+    assert data["stt"] == {"decode": 400.0, "speculative": True, "first_pass": False, "at_pause": False}
 
 
 def test_unknown_stage_is_refused_and_missing_spans_are_none() -> None:

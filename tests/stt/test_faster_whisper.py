@@ -22,6 +22,10 @@ from tests.satellites.harness import ClipMaker
         ("What time is it? What time? Is it?", "What time is it?"),
         ("What time is it? Set a timer for five minutes.", "What time is it? Set a timer for five minutes."),
         ("Set a timer for 5 minutes.", "Set a timer for 5 minutes."),
+        # A decimal point ends no sentence (it once became "21. 5": a whole request for 21 degrees).
+        ("Set the thermostat to 21.5 degrees.", "Set the thermostat to 21.5 degrees."),
+        ("What is 3.5 plus 1.25?", "What is 3.5 plus 1.25?"),
+        ("It is 3.5 km. It is 3.5 km.", "It is 3.5 km."),
         ("", ""),
     ],
 )

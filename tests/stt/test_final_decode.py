@@ -1,8 +1,7 @@
 """How a spoken turn's transcript is made: ``stt.final_decode``.
 
-- ``verified`` (the default): a second pass on a longer fitted window (10 s) is asked first; when
-  it hears the same words as the first pass, that is the transcript and the 30 s decode never
-  runs; when it hears other words, the 30 s decode answers as with ``full``.
+- ``first-pass`` (the default): the first pass at the turn's last pause (a 10 s window) is the
+  transcript, and the 30 s decode never runs (unless the utterance is longer than one window).
 - ``full``: the first pass at the pause only judges the turn; the transcript of anything but a
   whole local request is Whisper's 30 s-window decode.
 
@@ -29,31 +28,23 @@ from tests.stt.test_end_of_turn import CHUNK, FORMAT, speak
 
 
 class CountingDecoder:
-    """The real decoder, counting the full decodes and the verifying passes asked of it.
+    """The real decoder, counting the full decodes and the first passes asked of it."""
 
-    ``verify_on``: audio the verifying pass decodes instead of the utterance (a second window that
-    really hears other words); None: the utterance itself."""
-
-    def __init__(self, real: Decoder, verify_on: bytes | None = None) -> None:
+    def __init__(self, real: Decoder) -> None:
         self.real = real
         self.name = real.name
         self.languages = real.languages
         self.full_decodes = 0
-        self.verifying_passes = 0
-        self._verify_on = None if verify_on is None else np.frombuffer(verify_on, dtype=np.int16)
+        self.first_passes = 0
 
     def decode(self, samples: np.ndarray, language: str | None, hotwords: str | None = None) -> Any:
         self.full_decodes += 1
         return self.real.decode(samples, language, hotwords)
 
-    def decode_quick(self, samples: np.ndarray, language: str | None) -> str | None:
-        return self.real.decode_quick(samples, language)
-
     def decode_fitted(self, samples: np.ndarray, language: str | None, hotwords: str | None = None, *,
                       min_window_s: float = 0.0) -> Any:
-        self.verifying_passes += 1
-        audio = samples if self._verify_on is None else self._verify_on
-        return self.real.decode_fitted(audio, language, hotwords, min_window_s=min_window_s)
+        self.first_passes += 1
+        return self.real.decode_fitted(samples, language, hotwords, min_window_s=min_window_s)
 
 
 async def _turn(services: Services, decoder: CountingDecoder, final_decode: FinalDecode, pcm: bytes) -> Transcript:
@@ -77,48 +68,38 @@ async def test_full_a_question_is_transcribed_by_the_full_decode(services: Servi
     decoder = CountingDecoder(services.stt.decoder)
     transcript = await _turn(services, decoder, "full", speak(*QUESTION))
     assert "sky" in normalise(transcript.text)
-    assert decoder.full_decodes == 1 and decoder.verifying_passes == 0 and not transcript.verified
+    assert decoder.first_passes == 1 and decoder.full_decodes == 1 and not transcript.at_pause
 
 
-def test_verified_is_the_default() -> None:
-    assert SttSettings().final_decode == "verified"
+def test_first_pass_is_the_default_and_the_older_verified_reads_as_it() -> None:
+    assert SttSettings().final_decode == "first-pass"
+    assert SttSettings(final_decode="verified").final_decode == "first-pass"  # a config written before
 
 
-async def test_verified_two_windows_that_agree_are_the_transcript(services: Services) -> None:
+async def test_first_pass_its_words_at_the_last_pause_are_the_transcript(services: Services) -> None:
     assert services.stt is not None
     decoder = CountingDecoder(services.stt.decoder)
-    transcript = await _turn(services, decoder, "verified", speak(*QUESTION))
+    transcript = await _turn(services, decoder, "first-pass", speak(*QUESTION))
     assert normalise(transcript.text) == "why is the sky blue"
-    assert transcript.verified and transcript.speculative
-    assert decoder.verifying_passes == 1 and decoder.full_decodes == 0
+    assert transcript.at_pause and transcript.speculative and not transcript.first_pass
+    assert decoder.first_passes == 1 and decoder.full_decodes == 0
 
 
-async def test_verified_windows_that_disagree_fall_back_to_the_full_decode(services: Services) -> None:
-    assert services.stt is not None
-    # The verifying window hears another utterance: the two passes cannot agree.
-    decoder = CountingDecoder(services.stt.decoder, verify_on=speak(0.3, "Play some music in the bedroom.", 0.5))
-    transcript = await _turn(services, decoder, "verified", speak(*QUESTION))
-    assert "sky" in normalise(transcript.text) and "music" not in normalise(transcript.text)
-    assert not transcript.verified
-    assert decoder.verifying_passes == 1 and decoder.full_decodes == 1
-
-
-async def test_verified_windows_that_agree_but_are_unsure_fall_back_to_the_full_decode(services: Services) -> None:
-    # Both short windows hear "Romito and Juliet" (the 10 s one at a mean log-probability of
-    # about -0.6); the 30 s window hears "Romeo".
+async def test_first_pass_a_whole_local_request_ends_the_turn_early(services: Services) -> None:
     assert services.stt is not None
     decoder = CountingDecoder(services.stt.decoder)
-    transcript = await _turn(services, decoder, "verified", speak(0.4, "Who wrote Romeo and Juliet?", 1.5))
-    assert "romeo" in normalise(transcript.text) and not transcript.verified
-    assert decoder.verifying_passes == 1 and decoder.full_decodes == 1
-
-
-async def test_verified_a_whole_local_request_still_needs_only_the_first_pass(services: Services) -> None:
-    assert services.stt is not None
-    decoder = CountingDecoder(services.stt.decoder)
-    transcript = await _turn(services, decoder, "verified", speak(0.4, "What time is it?", 1.5))
+    transcript = await _turn(services, decoder, "first-pass", speak(0.4, "What time is it?", 1.5))
     assert transcript.first_pass and "time" in normalise(transcript.text)
-    assert decoder.verifying_passes == 0 and decoder.full_decodes == 0
+    assert decoder.first_passes == 1 and decoder.full_decodes == 0
+
+
+def test_a_first_pass_longer_than_its_window_says_so(services: Services) -> None:
+    """Its words are then no transcript: the window held only the first 30 s."""
+    assert services.stt is not None
+    question = np.frombuffer(speak(*QUESTION), dtype=np.int16)
+    short = services.stt.decoder.decode_fitted(question, "en", min_window_s=10)
+    long = services.stt.decoder.decode_fitted(np.tile(question, 32 * 16_000 // len(question) + 1), "en")
+    assert short is not None and short.whole and long is not None and not long.whole
 
 
 async def test_a_failing_whole_request_check_neither_hangs_nor_fails_the_turn(services: Services) -> None:

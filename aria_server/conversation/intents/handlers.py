@@ -16,6 +16,11 @@ from ..timers import MAX_TIMER_SECONDS, Timer, TimerService
 from .language import LanguageData
 from .parsing import IntentMatch, match_intent, sounds_unfinished, speak_duration
 
+ASKS_FOR = {"timer_set": "duration"}
+"""Intents answered with a question when this slot is missing ("set a timer for it": "For how
+long?"): such words are no whole request but a sentence still going ("set a timer for ... ten
+minutes", where Whisper heard the thinking pause as "it")."""
+
 
 @dataclass(frozen=True)
 class IntentReply:
@@ -79,12 +84,20 @@ class IntentHandler:
         """Whether ``text`` is a whole request a local intent answers (nothing is done); a request
         that stops mid-sentence ("set a timer") is not whole yet, whatever it matches."""
         data = self.language(language)
-        return data is not None and not sounds_unfinished(text, data) and match_intent(text, data) is not None
+        return data is not None and not self._unfinished(text, data) and match_intent(text, data) is not None
 
     def sounds_unfinished(self, text: str, language: str | None) -> bool:
         """Whether ``text`` stops where a request cannot end (see ``LanguageData.unfinished``)."""
         data = self.language(language)
-        return data is not None and sounds_unfinished(text, data)
+        return data is not None and self._unfinished(text, data)
+
+    @staticmethod
+    def _unfinished(text: str, data: LanguageData) -> bool:
+        """Words that stop where a request cannot end, or a request still missing what it asks for."""
+        if sounds_unfinished(text, data):
+            return True
+        match = match_intent(text, data)
+        return match is not None and match.intent in ASKS_FOR and ASKS_FOR[match.intent] not in match.slots
 
     def handle(
         self,
@@ -160,7 +173,7 @@ class IntentHandler:
         seconds = request.match.slots.get("duration")
         if not request.timers_ring:
             return self._say(request, "timer_cannot_ring")
-        if not isinstance(seconds, int):
+        if not isinstance(seconds, int):  # ASKS_FOR
             return self._say(request, "timer_ask_duration")
         name = request.match.slots.get("name")
         try:
