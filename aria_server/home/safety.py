@@ -4,6 +4,9 @@
     open a garage door, gate or door cover          (HassTurnOn / HassOpen / HassToggle / a position above 0)
     anything done to an alarm panel but reading it  (alarm_control_panel.*)
 
+An intent reaches only the domains Home Assistant's handler acts on (``REACHES``: a thermostat's
+temperature set in the Hallway does not touch the Hallway's alarm panel), and a read changes nothing.
+
 Such an action needs a trusted requester (``conversation/request.py``) and a spoken confirmation
 ("Unlock the Front Door — are you sure?"). Decided on the resolved targets (the entities' domains
 and device classes from Home Assistant's registry), never on the words of the request, so no
@@ -20,7 +23,20 @@ OPENING_COVERS = frozenset({"garage", "gate", "door"})
 """Cover device classes that let someone in when opened."""
 UNLOCKING = frozenset({"HassTurnOff", "HassUnlock", "HassToggle"})
 OPENING = frozenset({"HassTurnOn", "HassOpen", "HassToggle"})
-READ_ONLY = frozenset({"HassGetState"})
+READ_ONLY = frozenset({"HassGetState", "HassClimateGetTemperature", "HassGetWeather", "GetLiveContext"})
+"""Intents (and Home Assistant's tools) that only read states."""
+MEDIA = frozenset({"media_player"})
+REACHES: dict[str, frozenset[str]] = {
+    "HassLightSet": frozenset({"light"}),
+    "HassClimateSetTemperature": frozenset({"climate"}),
+    "HassFanSetSpeed": frozenset({"fan"}),
+    "HassSetPosition": frozenset({"cover", "valve"}),
+    **{intent: MEDIA for intent in (
+        "HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious", "HassSetVolume",
+        "HassSetVolumeRelative", "HassMediaSearchAndPlay", "HassMediaPlayerMute", "HassMediaPlayerUnmute",
+    )},
+}
+"""The domains an intent's handler acts on; an intent not listed may act on any entity it targets."""
 
 
 def sensitive_verb(intent: str, slots: dict[str, object], targets: Sequence[HomeEntity]) -> str | None:
@@ -28,7 +44,7 @@ def sensitive_verb(intent: str, slots: dict[str, object], targets: Sequence[Home
     is one, else None."""
     if intent in READ_ONLY:
         return None
-    for entity in targets:
+    for entity in reached(intent, targets):
         if entity.domain == "lock" and intent in UNLOCKING:
             return "unlock"
         if entity.domain == "cover" and entity.device_class in OPENING_COVERS and _opens(intent, slots):
@@ -36,6 +52,12 @@ def sensitive_verb(intent: str, slots: dict[str, object], targets: Sequence[Home
         if entity.domain == "alarm_control_panel":
             return "change"
     return None
+
+
+def reached(intent: str, targets: Sequence[HomeEntity]) -> tuple[HomeEntity, ...]:
+    """The targets ``intent`` can act on (an area's thermostat, not the alarm panel beside it)."""
+    domains = REACHES.get(intent)
+    return tuple(e for e in targets if domains is None or e.domain in domains)
 
 
 SENSITIVE_SERVICES = {"lock": ("unlock", "open"), "alarm_control_panel": ("",), "cover": ("open", "set_cover_position")}

@@ -48,6 +48,17 @@ class IntentMatch:
     """What the matched name carries (its ``domain``)."""
 
 
+@dataclass(frozen=True)
+class UnknownTarget:
+    """A request the templates match only with a name or area the home does not have."""
+
+    intent: str
+    slot: str
+    """``name`` or ``area``."""
+    said: str
+    """The words said in its place ("sauna")."""
+
+
 def spoken_forms(name: str) -> tuple[str, ...]:
     """A name as said, singular or plural ("Kitchen Lights": also "Kitchen Light"): people do not
     remember which the entity is called, and the value matched stays the entity's real name."""
@@ -99,6 +110,14 @@ class HomeUnderstanding:
         await self.load()
         return await run_blocking(self._executor, self._recognize, text, snapshot, here)
 
+    async def unknown_target(self, text: str, snapshot: Snapshot) -> UnknownTarget | None:
+        """What ``text`` names that the home does not have, when the templates match it with that
+        one name or area left unmatched ("set the sauna to 80 degrees": the name "sauna"), else None."""
+        if not text.strip():
+            return None
+        await self.load()
+        return await run_blocking(self._executor, self._unknown_target, text, snapshot)
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
@@ -115,6 +134,26 @@ class HomeUnderstanding:
         slots = {name: entity.value for name, entity in result.entities.items() if entity.value is not None}
         matched_context = {k: v for k, v in (result.context or {}).items() if k != "area"}
         return IntentMatch(result.intent.name, slots, result.response or "default", matched_context)
+
+    def _unknown_target(self, text: str, snapshot: Snapshot) -> UnknownTarget | None:
+        from hassil import recognize_best
+        from hassil.models import UnmatchedTextEntity
+
+        result = recognize_best(
+            text, self._intents, slot_lists=self._slot_lists(snapshot), allow_unmatched_entities=True,
+            language=LANGUAGE, best_slot_name="name",
+        )
+        if result is None:
+            return None
+        # A name's own kind is a list the unmatched name leaves empty ("domain": "<missing>").
+        unmatched = {k: v for k, v in result.unmatched_entities.items() if k != "domain"}
+        if len(unmatched) != 1:
+            return None
+        slot, entity = next(iter(unmatched.items()))
+        said = entity.text.strip() if isinstance(entity, UnmatchedTextEntity) else ""
+        if slot not in ("name", "area") or not said:
+            return None
+        return UnknownTarget(result.intent.name, slot, said)
 
     def _slot_lists(self, snapshot: Snapshot) -> dict[str, Any]:
         if self._lists is not None and self._lists[0] is snapshot:

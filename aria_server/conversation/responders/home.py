@@ -8,6 +8,8 @@
       └─ an action ──────────> Home Assistant's intent API; said from its success list and the
                                states read back
     no match, trusted requester ─> Home Assistant's own agent (custom sentences, automations)
+    no match, a name not in the home ─> "I couldn't find a device called sauna" (the templates match
+                                  it only with that name unmatched, and the mapping found nothing)
     no match, about the home ───> the named device's real state (a question), or a plain "I didn't
                                   understand; nothing was changed" (a command): never the model
     otherwise ──────────────────> None: not about the home, the next responder answers
@@ -32,8 +34,8 @@ from ...home.entities import HomeEntity, first_phrase
 from ...home.mapping import IntentMapper, relevant
 from ...home.names import VERBS
 from ...home.safety import sensitive_service, sensitive_verb
-from ...home.targets import Targets, area_name, resolve
-from ...home.understanding import HomeUnderstanding, IntentMatch
+from ...home.targets import Problem, Targets, area_name, resolve
+from ...home.understanding import HomeUnderstanding, IntentMatch, UnknownTarget
 from ...text import normalise
 from ...tools.base import ToolCall
 from ..confirmations import Confirmations, Reply, classify_reply
@@ -67,6 +69,8 @@ QUESTION_WORDS = frozenset({
 ACTING_ANYWHERE = frozenset({"turn", "switch", "flip", "dim", "brighten", "kill", "activate", "deactivate", "enable", "disable"})
 """Verbs that ask for an action wherever they stand; not "open" or "lock", which also name a
 state ("tell me if the garage is open")."""
+UNKNOWN_WORDS = 3
+"""Most words a name the home does not have is taken to be ("the guest room heater")."""
 HOME_RETRY_S = 30.0
 """After Home Assistant failed, general questions skip its agent this long (device requests still
 ask), so a hung Home Assistant does not add its timeout to every question the model answers."""
@@ -209,7 +213,8 @@ class HomeResponder:
             answer = await self._home_agent(request, device=about_home)
             if answer is not None:
                 return answer
-        if not maybe_home:
+        unknown = None if matched_elsewhere else await self._unknown(request.text, snapshot)
+        if not maybe_home and unknown is None:
             return None
         if mentioned and kind is not RequestKind.DEVICE_COMMAND and not _commands(request.text):
             states = await self.home.states([e.entity_id for e in mentioned])
@@ -223,11 +228,28 @@ class HomeResponder:
                 _LOGGER.info("mapped %r: %s", request.text, mapping.match or mapping.reason)
                 if mapping.match is not None:
                     return await self._matched(request, mapping.match, snapshot, here)
+        if unknown is not None:
+            # The true reason nothing was done, said as for a template match with that name.
+            problem = Problem.NO_SUCH_NAME if unknown.slot == "name" else Problem.NO_SUCH_AREA
+            return Said(render.problem(Targets(problem=problem), {unknown.slot: unknown.said}), "home")
         if not about_home:
             return None  # only a word in common, and nothing mapped: a question for the model
         if self.act_with_tools is not None and request.trusted:
             return await self.act_with_tools(request, functools.partial(refused_call, self.home.directory.snapshot))
         return Said(NOT_UNDERSTOOD, "guard")
+
+    async def _unknown(self, text: str, snapshot: Snapshot) -> UnknownTarget | None:
+        """A command of the templates but for a device or area the home does not have ("set the
+        sauna to 80 degrees"), said in a few words that are only a name; else None."""
+        if not snapshot.entities or not _commands(text):
+            return None
+        unknown = await self.understanding.unknown_target(text, snapshot)
+        if unknown is None or unknown.intent not in ACTIONS:
+            return None
+        words = set(normalise(unknown.said).split())
+        if not 0 < len(words) <= UNKNOWN_WORDS or words & (ACTING_WORDS | QUESTION_WORDS | POLITE):
+            return None  # "play some jazz", "how do I clean my kitchen": not a name
+        return unknown
 
     async def _home_agent(self, request: ConversationRequest, *, device: bool = True) -> Answer | None:
         """Home Assistant's own agent's answer when it understood; for a device request it could
@@ -249,16 +271,23 @@ class HomeResponder:
 
 
 def refused_call(snapshot: Snapshot, call: ToolCall) -> str | None:
-    """Why a tool call must not run without a spoken confirmation (it would open the house)."""
+    """Why a tool call must not run: the device or area it names is not in the home (the true
+    reason, never a confirmation it could not need), or it needs a spoken confirmation (it would
+    open the house)."""
     args = call.arguments if isinstance(call.arguments, dict) else {}
     if call.name == "call_service":
         sensitive = sensitive_service(str(args.get("domain", "")), str(args.get("service", "")))
     else:
-        targets = resolve(IntentMatch(call.name, {k: v for k, v in args.items() if v not in (None, "", [])}), snapshot)
-        # A call whose targets cannot be known is treated as sensitive when it could reach a lock
-        # or a door of the kinds it names (HassTurnOff unlocks, HassTurnOn opens).
+        slots = {k: v for k, v in args.items() if v not in (None, "", [])}
+        targets = resolve(IntentMatch(call.name, slots), snapshot)
+        if snapshot.loaded_at is not None and targets.problem in (Problem.NO_SUCH_NAME, Problem.NO_SUCH_AREA):
+            _LOGGER.info("refused the tool call %s(%s): %s", call.name, args, targets.problem.value)
+            return render.problem(targets, slots).removesuffix(" Nothing was changed.")
+        # A call whose targets cannot be known (none named, or one of several) is treated as
+        # sensitive when it could reach a lock or a door of the kinds it names (HassTurnOff
+        # unlocks, HassTurnOn opens); ``sensitive_verb`` keeps those the intent can act on.
         kinds = {str(d) for d in (args.get("domain") or [])} if isinstance(args.get("domain"), list) else {str(args.get("domain") or "")} - {""}
-        reachable = targets.entities or tuple(e for e in _doors(snapshot) if not kinds or e.domain in kinds)
+        reachable = targets.entities or targets.candidates or tuple(e for e in _doors(snapshot) if not kinds or e.domain in kinds)
         sensitive = sensitive_verb(call.name, args, reachable) is not None
     if sensitive:
         _LOGGER.warning("refused the tool call %s(%s): it could open the house", call.name, args)
