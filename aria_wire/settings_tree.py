@@ -89,7 +89,7 @@ def add_options(parser: argparse.ArgumentParser, model: type[BaseModel]) -> None
             title = (getattr(section, "__doc__", "") or path[0]).strip().splitlines()[0].rstrip(".")
             target = groups.setdefault(path[0], parser.add_argument_group(f"[{path[0]}] {title}"))
         dest = "__".join(path)
-        help_text = info.description or ""
+        help_text = (info.description or "").replace("%", "%%")  # argparse formats help with %
         if info.annotation is bool:
             target.add_argument(f"--{option}", dest=dest, action=argparse.BooleanOptionalAction, help=help_text)
         elif is_many(info):
