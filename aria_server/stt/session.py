@@ -10,7 +10,7 @@ Where silence ends the turn, the session is given the turn's decisions
 ("what time is it") ends the turn after a short silence with the quick pass's words as the
 transcript (no full decode: the TTS gets the cores); words that stop mid-sentence make the turn
 wait longer; an utterance the end-of-turn model hears as finished ends after a short silence;
-otherwise the full decode follows as usual. The session only listens and asks: the verdicts, and
+otherwise the plain silence ends it. The session only listens and asks: the verdicts, and
 the reply started early, belong to the turn. A stream that arrives faster than real time (a
 client sending a recording) is already complete: no speculative work is started for it, so the one
 decode after ``audio-stop`` has the cores to itself.
