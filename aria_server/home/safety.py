@@ -54,6 +54,12 @@ def sensitive_verb(intent: str, slots: dict[str, object], targets: Sequence[Home
     return None
 
 
+def sensitive_targets(intent: str, slots: dict[str, object], targets: Sequence[HomeEntity]) -> tuple[HomeEntity, ...]:
+    """The targets that make ``intent`` sensitive: what a refusal or a confirmation names ("turn off
+    the Hall" unlocks the Front Door; the Hall Lamp beside it opens nothing)."""
+    return tuple(e for e in targets if sensitive_verb(intent, slots, (e,)) is not None)
+
+
 def reached(intent: str, targets: Sequence[HomeEntity]) -> tuple[HomeEntity, ...]:
     """The targets ``intent`` can act on (an area's thermostat, not the alarm panel beside it)."""
     domains = REACHES.get(intent)

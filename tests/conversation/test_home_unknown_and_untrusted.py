@@ -94,6 +94,12 @@ async def test_an_untrusted_requester_is_still_refused_what_opens_the_house(agen
     assert source == "guard"
 
 
+async def test_a_name_the_home_has_is_not_said_to_be_missing(agent: Agent) -> None:
+    # "hall" stands where the templates want a device name; the home has an area of that name.
+    spoken, _ = await reply(agent, "Turn off the hall.")
+    assert "couldn't find" not in spoken and "nothing was changed" in spoken.lower(), spoken
+
+
 def test_a_tool_call_naming_what_the_home_does_not_have_is_refused_for_that_reason() -> None:
     home = home_with_an_alarm()
     for args in ({"name": "sauna"}, {"name": "sauna", "domain": ["lock"]}):

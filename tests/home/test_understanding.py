@@ -9,7 +9,7 @@ import pytest
 
 from aria_server.home import render
 from aria_server.home.client import EntityState
-from aria_server.home.safety import sensitive_verb
+from aria_server.home.safety import sensitive_targets, sensitive_verb
 from aria_server.home.entities import HomeEntity
 from aria_server.home.targets import Problem, Targets, resolve
 from aria_server.home.understanding import HomeUnderstanding, IntentMatch
@@ -146,3 +146,12 @@ async def test_sensitive_actions_are_known_by_their_targets(understanding: HomeU
     found = await match(understanding, text)
     targets = resolve(found, home())
     assert sensitive_verb(found.intent, found.slots, targets.entities) == verb, (found, targets)
+
+
+def test_a_sensitive_action_names_only_the_targets_that_make_it_so() -> None:
+    """An area-wide turn-off (as the model's mapping may produce) unlocks the Hall's Front Door; the
+    refusal or the confirmation names that, not the lamps and the thermostat beside it."""
+    hall = resolve(IntentMatch("HassTurnOff", {"area": "Hall"}), home()).entities
+    assert {e.entity_id for e in hall} > {"lock.front"}
+    assert [e.entity_id for e in sensitive_targets("HassTurnOff", {}, hall)] == ["lock.front"]
+    assert sensitive_targets("HassTurnOn", {}, hall) == ()  # turning on locks the door: nothing opens

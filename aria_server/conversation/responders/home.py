@@ -33,7 +33,7 @@ from ...home.directory import Snapshot
 from ...home.entities import HomeEntity, first_phrase
 from ...home.mapping import IntentMapper, relevant
 from ...home.names import VERBS
-from ...home.safety import sensitive_service, sensitive_verb
+from ...home.safety import sensitive_service, sensitive_targets, sensitive_verb
 from ...home.targets import Problem, Targets, area_name, resolve
 from ...home.understanding import HomeUnderstanding, IntentMatch, UnknownTarget
 from ...text import normalise
@@ -158,7 +158,7 @@ class HomeResponder:
         verb = sensitive_verb(intent, match.slots, targets.entities)
         if verb is None:
             return await self._guarded(request, carry_out)
-        what = f"{verb} {render.names(targets.entities)}"
+        what = f"{verb} {render.names(sensitive_targets(intent, match.slots, targets.entities))}"
         if not request.trusted:
             _LOGGER.warning("refused to %s for an untrusted requester (%s)", what, request.session or request.conversation_id)
             return Said(f"I can't {what} for this device: it isn't trusted for that. Nothing was changed.", "guard")
@@ -249,6 +249,8 @@ class HomeResponder:
         words = set(normalise(unknown.said).split())
         if not 0 < len(words) <= UNKNOWN_WORDS or words & (ACTING_WORDS | QUESTION_WORDS | POLITE):
             return None  # "play some jazz", "how do I clean my kitchen": not a name
+        if normalise(unknown.said) in {normalise(name) for name in snapshot.known}:
+            return None  # the home has it ("turn off the hall": an area where a name was expected)
         return unknown
 
     async def _home_agent(self, request: ConversationRequest, *, device: bool = True) -> Answer | None:
