@@ -58,6 +58,9 @@ class Fitted(NamedTuple):
     """Mean log-probability per token of the words (0: certain, or not known)."""
     whole: bool = True
     """The window held all of the audio (False: longer than one encoder window, cut)."""
+    says_again: bool = False
+    """A clause repeats the words before it in other words ("Turn on the spaceship. Turn on this
+    spaceship"): Whisper was repeating itself (with the home's names as hotwords ~1 command in 12)."""
 
 
 class SttSession(Protocol):

@@ -45,6 +45,8 @@ def resolve_device(device: str) -> str:
 _SENTENCE = re.compile(r"(?:[^.!?]|[.!?](?=\S))+[.!?]*")
 """A sentence: up to end punctuation followed by a space or the end ("21.5" is no sentence end)."""
 _WORD = re.compile(r"[\w']+")
+_CLAUSE = re.compile(r"(?:[^.!?,;]|[.!?,;](?=\S))+")
+"""A clause: up to a sentence or clause mark followed by a space or the end."""
 
 
 def without_echoes(text: str) -> str:
@@ -74,6 +76,26 @@ def without_echoes(text: str) -> str:
         if not {w.lower() for w in _WORD.findall(sentence)} <= first_words:
             kept.append(sentence)
     return " ".join(kept)
+
+
+def says_again(text: str) -> bool:
+    """Whether a clause of ``text`` mostly repeats the words before it (two thirds of its words,
+    at least two): what is left when Whisper repeated itself in other words, which
+    ``without_echoes`` cannot tell from speech.
+
+        >>> says_again("Turn on the spaceship. Turn on this spaceship")
+        True
+        >>> says_again("Turn on the reading lamp, Turn on reading lamp")
+        True
+        >>> says_again("Turn on the kitchen light and the hall light"), says_again("Yes, yes")
+        (False, False)
+    """
+    clauses = [words for c in _CLAUSE.findall(text) if (words := [w.lower() for w in _WORD.findall(c)])]
+    for index, clause in enumerate(clauses[1:], 1):
+        before = {word for earlier in clauses[:index] for word in earlier}
+        if len(clause) >= 2 and 3 * sum(word in before for word in clause) >= 2 * len(clause):
+            return True
+    return False
 
 
 def _without_repeated_tail(sentence: str) -> str:
@@ -183,7 +205,8 @@ class WhisperDecoder:
         )
         text = tokenizer.decode([t for t in result[0].sequences_ids[0] if t < tokenizer.eot]).strip()
         # The score is the sequence's log-probability over its length: a mean per token.
-        return Fitted(without_echoes(text), language, float(result[0].scores[0]), whole=frames <= window)
+        text = without_echoes(text)
+        return Fitted(text, language, float(result[0].scores[0]), whole=frames <= window, says_again=says_again(text))
 
     def decode(
         self, samples: np.ndarray, language: str | None, hotwords: str | None = None

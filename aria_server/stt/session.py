@@ -247,8 +247,9 @@ class StreamingSession:
 
     def _words_are_final(self, heard: Fitted) -> bool:
         """The first pass's words are the transcript (``stt.final_decode = first-pass``) when it
-        heard words in all of the audio (a window holds 30 s; the full decode reads any length)."""
-        return bool(heard.text) and heard.whole and self._options.final_decode == "first-pass"
+        heard words in all of the audio (a window holds 30 s; the full decode reads any length) and
+        did not repeat itself."""
+        return bool(heard.text) and heard.whole and not heard.says_again and self._options.final_decode == "first-pass"
 
     async def _first_pass(self, window: np.ndarray, last_frame: int | None) -> tuple[_Heard, Judgement | None]:
         """Read the pause's words; when they decide the pause (a whole request, kept in ``_whole``
@@ -257,7 +258,7 @@ class StreamingSession:
         assert self._turn is not None
         heard, quick_ms = await run_blocking(self._models.decode_executor, self._quick_call, window)
         text = heard.text
-        whole = bool(text) and self._turn.whole_request(text)
+        whole = bool(text) and not heard.says_again and self._turn.whole_request(text)
         unfinished = not whole and bool(text) and self._turn.unfinished(text)
         _LOGGER.debug("first pass heard %r in %.0f ms (sure %.2f; a whole request: %s)", text, quick_ms, heard.avg_logprob, whole)
         if self.endpointer.last_speech_frame != last_frame or not (whole or unfinished):

@@ -229,9 +229,9 @@ async def test_a_device_command_naming_what_home_assistant_does_not_know_is_not_
     record = await room.say("turn_on_the_spaceship", "Turn on the spaceship.")
     assert record["stt"]["first_pass"] is False, record  # the full decode, after the plain silence
     turn = await room.last_turn()
-    assert "spaceship" in normalise(turn["user_text"]), turn
+    assert "spaceship" in normalise(turn["user_text"]), turn["user_text"]
     # No device is called that: nothing was done, and the answer says so (never the model's words).
-    assert turn["source"] == "home", turn
+    assert turn["source"] == "home", (turn["user_text"], turn["reply_text"], turn["source"])
     assert turn["reply_text"].startswith("I couldn't find a device called"), turn
     assert turn["reply_text"].endswith("Nothing was changed."), turn
     assert await state(home_assistant, KITCHEN) == "off"
@@ -280,7 +280,7 @@ async def test_home_assistant_stopped_mid_session_then_back(room: Room, home_ass
     await room.start_relay()  # Home Assistant is back; Aria is not restarted
     await room.say("turn_on_the_light", "Turn on the light.")
     turn = await room.last_turn()
-    assert turn["source"] == "home", turn
+    assert turn["source"] == "home", (turn["user_text"], turn["reply_text"], turn["source"])
     assert await state(home_assistant, KITCHEN) == "on"
     assert await state(home_assistant, LIVING_ROOM) == "off"
     assert (await health(room.http))["stages"]["home"]["status"] == "ok"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from aria_server.services import Services
-from aria_server.stt.faster_whisper import without_echoes
+from aria_server.stt.faster_whisper import says_again, without_echoes
 from tests.conftest import normalise
 from tests.satellites.harness import ClipMaker
 
@@ -50,6 +50,27 @@ def test_repeated_sentences_are_dropped_new_ones_kept(heard: str, kept: str) -> 
 )
 def test_a_sentence_ending_in_its_own_last_words_again_loses_the_repeat(heard: str, kept: str) -> None:
     assert without_echoes(heard) == kept
+
+
+@pytest.mark.parametrize(
+    ("heard", "again"),
+    [
+        # Seen from the 10 s first pass with a home's names as hotwords (real Home Assistant tier,
+        # scripts/quick-pass-hotwords.py) and on the 582-clip set ("garbage door", 1 of 582).
+        ("Turn on the spaceship. Turn on this spaceship", True),
+        ("Turn on the reading lamp, Turn on reading lamp", True),
+        ("Turn off the Living Room light, Turn off my living room light,", True),
+        ("Open the garage door. Open the garbage door.", True),
+        # Speech: new words, a one-word repeat, a clause sharing only a word.
+        ("Turn on the kitchen light and the hall light", False),
+        ("Yes, yes", False),
+        ("If it's raining, it's wet.", False),
+        ("What time is it? Set a timer.", False),
+        ("Set the thermostat to 21.5 degrees.", False),
+    ],
+)
+def test_a_clause_that_says_the_words_before_it_again_is_told(heard: str, again: bool) -> None:
+    assert says_again(heard) is again
 
 
 async def test_a_fitted_pass_with_a_long_hotword_prompt_still_hears_the_words(services: Services) -> None:

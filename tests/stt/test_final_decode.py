@@ -93,6 +93,22 @@ async def test_first_pass_a_whole_local_request_ends_the_turn_early(services: Se
     assert decoder.first_passes == 1 and decoder.full_decodes == 0
 
 
+async def test_first_pass_words_that_say_themselves_again_go_to_the_full_decode(services: Services) -> None:
+    """The real decoder's words, marked as Whisper repeating itself ("Turn on the spaceship. Turn on
+    this spaceship", seen with a home's hotwords; ``says_again`` is tested on such texts): the 30 s
+    decode makes the transcript."""
+    assert services.stt is not None
+
+    class Repeating(CountingDecoder):
+        def decode_fitted(self, *args: Any, **kwargs: Any) -> Any:
+            return super().decode_fitted(*args, **kwargs)._replace(says_again=True)
+
+    decoder = Repeating(services.stt.decoder)
+    transcript = await _turn(services, decoder, "first-pass", speak(*QUESTION))
+    assert "sky" in normalise(transcript.text) and not transcript.at_pause
+    assert decoder.first_passes == 1 and decoder.full_decodes == 1
+
+
 def test_a_first_pass_longer_than_its_window_says_so(services: Services) -> None:
     """Its words are then no transcript: the window held only the first 30 s."""
     assert services.stt is not None
