@@ -51,6 +51,8 @@ async def relay_timers(agent: Agent | None, find: Callable[[str | None, str | No
                     await session.announce(agent.intents.announce_finished(event.timer))
             except AriaError as err:
                 _LOGGER.warning("timer %s could not reach satellite %s: %s", event.timer.id, session.name, err)
+            except Exception:  # one failed event must not end the relay for every later timer
+                _LOGGER.exception("timer %s: relaying to satellite %s failed", event.timer.id, session.name)
 
 
 def _rings_itself(session: SatelliteSession) -> bool:

@@ -132,3 +132,12 @@ def test_matching_tells_a_whole_request_without_answering_it() -> None:
     assert not intents.matches("Turn on the lamp in the living room", "en")
     assert not intents.matches("What time is it?", "xx")
     assert intents.timers.active(session=None) == []  # matching set no timer
+
+
+async def test_a_finished_timer_is_announced_in_words() -> None:
+    """What a satellite that does not ring timers itself says when one ends (it once raised a
+    TypeError there, which stopped the relay of every later timer event)."""
+    intents = handler()
+    timer = intents.timers.start(300, conversation_id="c1", session="kitchen")
+    assert intents.announce_finished(timer) == "Your timer for 5 minutes is done."
+    intents.timers.cancel(timer.id)

@@ -22,6 +22,12 @@ long?"): such words are no whole request but a sentence still going ("set a time
 minutes", where Whisper heard the thinking pause as "it")."""
 
 
+def _asks_back(match: IntentMatch) -> bool:
+    """The request is answered with a question: what it needs (``ASKS_FOR``) was not said."""
+    needed = ASKS_FOR.get(match.intent)
+    return needed is not None and needed not in match.slots
+
+
 @dataclass(frozen=True)
 class IntentReply:
     """What a local intent answered."""
@@ -84,20 +90,20 @@ class IntentHandler:
         """Whether ``text`` is a whole request a local intent answers (nothing is done); a request
         that stops mid-sentence ("set a timer") is not whole yet, whatever it matches."""
         data = self.language(language)
-        return data is not None and not self._unfinished(text, data) and match_intent(text, data) is not None
+        if data is None or sounds_unfinished(text, data):
+            return False
+        match = match_intent(text, data)
+        return match is not None and not _asks_back(match)
 
     def sounds_unfinished(self, text: str, language: str | None) -> bool:
         """Whether ``text`` stops where a request cannot end (see ``LanguageData.unfinished``)."""
         data = self.language(language)
-        return data is not None and self._unfinished(text, data)
-
-    @staticmethod
-    def _unfinished(text: str, data: LanguageData) -> bool:
-        """Words that stop where a request cannot end, or a request still missing what it asks for."""
+        if data is None:
+            return False
         if sounds_unfinished(text, data):
             return True
         match = match_intent(text, data)
-        return match is not None and match.intent in ASKS_FOR and ASKS_FOR[match.intent] not in match.slots
+        return match is not None and _asks_back(match)
 
     def handle(
         self,
@@ -173,7 +179,7 @@ class IntentHandler:
         seconds = request.match.slots.get("duration")
         if not request.timers_ring:
             return self._say(request, "timer_cannot_ring")
-        if not isinstance(seconds, int):  # ASKS_FOR
+        if not isinstance(seconds, int):  # _asks_back: never a whole request at a pause
             return self._say(request, "timer_ask_duration")
         name = request.match.slots.get("name")
         try:
@@ -250,5 +256,5 @@ class IntentHandler:
     def announce_finished(self, timer: Timer, language: str | None = None) -> str:
         """What to say when ``timer`` rings (for the satellite side)."""
         data = self.language(language) or self.languages["en"]
-        request = _Request(IntentMatch("timer_finished"), data, timer.conversation_id, timer.session)
+        request = _Request(IntentMatch("timer_finished"), data, timer.conversation_id, timer.session, timers_ring=True)
         return self._say_timer(request, "timer_finished", timer)
