@@ -1,8 +1,8 @@
 """A measurement, not a test: does the first pass (``StreamingSession``'s 10 s window) hear Home
 Assistant names better with the hotwords, and what do they cost?
 
-Runs the steps of ``WhisperDecoder.decode_quick`` (aria_server/stt/faster_whisper.py, through its
-private model) once without and once with ``hotwords`` in the prompt, on 12 device commands naming
+Runs the first pass (``WhisperDecoder.decode_fitted`` on a ``FIRST_PASS_WINDOW_S`` window) once
+without and once with ``hotwords`` in the prompt, on 12 device commands naming
 14 names, spoken by the bundled Piper voice and espeak-ng en-us / en-gb+f3. Prints each transcript
 and, per variant: transcripts whose names ``home/names.py`` accepts (the early end's check), exact
 transcripts, mean ms.
@@ -12,7 +12,6 @@ transcripts, mean ms.
 
 from __future__ import annotations
 
-import math
 import subprocess
 import sys
 import tempfile
