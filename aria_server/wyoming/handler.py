@@ -38,6 +38,8 @@ from .handle import Handling
 from .synthesis import Synthesis
 from .trust import TrustedClients
 
+# A peer that stopped reading cannot hold a closing connection open for longer than this.
+_CLOSE_WAIT_S = 1.0
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -132,7 +134,16 @@ class AriaEventHandler(AsyncEventHandler):
             _LOGGER.info("%s left: %r", self.peer, err)
         finally:
             await self.disconnect()
-            self.writer.close()
+            await self._close_socket()
+
+    async def _close_socket(self) -> None:
+        """Close, and collect how the socket ended, so a reset peer is no unretrieved error later."""
+        self.writer.close()
+        try:
+            async with asyncio.timeout(_CLOSE_WAIT_S):
+                await self.writer.wait_closed()
+        except (ConnectionError, OSError, TimeoutError):
+            self.writer.transport.abort()  # the peer is gone or reads nothing: drop what is unsent
 
     async def handle_event(self, event: Event) -> bool:
         """Dispatch one event, answering failures with an error event."""
