@@ -73,7 +73,7 @@ class Agent:
         self.local = LocalIntents(intents)
         self.solver = Solver()
         self.home_responder = HomeResponder(home, intents) if home is not None else None
-        self.guard = TruthGuard(intents, home_control=self.home_control)
+        self.guard = TruthGuard(intents, self.store, home_control=self.home_control)
         self.model = (
             ModelResponder(settings, chain, self.store, intents, toolbox) if chain is not None else None
         )

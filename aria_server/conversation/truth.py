@@ -3,10 +3,11 @@
 Two checks, one on each side of the language model:
 
 - ``classify(text)`` sorts the request before the model sees it. A home-device command or
-  question with no home control configured, and a question about live facts (weather, news,
-  prices, scores, traffic) with no tool that can look them up, never reach the model: a small
-  model asked "turn on the kitchen lights" answers "The kitchen lights are turned on." and
-  asked for tomorrow's weather invents one.
+  question with no home control configured, a question about live facts (weather, news,
+  prices, scores, traffic) with no tool that can look them up, and one nothing here can know
+  (the speaker's own facts, the future: ``no_source``) never reach the model: a small model
+  asked "turn on the kitchen lights" answers "The kitchen lights are turned on.", asked for
+  tomorrow's weather invents one, and asked "what's my dog's name" says "Max".
 - ``ClaimGate`` checks the model's reply, clause by clause, before any of it is spoken. A
   clause that claims an action ("I turned on...", "Timer set", "Done") is never released unless
   a tool reported success during this turn (``confirmed``); the reply ends there with an honest
@@ -26,6 +27,7 @@ from datetime import date
 from enum import Enum
 
 from ..text import normalise
+from .no_source import a_forecast, about_the_speaker
 
 
 class RequestKind(Enum):
@@ -39,6 +41,10 @@ class RequestKind(Enum):
     """Ask about something in the home (needs home control)."""
     LIVE_INFO = "live-info"
     """Facts that change by the hour: weather, news, prices (needs a tool to look them up)."""
+    ABOUT_THE_SPEAKER = "about-the-speaker"
+    """A fact only the speaker knows: their things, past, thoughts (only the conversation can tell)."""
+    FORECAST = "forecast"
+    """An outcome nobody knows yet: who will win, the next lottery numbers, the speaker's fortune."""
 
 
 _DEVICE = (
@@ -114,6 +120,10 @@ def classify(text: str) -> RequestKind:
         'device-state'
         >>> classify("What will the weather be tomorrow?").value
         'live-info'
+        >>> classify("What's my dog's name?").value
+        'about-the-speaker'
+        >>> classify("Who will win the World Cup in 2050?").value
+        'forecast'
         >>> classify("How far away is the moon?").value
         'general'
     """
@@ -125,6 +135,10 @@ def classify(text: str) -> RequestKind:
         return RequestKind.DEVICE_STATE
     if any(pattern.search(words) for pattern in _LIVE_INFO) and not _asks_history(words):
         return RequestKind.LIVE_INFO
+    if about_the_speaker(words):
+        return RequestKind.ABOUT_THE_SPEAKER
+    if a_forecast(words):
+        return RequestKind.FORECAST
     return RequestKind.GENERAL
 
 

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+import aria_bench
+from aria_bench.question_set import load_questions
+
 from aria_server.conversation import Agent, create_agent
 from aria_server.conversation.truth import _CLAIMS, SEAM_CONJUNCTIONS, ClaimGate, RequestKind, claims_action, classify
 from aria_server.llm.base import ChatMessage
@@ -43,13 +46,38 @@ GENERAL = [
     "What does a thermostat do?", "What causes rain?", "Who won the world cup in 1998?", "How do I open a jar?",
     "How much does gold weigh?", "What is humidity?", "Why is the sunset red?", "How do I make chicken stock?",
     "Who won the World Series in 1927?", "What is inflation?", "How many pounds are in a kilogram?",
+    # First person or future tense, yet general knowledge answers them (the cases the "no source"
+    # screen must leave to the model: advice, conditions, how-to, anatomy, what the home keeps).
+    "Can my dog eat chocolate?", "How do I boil an egg?", "How many bones are in my hand?",
+    "What should my body temperature be?", "What's my largest organ?", "Where's my appendix located?",
+    "Who will be king after Charles the Third?", "Will the sun rise tomorrow?", "Why does my cat purr?",
+    "What will happen if I mix red and blue paint?", "How many teeth do I have?", "How long should I brush my teeth?",
+    "How long did I set the timer for?", "What's on my shopping list?", "Who will host the 2028 Summer Olympics?",
+    "My homework asks for the square root of 144, what is it?", "Will I float more easily in salt water?",
+    "Will dogs die if they eat grapes?", "What is our galaxy called?", "How do I add money to my bank account?",
+    "Will our sun become a red giant?", "Will my cat be okay alone for a weekend?",
+]
+ABOUT_THE_SPEAKER = [
+    "What's my dog's name?", "What color is my shirt?", "How much money is in my bank account?",
+    "Where did I leave my keys?", "What am I holding in my hand?", "What number am I thinking of?",
+    "How old is my mother?", "How much do I weigh?", "What is the name of my street?", "How many emails do I have?",
+    "Do you know what I had for breakfast this morning?", "Can you remind me of my debit card PIN?",
+    "Tell me my sister's middle name.", "Where'd I park my car?", "What'd my doctor say about my x-ray?",
+    "What's the PIN for my debit card?", "What was I dreaming about last night?", "What is my name?",
+]
+FORECASTS = [
+    "Who will win the World Cup in 2050?", "Which lottery numbers will win next week?", "Will I get the job?",
+    "What will I have for dinner tomorrow?", "Who's gonna win the next Super Bowl?", "How long am I going to live?",
+    "Is my boss gonna give me a raise next month?", "What'll the Powerball numbers be next week?",
+    "Is this coin gonna land heads or tails?", "Which horse is going to win on Saturday?",
 ]
 
 
 @pytest.mark.parametrize(
     ("texts", "kind"),
     [(DEVICE_COMMANDS, RequestKind.DEVICE_COMMAND), (DEVICE_STATES, RequestKind.DEVICE_STATE),
-     (LIVE, RequestKind.LIVE_INFO), (GENERAL, RequestKind.GENERAL)],
+     (LIVE, RequestKind.LIVE_INFO), (GENERAL, RequestKind.GENERAL),
+     (ABOUT_THE_SPEAKER, RequestKind.ABOUT_THE_SPEAKER), (FORECASTS, RequestKind.FORECAST)],
 )
 def test_requests_are_sorted_by_what_they_need(texts: list[str], kind: RequestKind) -> None:
     assert {text: classify(text) for text in texts} == dict.fromkeys(texts, kind)
@@ -110,6 +138,17 @@ def test_a_confirmed_action_may_be_reported() -> None:
     assert gate(["I turned on", " the kitchen lights."], confirmed=True) == ("I turned on the kitchen lights.", False)
 
 
+def test_the_personal_question_set_is_screened_without_refusing_what_can_be_answered() -> None:
+    """``aria_bench/personal_questions.jsonl`` (204 questions that say I, my, will): no answerable
+    one is kept from the model; of those nothing here can know, all but the two known misses are
+    ("which room am I in", "will my girlfriend say yes if I propose": a condition)."""
+    questions = load_questions(Path(aria_bench.__file__).with_name("personal_questions.jsonl"))
+    kept = {q.text: classify(q.text) is not RequestKind.GENERAL for q in questions}
+    assert [q.text for q in questions if q.expect == "answer" and kept[q.text]] == []
+    missed = [q.text for q in questions if q.expect == "refuse" and not kept[q.text]]
+    assert missed == ["Which room am I in right now?", "Will my girlfriend say yes if I propose?"]
+
+
 async def reply(agent: Agent, conversation_id: str, text: str) -> str:
     return "".join([delta async for delta in agent.reply(conversation_id, text, language="en")])
 
@@ -127,6 +166,30 @@ async def test_a_live_question_without_a_tool_is_not_invented(embedded_agent: Ag
     assert answer.startswith("I can't check that")
     [turn] = await embedded_agent.store.recent_turns("c-truth-live")
     assert turn.source == "guard" and turn.backend is None, "the model was never asked"
+
+
+async def test_what_nothing_here_can_know_is_not_invented(embedded_agent: Agent) -> None:
+    """Asked "what's my dog's name" the small models answer "Max": nothing in Aria knows the
+    speaker's dog, nor who wins in 2050, so the model is never asked."""
+    mine = await reply(embedded_agent, "c-truth-mine", "What's my dog's name?")
+    future = await reply(embedded_agent, "c-truth-mine", "Who will win the World Cup in 2050?")
+    assert mine == "I don't know that about you, and I'd rather not guess."
+    assert future == "Nobody can know that yet, and I'd rather not guess."
+    turns = await embedded_agent.store.recent_turns("c-truth-mine")
+    assert [(turn.source, turn.backend) for turn in turns] == [("guard", None), ("guard", None)]
+
+
+async def test_what_the_speaker_said_about_themselves_is_the_models_to_answer(embedded_agent: Agent) -> None:
+    """The conversation is the one source about the speaker: after "my dog is called Rex" the
+    question goes to the model with that history (what it answers is the model's)."""
+    await reply(embedded_agent, "c-truth-told", "What time is it?")
+    assert await reply(embedded_agent, "c-truth-told", "What's my dog's name?") == (
+        "I don't know that about you, and I'd rather not guess."
+    ), "a conversation in which the speaker said nothing about themselves is no source"
+    await reply(embedded_agent, "c-truth-told", "My dog is called Rex.")
+    assert (await reply(embedded_agent, "c-truth-told", "What's my dog's name?")).strip()
+    turns = await embedded_agent.store.recent_turns("c-truth-told")
+    assert [turn.source for turn in turns] == ["intent", "guard", "llm", "llm"]
 
 
 async def test_a_general_question_still_reaches_the_model(embedded_agent: Agent) -> None:

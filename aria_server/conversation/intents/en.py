@@ -122,6 +122,8 @@ LANGUAGE = LanguageData(
         "Check the token in --ha-token-file.",
         "home_partly_failed": "But {names} did not respond.",
         "cannot_check": "I can't check that: I have no live source for weather, news or prices.",
+        "cannot_know_you": "I don't know that about you, and I'd rather not guess.",
+        "cannot_foresee": "Nobody can know that yet, and I'd rather not guess.",
         "claim_refused": "I can't do that myself: nothing here carried it out.",
         "not_sure": "I'm not sure about that, and I'd rather not guess.",
         "tool_failed": "That didn't work, so nothing was changed: {reason}.",
