@@ -183,13 +183,14 @@ async def test_what_the_speaker_said_about_themselves_is_the_models_to_answer(em
     """The conversation is the one source about the speaker: after "my dog is called Rex" the
     question goes to the model with that history (what it answers is the model's)."""
     await reply(embedded_agent, "c-truth-told", "What time is it?")
+    await reply(embedded_agent, "c-truth-told", "Turn on my lights.")  # says "my", tells nothing
     assert await reply(embedded_agent, "c-truth-told", "What's my dog's name?") == (
         "I don't know that about you, and I'd rather not guess."
     ), "a conversation in which the speaker said nothing about themselves is no source"
     await reply(embedded_agent, "c-truth-told", "My dog is called Rex.")
     assert (await reply(embedded_agent, "c-truth-told", "What's my dog's name?")).strip()
     turns = await embedded_agent.store.recent_turns("c-truth-told")
-    assert [turn.source for turn in turns] == ["intent", "guard", "llm", "llm"]
+    assert [turn.source for turn in turns] == ["intent", "guard", "guard", "llm", "llm"]
 
 
 async def test_a_general_question_still_reaches_the_model(embedded_agent: Agent) -> None:

@@ -62,13 +62,17 @@ class TruthGuard:
         return Said(self.intents.phrase(request.language, phrase), "guard")
 
     async def _told_about_themselves(self, request: ConversationRequest) -> bool:
-        """Whether the speaker said something about themselves earlier in this conversation
-        ("My name is Bob."): the one source that can answer "what is my name"."""
+        """Whether the speaker told this conversation something about themselves ("My name is
+        Bob."): the one source that can answer "what is my name"."""
         turns = await self.store.recent_turns(request.conversation_id)
         return any(_FIRST_PERSON.search(normalise(turn.user_text)) for turn in turns)
 
 
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|my|mine|me)\b")
+_FIRST_PERSON = re.compile(
+    r"^(?:(?:please )?remember(?: that)? |note that |well |so |and |but |also |ok |okay )?(?:i|i'm|i've|i'd|my)\b"
+)
+"""A statement about oneself ("My name is Bob.", "I have a dog called Rex."), not a command that
+says "my" ("turn on my lights")."""
 
 
 class NoModel:
