@@ -146,7 +146,10 @@ def _variants(args: argparse.Namespace) -> tuple[Variant, ...]:
         label, sep, options = text.partition("=")
         if not sep or not label:
             raise BenchError(f"--variant {text!r}: expected LABEL=OPTIONS")
-        variants.append(Variant(label, tuple(shlex.split(options))))
+        try:
+            variants.append(Variant(label, tuple(shlex.split(options))))
+        except ValueError as err:  # an unclosed quote: "don't" inside '...'
+            raise BenchError(f"--variant {label}: its options are not shell words ({err})") from err
     if (variants or args.server_arg) and not args.start_server:
         raise BenchError("--model, --variant and --server-arg need --start-server")
     return tuple(variants) or (Variant("default" if args.start_server else "server"),)

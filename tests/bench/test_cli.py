@@ -137,3 +137,10 @@ def test_unreachable_server_is_a_clear_failure(capsys: pytest.CaptureFixture[str
 def test_uri_must_be_tcp(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stt", "--uri", "http://localhost:10300", "--repeats", "1"]) == 1
     assert "tcp://HOST:PORT" in capsys.readouterr().err
+
+
+def test_a_variant_that_is_not_shell_words_is_a_clear_failure(capsys: pytest.CaptureFixture[str]) -> None:
+    """A prompt with an apostrophe inside single quotes: an error naming the variant, no traceback."""
+    args = ["answers", "--uri", "tcp://127.0.0.1:0", "--start-server", "--variant", "p=--llm-system-prompt 'don't'"]
+    assert main(args) == 1
+    assert "--variant p: its options are not shell words" in capsys.readouterr().err
