@@ -1,5 +1,5 @@
 """Calendar questions computed from the calendar: weekdays of dates, days until and between
-dates, the date some days from now, the days in a month, leap years.
+dates, the date some days from now, the days in a month, the days, weeks and months in a year, leap years.
 
     >>> from datetime import date
     >>> answer("What day of the week is Christmas?", date(2026, 12, 6))
@@ -144,6 +144,10 @@ _FROM_NOW = re.compile(
 _WHEN = re.compile(rf"{_LEAD}(?:when is|what date is|on what date is|what is the date of) (?P<date>.+?)(?: this year| next year)?$")
 _MONTH_DAYS = re.compile(rf"{_LEAD}how many days (?:are there |are |does |is )?in (?P<month>{_MONTH})(?: (?P<year>{_YEAR}))?(?: have)?$")
 _LEAP = re.compile(rf"{_LEAD}is (?P<year>\d{{4}}) a leap year$")
+_IN_A_YEAR = re.compile(
+    rf"{_LEAD}how many (?P<unit>days|weeks|months) (?:are there |are |does |is )?in "
+    rf"(?:(?:a |one )?(?P<kind>leap |common |normal |regular |non leap |calendar )?year|(?P<year>{_YEAR}))(?: have)?$"
+)
 
 
 def answer(text: str, today: date) -> str | None:
@@ -155,7 +159,9 @@ def answer(text: str, today: date) -> str | None:
         leap = calendar.isleap(year)
         verb = "is" if year >= today.year else "was"
         return f"{year} {verb} {'a' if leap else 'not a'} leap year."
-    in_month = re.sub(r"\bhow many days does (.+) have$", r"how many days in \1", words)  # "... does April have"
+    in_month = re.sub(r"\bhow many (days|weeks|months) does (.+) have$", r"how many \1 in \2", words)  # "... does April have"
+    if (match := _IN_A_YEAR.match(in_month)) is not None:
+        return _in_a_year(match, today)
     if (match := _MONTH_DAYS.match(in_month)) is not None:
         month = _MONTHS[match.group("month").rstrip(".")]
         if match.group("year"):
@@ -197,6 +203,25 @@ def answer(text: str, today: date) -> str | None:
         verb = "is" if day >= today else "was"
         return _weekday_sentence(day, said, verb)
     return None
+
+
+def _in_a_year(match: re.Match[str], today: date) -> str:
+    """Days, weeks or months in a year: "how many days are there in a leap year" (a small model
+    said 29)."""
+    unit, kind, year = match.group("unit"), (match.group("kind") or "").strip(), match.group("year")
+    if unit == "months":
+        return "A year has 12 months."
+    if year is not None:
+        days = 366 if calendar.isleap(int(year)) else 365
+        verb = "has" if int(year) >= today.year else "had"
+        return f"{year} {verb} {days} days." if unit == "days" else f"{year} {verb} 52 weeks and {days - 364} day{'s' if days == 366 else ''}."
+    if kind == "leap":
+        return "A leap year has 366 days." if unit == "days" else "A leap year has 52 weeks and 2 days."
+    if kind in ("common", "normal", "regular", "non leap"):
+        return "A common year has 365 days." if unit == "days" else "A common year has 52 weeks and 1 day."
+    if unit == "days":
+        return "A year has 365 days, and 366 in a leap year."
+    return "A year has 52 weeks and 1 day, and 2 days in a leap year."
 
 
 def _weekday_sentence(day: date, said: str, verb: str) -> str:

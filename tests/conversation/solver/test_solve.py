@@ -64,6 +64,13 @@ ANSWERS = [
     ("How many days does April have?", "date", "April has 30 days."),
     ("How many days are there in February?", "date", "February has 28 days, and 29 in a leap year."),
     ("Is 1900 a leap year?", "date", "1900 was not a leap year."),
+    ("How many days are there in a leap year?", "date", "A leap year has 366 days."),
+    ("How many days does a leap year have?", "date", "A leap year has 366 days."),
+    ("How many days are in a year?", "date", "A year has 365 days, and 366 in a leap year."),
+    ("How many weeks are in a year?", "date", "A year has 52 weeks and 1 day, and 2 days in a leap year."),
+    ("How many months are there in a year?", "date", "A year has 12 months."),
+    ("How many days are in 2028?", "date", "2028 has 366 days."),
+    ("How many days are in a common year?", "date", "A common year has 365 days."),
     ("How many weeks until Christmas?", "date", "There are 2 weeks and 5 days until Christmas, December 25, 2026."),
 ]
 
