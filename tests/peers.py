@@ -96,11 +96,13 @@ def start_peer(args: list[str], log: Path) -> Peer:
         process = subprocess.Popen([*args, "--uri", url], stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{args[0]} exited: {log.read_text(errors='replace')[-2000:]}")
         if _answers_describe(port):
             return Peer(url, port, process)
-        time.sleep(0.5)
+        try:
+            process.wait(timeout=0.5)  # returns at once if the peer exits while it loads
+        except subprocess.TimeoutExpired:
+            continue
+        raise RuntimeError(f"{args[0]} exited: {log.read_text(errors='replace')[-2000:]}")
     process.kill()
     raise RuntimeError(f"{args[0]} did not answer describe within {START_TIMEOUT_S:.0f} s")
 

@@ -159,7 +159,7 @@ timing_log = "{log}"
 words = []
 
 [mic]
-command = ["{sys.executable}", "-c", "import time; time.sleep(3600)"]
+command = ["sleep", "infinity"]
 
 [snd]
 file = "{tmp_path / 'played.wav'}"
@@ -195,7 +195,7 @@ enabled = false
 
 async def test_the_wyoming_frame_limits_are_settings(tmp_path: Path) -> None:
     """A payload over ``--wyoming-max-payload-bytes`` is refused with ``frame-too-large``."""
-    idle = f"{sys.executable} -c 'import time; time.sleep(3600)'"
+    idle = "sleep infinity"
     satellite = await SatelliteProcess.start(
         tmp_path, "tight", "--wake-word", "none", "--mic-command", idle, "--snd-file", str(tmp_path / "tight.wav"),
         "--wyoming-max-payload-bytes", "1024",
