@@ -91,6 +91,13 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
 
 
+def says_a_time(heard: str) -> bool:
+    """Whether the words heard back from a spoken time ("It's 9:38 PM.") hold its hour. tiny.en
+    writes it as digits or words and garbles the rest by the clock ("it s 849 tm", "it s eight
+    eleven p m", "it s 9 38 km"), so the hour is what proves the spoken answer."""
+    return re.search(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", heard) is not None
+
+
 # -- processes -------------------------------------------------------------------------------
 
 

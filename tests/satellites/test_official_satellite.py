@@ -20,7 +20,7 @@ from aria_server.services import Services
 from aria_wire.audio import PcmFormat
 
 from .conftest import StartManager
-from .harness import ClipMaker, Feeder, Process, normalise, spawn, transcribe_pcm, wait_until
+from .harness import ClipMaker, Feeder, Process, normalise, says_a_time, spawn, transcribe_pcm, wait_until
 
 VERSION = "1.0.0"
 _OFFLINE = re.compile(r"(Could not find a version|No matching distribution|NewConnectionError|Failed to establish|"
@@ -80,6 +80,6 @@ async def test_official_satellite_completes_a_turn(
         assert turn["outcome"] == "done" and "what time" in normalise(turn["transcript"])
         await wait_until(lambda: played.exists() and played.stat().st_size > 22_050, what="reply audio")
         heard = normalise(await transcribe_pcm(services.stt, played.read_bytes(), PcmFormat(22_050, 2, 1)))
-        assert re.search(r"\d.*(a ?m|p ?m)\b", heard), heard
+        assert says_a_time(heard), heard
     finally:
         await satellite.stop()
