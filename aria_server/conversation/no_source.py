@@ -57,8 +57,8 @@ _ABOUT_THE_SPEAKER = [
     re.compile(r"^(?:what|where|when|who|which \w+|how (?:much|many|old|tall)) i(?:'m| am| was| had| did| ate| named| said| left| put| weigh| parked)\b"),
     # The speaker's measures: "how old am I", "how much do I weigh".
     re.compile(r"^how (?:old|tall|heavy|rich|fat|smart) am i\b|^how much do i (?:weigh|earn|make|owe)\b"),
-    # The speaker's things and people: "what's my dog's name", "how old is my mother",
-    # "what is the name of my street", "what my password is", "my name".
+    # The speaker's things and people: "what's my dog's name", "how old is my mother", "who is my
+    # neighbor", "what is the name of my street", "what my password is", "what color is my shirt".
     re.compile(
         r"^(?:what|who|which|when|where|how (?:old|tall|much|many|big|heavy))(?:'s| is| are| was| were)? "
         r"(?:the (?:\w+ )?(?:of|on|in|for|to) )?my \w+"
@@ -70,8 +70,6 @@ _ABOUT_THE_SPEAKER = [
     # The speaker's records: "how much money is in my bank account", "how many emails do I have".
     re.compile(rf"^(?:what|who|which|when|how (?:much|many))\b.*\b(?:in|on|to|from) my (?:\w+ )?{_RECORDS}\b"),
     re.compile(rf"^how (?:many|much) (?:\w+ )?{_RECORDS} (?:do|did|have) i\b"),
-    # Who the speaker's people are: "who is my neighbor", "what is my wife thinking".
-    re.compile(r"^(?:who|what) (?:is|are|was) my \w+(?:'s)?\b"),
 ]
 _LOTTERY = r"(?:lottery|lotto|powerball|mega millions|euromillions|jackpot)"
 _GOING_TO = r"(?:'ll| will|(?:'s| is| are|'re) (?:going to|gonna))"

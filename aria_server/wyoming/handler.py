@@ -142,8 +142,8 @@ class AriaEventHandler(AsyncEventHandler):
         try:
             async with asyncio.timeout(_CLOSE_WAIT_S):
                 await self.writer.wait_closed()
-        except (ConnectionError, OSError, TimeoutError):
-            self.writer.transport.abort()  # the peer is gone or reads nothing: drop what is unsent
+        except OSError:  # reset by the peer, or TimeoutError: it reads nothing
+            self.writer.transport.abort()  # drop what is unsent
 
     async def handle_event(self, event: Event) -> bool:
         """Dispatch one event, answering failures with an error event."""
